@@ -1,0 +1,56 @@
+# Operators' targets (CONTRACT.md). Everything runs from the project's own virtual environment.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+COMPOSE ?= docker compose
+SERVICE ?=
+
+.PHONY: install test test-all test-faults lint dev dev-stop health asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the suite with its test tools
+
+test: $(STAMP) ## unit, integration and end-to-end tests against the real broker and database (bounded fault tests included)
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
+
+test-all: $(STAMP) ## every test, the long fault runs included
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP) ## ruff on everything; mypy strict on the kernel and the domain modules
+	$(PY) -m ruff check .
+	$(PY) -m mypy --strict shared $$(ls services/*/domain.py services/*/*_rules.py 2>/dev/null)
+	$(PY) -m mypy services tools
+
+dev: $(STAMP) ## start the suite as local processes (and the embedded database if MONGO_URL is unset)
+	$(PY) -m tools.dev start
+
+dev-stop: ## stop what `make dev` started
+	@test -x $(PY) && $(PY) -m tools.dev stop || true
+
+health: $(STAMP) ## table of every service's /ready; fails if any is not ready
+	$(PY) -m tools.health
+
+asyncapi: $(STAMP) ## write the AsyncAPI document of every service to docs/asyncapi/
+	$(PY) -m tools.asyncapi docs/asyncapi
+
+up: ## the whole suite in Docker (RabbitMQ, MongoDB replica set, five services)
+	$(COMPOSE) up -d --build --wait
+
+down:
+	$(COMPOSE) down
+
+logs:
+	$(COMPOSE) logs -f --tail=200
+
+ps:
+	$(COMPOSE) ps
+
+clean: dev-stop
+	rm -rf .data reports/*.html

@@ -1,0 +1,1 @@
+"""The five bounded contexts, one service each."""

@@ -1,0 +1,1 @@
+"""Catalog: the purchasable projects a district publishes, and each project's lifecycle."""

@@ -1,0 +1,63 @@
+"""This service's copy of registration's organizations: only what training and grading ask of one (its street,
+whether it is active, when it was registered), kept at the newest version seen. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
+
+from shared.envelope import FieldError
+from shared.validation import parse
+
+ORGANIZATION_EVENTS: tuple[str, ...] = (
+    "registration.organization.registered",
+    "registration.organization.updated",
+    "registration.organization.suspended",
+    "registration.organization.reinstated",
+)
+
+
+def _calendar_day(value: Any) -> Any:
+    # Tolerate a timestamp where a date is meant: the day it names is what counts.
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str) and len(value) > 10:
+        try:
+            return datetime.fromisoformat(value).date()
+        except ValueError:
+            return value
+    return value
+
+
+class OrganizationView(BaseModel):
+    """An organization as training and grading see it. Any status but `active` (e.g. `suspended`) bars it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    org_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    status: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    registered_on: Annotated[date, BeforeValidator(_calendar_day)]
+    version: Annotated[StrictInt, Field(ge=1)]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+def read_organization(data: Mapping[str, Any]) -> OrganizationView | list[FieldError]:
+    """The view carried by any `registration.organization.*` event (each carries the full state)."""
+    return parse(OrganizationView, data)
+
+
+def newer(current: OrganizationView | None, incoming: OrganizationView) -> OrganizationView | None:
+    """The view to keep after `incoming`, or None when it is stale or a repeat (nothing to save).
+
+    Events may arrive twice or out of order; the version decides, so every replica converges on the newest.
+    """
+    if current is not None and incoming.version <= current.version:
+        return None
+    return incoming

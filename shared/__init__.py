@@ -1,0 +1,1 @@
+"""The kernel the five services share: envelope, settings, bus topology, outbox, inbox, database, health."""

@@ -1,0 +1,127 @@
+"""The path of one delivery: decode the envelope, handle it once, and settle the message.
+
+- A body that is not JSON, or not a valid envelope: dead-lettered at once with the reason, then acked.
+- A repeat (the inbox has it): acked, nothing else.
+- A transient fault (database down): retried here with back-off for a while, then handed back to the broker.
+- Any other fault: handed back for redelivery; on the last delivery the delivery limit allows, dead-lettered
+  with the reason, so a poison message ends in the dead-letter queue instead of looping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aio_pika.abc import AbstractIncomingMessage
+from faststream.exceptions import RejectMessage
+from pydantic import ValidationError
+
+from shared.envelope import Envelope
+from shared.inbox import AlreadyHandled
+from shared.mongo import is_transient
+from shared.validation import field_errors
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+
+
+class Unprocessable(Exception):
+    """A readable envelope whose content no retry will fix (another service's event that breaks the contract)."""
+
+
+class InvalidEnvelope(Exception):
+    """The body cannot be read as an envelope; it goes to the dead-letter queue with this reason."""
+
+
+def decode_envelope(body: bytes, routing_key: str | None) -> Envelope:
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidEnvelope(f"body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit")
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidEnvelope(f"body is not valid JSON: {str(exc)[:200]}") from None
+    if not isinstance(raw, dict):
+        raise InvalidEnvelope(f"envelope must be a JSON object, got {type(raw).__name__}")
+    try:
+        envelope = Envelope.model_validate(raw)
+    except ValidationError as exc:
+        reasons = "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc)[:10])
+        raise InvalidEnvelope(f"not a valid envelope: {reasons}") from None
+    if routing_key is not None and envelope.type != routing_key:
+        raise InvalidEnvelope(f"envelope type {envelope.type!r} does not match routing key {routing_key!r}")
+    return envelope
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    delivery_limit: int
+    transient_retry_seconds: float
+
+
+DeadLetter = Callable[[AbstractIncomingMessage, str], Awaitable[None]]
+Apply = Callable[[Envelope], Awaitable[Any]]
+
+
+def deliveries_so_far(message: AbstractIncomingMessage) -> int:
+    """How many times the broker has delivered this message before (quorum queues count it)."""
+    count = (message.headers or {}).get("x-delivery-count", 0)
+    return int(count) if isinstance(count, int) else 0
+
+
+async def settle(
+    message: AbstractIncomingMessage, apply: Apply, dead_letter: DeadLetter, policy: DeliveryPolicy,
+    on_outcome: Callable[[str], None],
+) -> None:
+    """Process one delivery; return to ack it, raise RejectMessage(requeue=True) to have it redelivered."""
+    try:
+        envelope = decode_envelope(message.body, message.routing_key)
+    except InvalidEnvelope as exc:
+        await dead_letter(message, str(exc))
+        on_outcome("dead_lettered")
+        return
+    started = time.monotonic()
+    backoff = 0.1
+    while True:
+        try:
+            await apply(envelope)
+        except AlreadyHandled:
+            on_outcome("duplicate")
+            return
+        except Unprocessable as exc:
+            await dead_letter(message, f"unprocessable {envelope.type}: {exc}")
+            on_outcome("dead_lettered")
+            return
+        except Exception as exc:
+            if is_transient(exc) and time.monotonic() - started < policy.transient_retry_seconds:
+                log.warning("%s %s: transient fault, retrying: %s", envelope.type, envelope.event_id, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            await _give_back(message, envelope, exc, dead_letter, policy, on_outcome)
+            return
+        on_outcome("handled")
+        return
+
+
+async def _give_back(
+    message: AbstractIncomingMessage, envelope: Envelope, exc: Exception, dead_letter: DeadLetter,
+    policy: DeliveryPolicy, on_outcome: Callable[[str], None],
+) -> None:
+    attempt = deliveries_so_far(message) + 1
+    reason = f"{type(exc).__name__}: {str(exc)[:500]}"
+    if not is_transient(exc) and attempt >= policy.delivery_limit:
+        log.error("%s %s failed on delivery %d of %d, dead-lettering: %s",
+                  envelope.type, envelope.event_id, attempt, policy.delivery_limit, reason)
+        await dead_letter(message, f"failed on {attempt} deliveries: {reason}")
+        on_outcome("dead_lettered")
+        return
+    log.warning("%s %s failed on delivery %d, handing back: %s", envelope.type, envelope.event_id, attempt, reason)
+    on_outcome("retried")
+    await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
+    raise RejectMessage(requeue=True)

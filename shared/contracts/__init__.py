@@ -1,0 +1,1 @@
+"""The public event contract (CONTRACT.md) as pydantic models, one module per context."""

@@ -1,0 +1,213 @@
+"""Matching's event contract: the fair, interest, schedule and award requests it takes, and what it announces.
+
+Intake models refuse fields they do not know, so a misspelt `price` is reported instead of silently ignored.
+Fit scores travel as numbers with two decimals; each comes with its breakdown per factor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+from shared.contracts.catalog import Period
+from shared.contracts.common import Category, Fen, Purchaser
+from shared.envelope import FieldError
+
+FAIR_OPEN_REQUESTED = "intake.fair.opened"
+INTEREST_EXPRESSED = "intake.interest.expressed"
+SCHEDULE_REQUESTED = "intake.fair.schedule_requested"
+AWARDS_REQUESTED = "intake.fair.awards_requested"
+
+FAIR_OPENED = "matching.fair.opened"
+FAIR_SCHEDULED = "matching.fair.scheduled"
+FAIR_REJECTED = "matching.fair.rejected"
+INTEREST_RECORDED = "matching.interest.recorded"
+INTEREST_REJECTED = "matching.interest.rejected"
+CONTRACT_AWARDED = "matching.contract.awarded"
+PROJECT_UNAWARDED = "matching.project.unawarded"
+
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+FitFactorName = Literal["domain", "locality", "grade", "past_evaluations", "finance_trained", "capacity_left"]
+FIT_FACTORS: tuple[FitFactorName, ...] = (
+    "domain", "locality", "grade", "past_evaluations", "finance_trained", "capacity_left",
+)
+MAX_SLOTS = 48  # a fair is one day: 48 slots of 10 minutes is already eight hours of talks
+
+
+class _Intake(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Outcome(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+# --- intake ---------------------------------------------------------------------------------------------
+
+
+class FairOpenRequested(_Intake):
+    """`intake.fair.opened`: hold a matchmaking fair (项目对接会) for one catalog batch."""
+
+    fair_ref: Ref
+    batch: Ref
+    date: dt.date
+    slots: Annotated[StrictInt, Field(ge=1, le=MAX_SLOTS, description="one-to-one meeting slots in the day")]
+    slot_minutes: Annotated[StrictInt, Field(ge=5, le=240)]
+
+
+class InterestExpressed(_Intake):
+    """`intake.interest.expressed`: an organization wants a project of the fair, optionally at its own price."""
+
+    fair_id: Ref
+    org_id: Ref
+    project_id: Ref
+    price_fen: Fen | None = None
+
+
+class ScheduleRequested(_Intake):
+    """`intake.fair.schedule_requested`: plan the fair's one-to-one meetings."""
+
+    fair_id: Ref
+
+
+class AwardsRequested(_Intake):
+    """`intake.fair.awards_requested`: award the fair's projects."""
+
+    fair_id: Ref
+
+
+# --- outcome --------------------------------------------------------------------------------------------
+
+
+class FitFactor(_Outcome):
+    """One factor of a fit score: its raw value (0..1) times its weight gives its points."""
+
+    value: float = Field(ge=0, le=1)
+    weight: float = Field(ge=0, le=100)
+    points: float = Field(ge=0, le=100)
+
+
+class Fit(_Outcome):
+    """How well an organization fits a project: 0..100, the sum of the factors' points (2 decimals)."""
+
+    score: float = Field(ge=0, le=100)
+    breakdown: dict[FitFactorName, FitFactor]
+
+
+class Invitation(_Outcome):
+    """Why an organization is invited: its best fit and the project it fits best."""
+
+    org_id: str
+    fit_score: float
+    project_id: str
+
+
+class FairOpened(_Outcome):
+    """`matching.fair.opened`: `invited` lists org_ids best fit first (ties by org_id)."""
+
+    fair_id: str
+    fair_ref: str
+    batch: str
+    date: dt.date
+    slots: int
+    slot_minutes: int
+    invited: list[str]
+    invitations: list[Invitation]
+
+
+class InterestRecorded(_Outcome):
+    """`matching.interest.recorded`: the interest, the project's purchaser and the fit when it was expressed."""
+
+    interest_id: str
+    fair_id: str
+    org_id: str
+    project_id: str
+    purchaser: Purchaser
+    price_fen: int | None = None
+    fit_score: float
+    breakdown: dict[FitFactorName, FitFactor]
+
+
+class InterestRejected(_Outcome):
+    """`matching.interest.rejected`: every reason, each naming the rule (`(rule: min_grade)`) where one applies."""
+
+    fair_id: str | None = None
+    org_id: str | None = None
+    project_id: str | None = None
+    errors: list[FieldError]
+
+
+class Meeting(_Outcome):
+    """One one-to-one talk (一对一洽谈): an organization at a purchaser's table in a slot (both 1-based)."""
+
+    org_id: str
+    purchaser: Purchaser
+    slot: int
+    table: int
+    fit_score: float
+    project_ids: list[str]
+
+
+class UnscheduledMeeting(_Outcome):
+    """A requested talk that did not fit in the fair's slots, and why."""
+
+    org_id: str
+    purchaser: Purchaser
+    fit_score: float
+    project_ids: list[str]
+    reason: str
+
+
+class FairScheduled(_Outcome):
+    """`matching.fair.scheduled`: meetings by slot then table; `slots_used` <= the fair's `slots`."""
+
+    fair_id: str
+    slots: int
+    slots_used: int
+    meetings: list[Meeting]
+    unscheduled: list[UnscheduledMeeting]
+
+
+class ContractAwarded(_Outcome):
+    """`matching.contract.awarded`: one project to one organization, at the interest's price or the budget."""
+
+    contract_id: str
+    fair_id: str
+    project_id: str
+    org_id: str
+    amount_fen: int
+    fit_score: float
+    breakdown: dict[FitFactorName, FitFactor]
+    title: str
+    category: Category
+    purchaser: Purchaser
+    org_street: str
+    org_community: str | None
+    period: Period
+
+
+class ProjectUnawarded(_Outcome):
+    """`matching.project.unawarded`: a project of the fair's batch that no organization was awarded, and why."""
+
+    fair_id: str
+    project_id: str
+    reason: str
+
+
+class FairRejected(_Outcome):
+    """`matching.fair.rejected`: an open, schedule or awards request refused, with every reason."""
+
+    fair_id: str | None = None
+    fair_ref: str | None = None
+    errors: list[FieldError]
+
+
+__all__ = [
+    "AWARDS_REQUESTED", "CONTRACT_AWARDED", "FAIR_OPENED", "FAIR_OPEN_REQUESTED", "FAIR_REJECTED", "FAIR_SCHEDULED",
+    "FIT_FACTORS", "INTEREST_EXPRESSED", "INTEREST_RECORDED", "INTEREST_REJECTED", "PROJECT_UNAWARDED",
+    "SCHEDULE_REQUESTED", "AwardsRequested", "ContractAwarded", "FairOpenRequested", "FairOpened", "FairRejected",
+    "FairScheduled", "Fit", "FitFactor", "FitFactorName", "InterestExpressed", "InterestRecorded",
+    "InterestRejected", "Invitation", "Meeting", "ProjectUnawarded", "ScheduleRequested", "UnscheduledMeeting",
+]

@@ -1,0 +1,90 @@
+"""Launcher for the embedded MongoDB-compatible server (SecantusDB) used where MONGO_URL is unset.
+
+It runs as its own process (`secantusd-py`), which also keeps its GPL-2.0 code out of ours. Its URL carries
+`retryWrites=false`: with retryable writes on, SecantusDB 0.7's single inserts slow down as its retry registry
+grows (DESIGN.md); a real MongoDB keeps the driver's default.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def embedded_url(port: int, host: str = "127.0.0.1") -> str:
+    return f"mongodb://{host}:{port}/?directConnection=true&retryWrites=false"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _server_command() -> list[str]:
+    exe = Path(sys.executable).with_name("secantusd-py")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("secantusd-py")
+    if found is None:
+        raise RuntimeError("secantusd-py not found: run `make install` (it installs the secantusdb package)")
+    return [found]
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class EmbeddedServer:
+    """A running SecantusDB process with its storage folder."""
+
+    port: int
+    storage: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return embedded_url(self.port)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start(storage: Path, port: int | None = None, log: Path | None = None, timeout: float = 30.0) -> EmbeddedServer:
+    """Start SecantusDB on `port` (a free one if None) over `storage`; return once it accepts connections."""
+    port = port or free_port()
+    if _answers(port):
+        raise RuntimeError(f"port {port} is already taken; is another database running there?")
+    storage.mkdir(parents=True, exist_ok=True)
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns the handle
+    cmd = [*_server_command(), "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage),
+           "--log-level", "WARNING"]
+    process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + timeout
+    while not _answers(port):
+        if process.poll() is not None:
+            raise RuntimeError(f"secantusd-py exited with {process.returncode}; see {log or 'its output'}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"secantusd-py did not listen on {port} within {timeout:.0f}s")
+        time.sleep(0.05)
+    return EmbeddedServer(port=port, storage=storage, process=process)

@@ -1,0 +1,60 @@
+"""The database side of a service: the `pymongo.AsyncMongoClient` factory and the faults worth retrying."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import (
+    AutoReconnect,
+    ConnectionFailure,
+    ExecutionTimeout,
+    NetworkTimeout,
+    NotPrimaryError,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+    WTimeoutError,
+)
+
+from shared.settings import StoreSettings
+
+Document = dict[str, Any]
+Database = AsyncDatabase[Document]
+Client = AsyncMongoClient[Document]
+
+_TRANSIENT = (AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout, NotPrimaryError,
+              ServerSelectionTimeoutError, WTimeoutError)
+
+
+def make_client(settings: StoreSettings, app_name: str) -> Client:
+    """One client per process; timeouts short enough that a dead database is noticed in seconds."""
+    return AsyncMongoClient(
+        settings.url,
+        appname=app_name,
+        tz_aware=True,
+        serverSelectionTimeoutMS=settings.mongo_timeout_ms,
+        connectTimeoutMS=settings.mongo_timeout_ms,
+        socketTimeoutMS=max(settings.mongo_timeout_ms * 5, 10_000),
+    )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A fault that waiting can cure: the database unreachable, restarting, or a transaction to retry."""
+    if isinstance(exc, _TRANSIENT):
+        return True
+    if isinstance(exc, PyMongoError) and (
+        exc.has_error_label("TransientTransactionError") or exc.has_error_label("RetryableWriteError")
+    ):
+        return True
+    return isinstance(exc, OperationFailure) and exc.code in {11600, 11602, 91, 189, 262, 112, 251}
+
+
+async def ping(db: Database, timeout_s: float = 1.0) -> str | None:
+    """None if the database answers, else why not."""
+    try:
+        await db.command("ping", maxTimeMS=int(timeout_s * 1000))
+    except PyMongoError as exc:
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    return None

@@ -1,0 +1,119 @@
+"""The transactional outbox and its relay.
+
+A state change and the events it causes are written in one transaction (`Outbox.add`); the relay publishes
+what is unsent, persistent and with publisher confirms, then marks it sent. A crash in between publishes the
+event again later with the same `event_id`, never loses it; consumers' inboxes drop the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bson import ObjectId
+from pymongo import ASCENDING
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from shared.envelope import Envelope
+from shared.mongo import Database, Document
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "outbox"
+
+
+class Publisher(Protocol):
+    async def __call__(self, envelope: Envelope) -> None: ...
+
+
+def outbox_document(envelope: Envelope) -> Document:
+    return {
+        "_id": ObjectId(),
+        "event_id": str(envelope.event_id),
+        "type": envelope.type,
+        "envelope": envelope.model_dump(mode="json"),
+        "sent": False,
+        "created_at": datetime.now(UTC),
+    }
+
+
+class Outbox:
+    """Writes events in the caller's transaction and wakes the relay after the commit."""
+
+    def __init__(self, db: Database) -> None:
+        self.collection = db[OUTBOX]
+        self.wakeup = asyncio.Event()
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index([("sent", ASCENDING), ("_id", ASCENDING)], name="unsent_in_order")
+        await self.collection.create_index("event_id", unique=True, name="event_id_unique")
+
+    async def add(self, envelopes: list[Envelope], session: AsyncClientSession | None) -> None:
+        if envelopes:
+            await self.collection.insert_many([outbox_document(e) for e in envelopes], session=session)
+
+    def notify(self) -> None:
+        self.wakeup.set()
+
+    async def backlog(self) -> int:
+        return await self.collection.count_documents({"sent": False})
+
+
+class OutboxRelay:
+    """Publishes the outbox in commit order, a batch at a time with pipelined confirms."""
+
+    def __init__(self, outbox: Outbox, publish: Publisher, *, batch: int = 200, poll_seconds: float = 0.5) -> None:
+        self.outbox = outbox
+        self.publish = publish
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.published = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                sent = await self.relay_once()
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a fault (broker or database down): wait and try again, lose nothing
+                failures += 1
+                delay = min(0.2 * 2**failures, 5.0)
+                log.warning("outbox relay: %s: %s; retrying in %.1fs", type(exc).__name__, exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            if sent < self.batch:
+                self.outbox.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.outbox.wakeup.wait(), self.poll_seconds)
+
+    async def relay_once(self) -> int:
+        """Publish up to one batch of unsent events; return how many were sent."""
+        cursor = self.outbox.collection.find({"sent": False}, {"envelope": 1}).sort("_id", ASCENDING)
+        docs: list[dict[str, Any]] = await cursor.limit(self.batch).to_list()
+        if not docs:
+            return 0
+        envelopes = [Envelope.model_validate(d["envelope"]) for d in docs]
+        await asyncio.gather(*(self.publish(e) for e in envelopes))
+        await self.outbox.collection.update_many(
+            {"_id": {"$in": [d["_id"] for d in docs]}},
+            {"$set": {"sent": True, "sent_at": datetime.now(UTC)}},
+        )
+        self.published += len(docs)
+        return len(docs)

@@ -1,0 +1,268 @@
+"""Bootstrap of one service: broker, database, inbox/outbox, subscribers, health and metrics, in one object.
+
+A service module builds a `Service`, registers its subscribers with `consume`, its documented outcome events
+with `publishes`, and exposes `service.app()` (an `AsgiFastStream` app) as its process entry point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from aio_pika.abc import AbstractIncomingMessage
+from faststream import AckPolicy
+from faststream.asgi import AsgiFastStream
+from faststream.rabbit import Channel, RabbitBroker, RabbitMessage
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from faststream.rabbit.publisher import RabbitPublisher
+from faststream.specification import AsyncAPI
+from prometheus_client import CollectorRegistry, Counter, Gauge
+from pydantic import BaseModel, WithJsonSchema, create_model
+
+from shared.consumer import DeliveryPolicy, deliveries_so_far, settle
+from shared.envelope import Envelope
+from shared.http import health_routes
+from shared.inbox import Inbox
+from shared.mongo import Database, make_client, ping
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+from shared.topology import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, dead_letter_queue, service_queue
+from shared.unit_of_work import Handler, handle_once
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def envelope_of(model: type[BaseModel], type_: str) -> type[BaseModel]:
+    """The envelope whose `data` is `model`, for the AsyncAPI document."""
+    name = "".join(p.capitalize() for p in type_.replace("_", ".").split(".")) + "Event"
+    return create_model(name, __base__=Envelope, data=(model, ...), __doc__=f"`{type_}` on district.events")
+
+
+def self_contained_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with every `$ref` inlined, so it can stand inside another document."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    result: dict[str, Any] = inline(schema)
+    return result
+
+
+async def _decode_raw(message: Any, original: Any = None) -> Any:
+    # The kernel decodes envelopes itself, so a body that is not JSON reaches it and is dead-lettered with why.
+    return message.body
+
+
+class Service:
+    """One bounded context's process: its broker, its database, and what connects them."""
+
+    def __init__(self, name: str, settings: ServiceSettings, *, database: str | None = None,
+                 clock: Clock = utc_now, version: str = "1.0.0") -> None:
+        self.name = name
+        self.settings = settings
+        self.clock = clock
+        self.registry = CollectorRegistry()
+        self.broker = RabbitBroker(
+            settings.bus.rabbitmq_url,
+            app_id=name,
+            reconnect_interval=1.0,
+            graceful_timeout=15.0,
+            default_channel=Channel(prefetch_count=settings.bus.prefetch),
+            middlewares=[RabbitPrometheusMiddleware(registry=self.registry, app_name=name)],
+            description=f"The {name} service of the district's purchasing of public services.",
+        )
+        self.client = make_client(settings.store, name)
+        self.db: Database = self.client[database or settings.store.database_prefix + name.replace("-", "_")]
+        self.inbox = Inbox(self.db)
+        self.outbox = Outbox(self.db)
+        self.relay = OutboxRelay(self.outbox, self.publish_envelope)
+        self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
+        self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
+        self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self._publishers: dict[str, RabbitPublisher] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
+        self.deliveries = Counter("district_deliveries", "Deliveries by queue and outcome",
+                                  ["queue", "outcome"], registry=self.registry)
+        backlog = Gauge("district_outbox_published", "Events the relay has published since start",
+                        registry=self.registry)
+        backlog.set_function(lambda: self.relay.published)
+
+    # -- wiring -------------------------------------------------------------------------------------------------
+
+    def consume(self, purpose: str, binding: str, handler: Handler, *, document: type[BaseModel],
+                description: str) -> None:
+        """Subscribe `handler` to events matching `binding`, through the quorum queue `<name>.<purpose>`."""
+        consumer = f"{self.name}.{purpose}"
+
+        async def apply(envelope: Envelope) -> None:
+            emitted = await handle_once(self.client, self.inbox, self.outbox, consumer, envelope, handler,
+                                        now=self.clock(), source=self.name)
+            if emitted:
+                self.outbox.notify()
+
+        def count(outcome: str) -> None:
+            self.deliveries.labels(consumer, outcome).inc()
+
+        async def on_delivery(body: bytes, message: RabbitMessage) -> None:
+            await settle(message.raw_message, apply, self.dead_letter, self.policy, count)
+
+        documented = Annotated[bytes, WithJsonSchema(self_contained_schema(envelope_of(document, binding)))]
+        on_delivery.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+            inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=documented),
+            inspect.Parameter("message", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=RabbitMessage),
+        ])
+        on_delivery.__name__ = purpose.replace("-", "_")
+        queue = service_queue(self.name, purpose, binding, self.settings.bus.delivery_limit)
+        self.broker.subscriber(queue, EVENTS_EXCHANGE, ack_policy=AckPolicy.REJECT_ON_ERROR, decoder=_decode_raw,
+                               title=consumer, description=description)(on_delivery)
+
+    def publishes(self, type_: str, model: type[BaseModel], description: str) -> None:
+        """Declare an outcome event this service publishes (it appears in the AsyncAPI document)."""
+        self._publishers[type_] = self.broker.publisher(
+            routing_key=type_, exchange=EVENTS_EXCHANGE, persist=True, title=type_, description=description,
+            schema=envelope_of(model, type_), content_type="application/json", mandatory=False,
+        )
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job` every `seconds` while the service runs (time-driven checks inside the service)."""
+        self.periodic.append((seconds, job))
+
+    # -- messaging ----------------------------------------------------------------------------------------------
+
+    async def publish_envelope(self, envelope: Envelope) -> None:
+        """Persistent, confirmed, routing key = type, AMQP message_id = event_id (CONTRACT.md)."""
+        options: dict[str, Any] = {
+            "message_id": str(envelope.event_id),
+            "correlation_id": str(envelope.correlation_id or envelope.event_id),
+            "content_type": "application/json",
+            "persist": True,
+            "mandatory": False,
+            "timestamp": envelope.occurred_at,
+        }
+        publisher = self._publishers.get(envelope.type)
+        if publisher is not None:
+            await publisher.publish(envelope.to_json(), **options)
+        else:
+            await self.broker.publish(envelope.to_json(), exchange=EVENTS_EXCHANGE, routing_key=envelope.type,
+                                      **options)
+
+    async def dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        """Move a message to this service's dead-letter queue with the reason, confirmed before it is acked."""
+        headers = dict(message.headers or {})
+        headers.update({
+            "x-error": reason[:2000],
+            "x-dead-lettered-by": self.name,
+            "x-original-routing-key": message.routing_key or "",
+            "x-original-exchange": message.exchange or "",
+            "x-delivery-count": deliveries_so_far(message) + 1,
+            "x-dead-lettered-at": self.clock().isoformat(),
+        })
+        await self.broker.publish(
+            message.body, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.name, headers=headers,
+            message_id=message.message_id, content_type=message.content_type, persist=True, mandatory=False,
+        )
+
+    # -- readiness ----------------------------------------------------------------------------------------------
+
+    async def _broker_down(self) -> str | None:
+        if not self._started:
+            return "starting"
+        return None if await self.broker.ping(timeout=1.0) else "broker connection is down"
+
+    async def _database_down(self) -> str | None:
+        return await ping(self.db)
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+
+    async def _prepare(self) -> None:
+        for step in self.on_startup:
+            await _until_it_answers(step, f"{self.name}: start-up")
+
+    async def _declare_dead_letter_queue(self) -> None:
+        exchange = await self.broker.declare_exchange(DEAD_LETTER_EXCHANGE)
+        queue = await self.broker.declare_queue(dead_letter_queue(self.name))
+        await queue.bind(exchange, routing_key=self.name)
+
+    async def _after_startup(self) -> None:
+        await self._declare_dead_letter_queue()
+        self.relay.start()
+        for seconds, job in self.periodic:
+            self._tasks.append(asyncio.create_task(_repeat(seconds, job), name=f"{self.name}-periodic"))
+        self._started = True
+
+    async def _on_shutdown(self) -> None:
+        self._started = False
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.relay.stop()
+
+    async def _after_shutdown(self) -> None:
+        await self.client.close()
+
+    def app(self) -> AsgiFastStream:
+        routes = health_routes(self.name, {"broker": self._broker_down, "database": self._database_down},
+                               self.registry)
+        return AsgiFastStream(
+            self.broker,
+            asgi_routes=routes,
+            on_startup=[self._prepare],
+            after_startup=[self._after_startup],
+            on_shutdown=[self._on_shutdown],
+            after_shutdown=[self._after_shutdown],
+            specification=AsyncAPI(title=f"district {self.name}", version="1.0.0",
+                                   description=f"Events the {self.name} service consumes and publishes."),
+        )
+
+
+async def _until_it_answers(step: Callable[[], Awaitable[None]], what: str) -> None:
+    delay = 0.2
+    while True:
+        try:
+            await step()
+            return
+        except Exception as exc:  # the database may still be starting: wait for it rather than die
+            log.warning("%s: %s: %s; retrying in %.1fs", what, type(exc).__name__, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def _repeat(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    while True:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("periodic job failed; it runs again in %.0fs", seconds)
+        await asyncio.sleep(seconds)
+
+
+def run(app: AsgiFastStream, host: str, port: int, log_level: str = "INFO") -> None:
+    """Serve the ASGI app (HTTP + broker) until SIGTERM/SIGINT; shuts down gracefully."""
+    import uvicorn
+
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False,
+                timeout_graceful_shutdown=20)

@@ -1,0 +1,231 @@
+"""Registering an organization and updating its particulars: what is published, and every refusal."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from services.registration import domain, uscc
+from services.registration.domain import Organization
+from shared.contracts.common import DEFAULT_STREETS
+from shared.contracts.registration import OrganizationRegistered, OrganizationRejected, OrganizationUpdated
+
+TODAY = date(2014, 11, 19)
+CODE = uscc.make_uscc("social_group", uscc.WUHOU_REGION_CODE, 1_177)
+
+
+def application(**overrides: Any) -> dict[str, Any]:
+    return {
+        "uscc": CODE, "name": "玉林社区邻里互助会", "legal_form": "social_group", "street": "玉林街道",
+        "community": "黉门街社区", "domains": ["助老", "社区文化"], "full_time_staff": 6,
+        "founded_on": "2011-04-02", "contact": {"phone": "13812345678", "email": "huzhu@example.cn"},
+        **overrides,
+    }
+
+
+def register(data: dict[str, Any], existing: Organization | None = None) -> domain.Decision:
+    return domain.register(data, existing=existing, streets=DEFAULT_STREETS, today=TODAY)
+
+
+def errors_of(decision: domain.Decision) -> list[dict[str, str]]:
+    [event] = decision.events
+    assert event.type == "registration.organization.rejected"
+    assert decision.organization is None
+    return list(event.data["errors"])
+
+
+def fields_of(decision: domain.Decision) -> list[str]:
+    return [error["field"] for error in errors_of(decision)]
+
+
+@pytest.fixture
+def registered() -> Organization:
+    organization = register(application()).organization
+    assert organization is not None
+    return organization
+
+
+def update(organization: Organization | None, changes: dict[str, Any], org_id: str | None = None) -> domain.Decision:
+    data = {"org_id": org_id or str(domain.org_id_for(CODE)), "changes": changes}
+    return domain.update(data, existing=organization, streets=DEFAULT_STREETS, today=TODAY)
+
+
+# --- registration ---------------------------------------------------------------------------------------------
+
+
+def test_application_publishes_the_full_state_at_version_1() -> None:
+    decision = register(application(name="  玉林社区邻里互助会 "))
+
+    [event] = decision.events
+    assert event.type == "registration.organization.registered"
+    published = OrganizationRegistered.model_validate(event.data)
+    assert str(published.org_id) == event.data["org_id"] == str(domain.org_id_for(CODE))
+    assert event.data["name"] == "玉林社区邻里互助会"
+    assert event.data["domains"] == ["社区文化", "助老"]  # the catalog's order
+    assert (event.data["status"], event.data["version"], event.data["registered_on"]) == ("active", 1, "2014-11-19")
+    assert event.data["contact"] == {"phone_masked": "138****5678", "email": "huzhu@example.cn"}
+
+
+def test_org_id_is_fixed_by_the_code_whatever_its_case() -> None:
+    assert domain.org_id_for(CODE) == domain.org_id_for(f" {CODE.lower()} ")
+    assert domain.org_id_for(CODE) != domain.org_id_for(uscc.make_uscc("social_group", "510107", 1_178))
+
+
+def test_lower_case_code_is_registered_upper_case() -> None:
+    decision = register(application(uscc=CODE.lower()))
+
+    assert decision.organization is not None
+    assert decision.organization.uscc == CODE
+
+
+def test_code_already_registered_is_refused_naming_the_existing_organization(registered: Organization) -> None:
+    decision = register(application(name="另一个名字"), existing=registered)
+
+    assert errors_of(decision) == [
+        {"field": "uscc", "message": f"is already registered, as organization {registered.org_id}"}
+    ]
+    assert decision.events[0].data["org_id"] == str(registered.org_id)
+
+
+def test_code_of_another_legal_form_is_refused_with_both_named() -> None:
+    decision = register(application(legal_form="foundation"))
+
+    assert errors_of(decision) == [
+        {"field": "uscc", "message": "character 2 is 1 (social group) but legal_form is foundation (3)"}
+    ]
+    assert decision.events[0].data["uscc"] == CODE
+
+
+def test_code_with_a_wrong_check_digit_is_refused_naming_the_right_one() -> None:
+    wrong = CODE[:17] + ("0" if CODE[17] != "0" else "1")
+
+    assert errors_of(register(application(uscc=wrong))) == [
+        {"field": "uscc", "message": f"check digit should be {CODE[17]}, got {wrong[17]}"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"name": "   "}, "name", "at least 1 character"),
+        ({"street": "玉林"}, "street", "did you mean 玉林街道?"),
+        ({"street": "春熙路街道"}, "street", "must be one of the district's sub-districts: 浆洗街街道"),
+        ({"community": ""}, "community", "at least 1 character"),
+        ({"domains": []}, "domains", "at least 1 item"),
+        ({"domains": ["助老", "助老"]}, "domains", "lists 助老 more than once"),
+        ({"domains": ["养老"]}, "domains[0]", "Input should be '社区文化'"),
+        ({"full_time_staff": -1}, "full_time_staff", "greater than or equal to 0"),
+        ({"full_time_staff": True}, "full_time_staff", "valid integer"),
+        ({"full_time_staff": 6.0}, "full_time_staff", "valid integer"),
+        ({"full_time_staff": "6"}, "full_time_staff", "valid integer"),
+        ({"founded_on": "2014-02-30"}, "founded_on", "day value is outside expected range"),
+        ({"founded_on": 1_300_000_000}, "founded_on", "YYYY-MM-DD"),
+        ({"founded_on": "2014-11-20"}, "founded_on", "must not be after today (2014-11-19)"),
+        ({"legal_form": "company"}, "legal_form", "'social_group', 'social_service_institution' or 'foundation'"),
+        ({"contact": {"phone": "12345"}}, "contact.phone", "must be a mobile number"),
+        ({"contact": {}}, "contact", "must give a phone, an email, or both"),
+        ({"nmae": "typo"}, "nmae", "is not a known field"),
+    ],
+)
+def test_each_bad_field_is_refused_by_name(overrides: dict[str, Any], field: str, message: str) -> None:
+    [error] = errors_of(register(application(**overrides)))
+
+    assert error["field"] == field
+    assert message in error["message"]
+
+
+def test_founded_today_is_accepted() -> None:
+    assert register(application(founded_on=TODAY.isoformat())).organization is not None
+
+
+def test_every_bad_field_is_named_in_one_rejection() -> None:
+    data = application(uscc="9135O100M000100Y43", name="", street="火星街道", domains=[], full_time_staff=-3)
+    del data["founded_on"]
+
+    fields = fields_of(register(data))
+
+    assert fields.count("uscc") == 4  # the letter O, character 1, character 2, the region code
+    assert {"name", "street", "domains", "full_time_staff", "founded_on"} <= set(fields)
+    OrganizationRejected.model_validate(register(data).events[0].data)
+
+
+def test_a_payload_that_is_not_an_object_is_refused() -> None:
+    assert errors_of(register(["not", "an", "object"]))[0]["field"] == "data"  # type: ignore[arg-type]
+
+
+# --- updates --------------------------------------------------------------------------------------------------
+
+
+def test_update_publishes_the_new_state_one_version_up_naming_what_changed(registered: Organization) -> None:
+    decision = update(registered, {"full_time_staff": 9, "domains": ["济困", "助老"]})
+
+    [event] = decision.events
+    published = OrganizationUpdated.model_validate(event.data)
+    assert (published.version, published.full_time_staff, published.changed) == (2, 9, ["full_time_staff", "domains"])
+    assert event.data["domains"] == ["助老", "济困"]
+    assert event.data["uscc"] == CODE and event.data["name"] == registered.name
+    assert decision.organization == registered.model_copy(
+        update={"full_time_staff": 9, "domains": decision.organization.domains if decision.organization else (),
+                "version": 2}
+    )
+
+
+def test_community_moves_within_its_street_or_with_a_new_street(registered: Organization) -> None:
+    same_street = update(registered, {"community": "芳草社区"}).organization
+    moved = update(registered, {"community": "簇桥社区", "street": "簇桥街道"}).organization
+
+    assert same_street is not None and (same_street.street, same_street.community) == ("玉林街道", "芳草社区")
+    assert moved is not None and (moved.street, moved.community) == ("簇桥街道", "簇桥社区")
+
+
+def test_contact_change_publishes_the_phone_masked(registered: Organization) -> None:
+    [event] = update(registered, {"contact": {"phone": "028-85551234"}}).events
+
+    assert event.data["contact"] == {"phone_masked": "028*****1234", "email": None}
+    assert "85551234" not in str(event.data)
+
+
+def test_street_without_community_is_refused(registered: Organization) -> None:
+    assert errors_of(update(registered, {"street": "簇桥街道"})) == [
+        {"field": "changes.street", "message": "may change only together with community"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"full_time_staff": -1}, "changes.full_time_staff", "greater than or equal to 0"),
+        ({"domains": []}, "changes.domains", "at least 1 item"),
+        ({"community": "新社区", "street": "春熙路街道"}, "changes.street", "must be one of the district's"),
+        ({"contact": {"email": "not-an-address"}}, "changes.contact.email", "must be an e-mail address"),
+        ({"name": "新名字"}, "changes.name", "is not a known field"),
+        ({}, "changes", "must name at least one of contact, full_time_staff, domains, community"),
+        ({"full_time_staff": 6, "domains": ["助老", "社区文化"]}, "changes", "changes nothing"),
+    ],
+)
+def test_invalid_change_is_refused_naming_the_field(
+    registered: Organization, changes: dict[str, Any], field: str, message: str
+) -> None:
+    [error] = errors_of(update(registered, changes))
+
+    assert error["field"] == field
+    assert message in error["message"]
+
+
+def test_update_of_an_unknown_organization_is_refused() -> None:
+    decision = update(None, {"full_time_staff": 3})
+
+    assert errors_of(decision) == [{"field": "org_id", "message": "no organization is registered with this id"}]
+    assert decision.events[0].data["org_id"] == str(domain.org_id_for(CODE))
+
+
+def test_update_of_an_unknown_organization_also_names_its_bad_changes() -> None:
+    assert fields_of(update(None, {"full_time_staff": -3})) == ["org_id", "changes.full_time_staff"]
+
+
+def test_malformed_org_id_is_refused_as_such() -> None:
+    [error] = errors_of(update(None, {"full_time_staff": 3}, org_id="not-a-uuid"))
+
+    assert error["field"] == "org_id" and "valid UUID" in error["message"]

@@ -1,0 +1,1 @@
+"""Operators' tools behind the Makefile: run the suite locally, check its health, seed, demo, dead letters."""
