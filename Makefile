@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 COMPOSE ?= docker compose
 SERVICE ?=
 
-.PHONY: install test test-all test-faults lint dev dev-stop health asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
+.PHONY: install test test-all test-faults lint dev dev-stop health training-progress asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ dev-stop: ## stop what `make dev` started
 
 health: $(STAMP) ## table of every service's /ready; fails if any is not ready
 	$(PY) -m tools.health
+
+training-progress: $(STAMP) ## progress toward the 1,150-person training target, by audience and street (read-only)
+	$(PY) -m services.training_grading.progress_report
+
+.PHONY: evaluation-report
+evaluation-report: $(STAMP) ## evaluation's operator view: contracts under monitoring, overdue milestones, ratings
+	$(PY) -m services.evaluation.report
 
 asyncapi: $(STAMP) ## write the AsyncAPI document of every service to docs/asyncapi/
 	$(PY) -m tools.asyncapi docs/asyncapi

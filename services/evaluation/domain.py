@@ -20,6 +20,7 @@ Decisions this module makes (each a default of `EvaluationRules` where it is a n
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -63,6 +64,7 @@ MONITORING_REJECTED = "evaluation.monitoring.rejected"
 REPORT_ACCEPTED = "evaluation.report.accepted"
 REPORT_REJECTED = "evaluation.report.rejected"
 CONTRACT_EVALUATED = "evaluation.contract.evaluated"
+REPORT_NAMESPACE = uuid.UUID("0b6f3d2e-8c41-4f6a-9e27-5d1a7c9b3e84")
 
 
 class EvaluationRules(BaseModel):
@@ -149,6 +151,11 @@ class Decision:
 
     contract: MonitoredContract | None
     events: tuple[Emit, ...] = ()
+
+
+def report_id_for(event_id: str) -> str:
+    """A report's id, derived from the event that submitted it, so every delivery of that event names one report."""
+    return str(uuid.uuid5(REPORT_NAMESPACE, event_id))
 
 
 def due_dates(period: ContractPeriod, count: int, first_due_after_days: int) -> list[date]:

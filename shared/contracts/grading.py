@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from shared.contracts.common import GradeCode
+from shared.envelope import FieldError
 
 ASSESSMENT_SUBMITTED = "intake.assessment.submitted"
 GRADE_ASSIGNED = "grading.grade.assigned"
@@ -140,3 +141,12 @@ class GradeExpired(BaseModel):
     grade: GradeCode
     valid_until: date
     version: int
+
+
+class AssessmentRejected(BaseModel):
+    """`grading.assessment.rejected`: every reason (a score above its maximum, registered under two years, ...)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    org_id: str | None = None
+    errors: list[FieldError]

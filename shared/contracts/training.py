@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
+from shared.envelope import FieldError
+
 COURSE_OFFERED = "intake.course.offered"
 ENROLMENT_REQUESTED = "intake.enrolment.requested"
 ATTENDANCE_RECORDED = "intake.attendance.recorded"
@@ -141,3 +143,29 @@ class CourseCompleted(_Outcome):
     audience: Audience
     certificate_no: str
     completed_on: date
+
+
+# --- rejections -----------------------------------------------------------------------------------------
+
+
+class _Rejected(_Outcome):
+    errors: list[FieldError]
+
+
+class CourseRejected(_Rejected):
+    """`training.course.rejected`: every reason, with the course_ref when the offer carried one."""
+
+    course_ref: str | None = None
+
+
+class EnrolmentRejected(_Rejected):
+    """`training.enrolment.rejected`: every reason (the course is full, the organization suspended, ...)."""
+
+    course_id: str | None = None
+    org_id: str | None = None
+
+
+class AttendanceRejected(_Rejected):
+    """`training.attendance.rejected`: an unknown enrolment, or a session the course does not have."""
+
+    enrolment_id: str | None = None

@@ -9,7 +9,7 @@ import pytest
 
 from services.registration import domain, uscc
 from services.registration.domain import Organization
-from shared.contracts.common import DEFAULT_STREETS
+from shared.contracts.common import DEFAULT_STREETS, Category
 from shared.contracts.registration import OrganizationRegistered, OrganizationRejected, OrganizationUpdated
 
 TODAY = date(2014, 11, 19)
@@ -141,7 +141,9 @@ def test_founded_today_is_accepted() -> None:
 
 
 def test_every_bad_field_is_named_in_one_rejection() -> None:
-    data = application(uscc="9135O100M000100Y43", name="", street="火星街道", domains=[], full_time_staff=-3)
+    data = application(
+        uscc="9135O100M000100Y43", legal_form="foundation", name="", street="火星街道", domains=[], full_time_staff=-3
+    )
     del data["founded_on"]
 
     fields = fields_of(register(data))
@@ -167,8 +169,7 @@ def test_update_publishes_the_new_state_one_version_up_naming_what_changed(regis
     assert event.data["domains"] == ["助老", "济困"]
     assert event.data["uscc"] == CODE and event.data["name"] == registered.name
     assert decision.organization == registered.model_copy(
-        update={"full_time_staff": 9, "domains": decision.organization.domains if decision.organization else (),
-                "version": 2}
+        update={"full_time_staff": 9, "domains": (Category.ELDERLY, Category.POVERTY_RELIEF), "version": 2}
     )
 
 

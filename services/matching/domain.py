@@ -1,0 +1,206 @@
+"""Matching's decisions for the fair (项目对接会): open it, record interests, schedule its talks, award its projects.
+
+Pure: values in, `(state to keep, [Emit])` out; a refused request gives `(None, [one *.rejected Emit])`. Ids are
+derived from what names the thing (uuid5), and `today` is passed in (the handler's date of the request).
+Entry points, for the handlers:
+- `open_fair(request, existing=<fair with that fair_ref>|None, projects=<batch's projects>, profiles, today, rules)`
+  -> (FairOpened, [matching.fair.opened]): invites the organizations eligible for at least one published project
+  of the batch, best fit first (ties by org_id), at most `rules.invite_limit`.
+- `express_interest(request, fair, project, profile, earlier=<same interest_id>|None, awards_decided, today,
+  rules)` -> (InterestRecorded, [matching.interest.recorded]) with the fit and its breakdown.
+- `schedule_fair(request, fair, interests=<the fair's>, tables=<purchasers in table order>)`
+  -> (FairScheduled, [matching.fair.scheduled]); see `schedule`.
+- `award_fair(request, fair, projects=<batch's projects>, profiles, interests=<the fair's>, today, rules)`
+  -> (FairAwards, [matching.contract.awarded per award, matching.project.unawarded per other project]).
+Schedule and awards are pure functions of their inputs: asked twice, they answer the same (the service keeps the
+first answer). Projections of other contexts' entities, and `OrganizationProfile`, are in `projections`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.matching.awards import FairAwards, decide_awards
+from services.matching.eligibility import EligibilityRules, refusals
+from services.matching.fit import FitRules, fit, organization_values, project_values, score
+from services.matching.projections import OrganizationProfile, ProjectState, ProjectView, known_project
+from services.matching.schedule import plan_schedule
+from shared.contracts.common import Purchaser
+from shared.contracts.matching import (
+    CONTRACT_AWARDED,
+    FAIR_OPENED,
+    FAIR_REJECTED,
+    FAIR_SCHEDULED,
+    INTEREST_RECORDED,
+    INTEREST_REJECTED,
+    PROJECT_UNAWARDED,
+    AwardsRequested,
+    FairOpened,
+    FairOpenRequested,
+    FairScheduled,
+    InterestExpressed,
+    InterestRecorded,
+    Invitation,
+    ScheduleRequested,
+)
+from shared.envelope import FieldError
+from shared.outcome import Emit, rejected
+
+FAIR_NAMESPACE = uuid.UUID("0d6c3f57-2b8e-4a61-b1f4-7e9a5c2d8f36")
+INTEREST_NAMESPACE = uuid.UUID("9a4e1c7b-6d35-4f82-a0b9-3c5e8f1d2a64")
+Fair = FairOpened  # the fair as matching keeps it is what it announced
+
+
+class MatchingRules(BaseModel):
+    """Every configurable matching rule, read once at start-up (nest it in the service's settings)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    eligibility: EligibilityRules = EligibilityRules()
+    fit: FitRules = FitRules()
+    invite_limit: int = Field(default=55, ge=1, le=100_000, description="organizations invited to a fair")
+    # The fair is a closed event for its invitees (55 in 2014); set False to let any eligible organization bid.
+    interest_needs_invitation: bool = True
+
+
+def fair_id_for(fair_ref: str) -> str:
+    return str(uuid.uuid5(FAIR_NAMESPACE, fair_ref))
+
+
+def interest_id_for(fair_id: str, org_id: str, project_id: str) -> str:
+    return str(uuid.uuid5(INTEREST_NAMESPACE, f"{fair_id}:{org_id}:{project_id}"))
+
+
+def invitations(
+    projects: Sequence[ProjectView], profiles: Iterable[OrganizationProfile], today: date, rules: MatchingRules,
+) -> list[Invitation]:
+    """Organizations eligible for at least one project, best fit first, ties by org_id, at most the limit."""
+    best: list[Invitation] = []
+    for profile in profiles:
+        org_values = organization_values(profile, today, rules.fit)
+        top: tuple[float, str] | None = None
+        for project in projects:
+            if refusals(profile.organization, project, profile.grade, profile.evaluations, None, today,
+                        rules.eligibility):
+                continue
+            points = score(org_values | project_values(profile.organization, project, rules.fit), rules.fit.weights)
+            if top is None or (-points, project.project_id) < (-top[0], top[1]):
+                top = (points, project.project_id)
+        if top is not None:
+            best.append(Invitation(org_id=profile.org_id, fit_score=top[0], project_id=top[1]))
+    best.sort(key=lambda i: (-i.fit_score, i.org_id))
+    return best[: rules.invite_limit]
+
+
+def open_fair(
+    request: FairOpenRequested, *, existing: Fair | None, projects: Iterable[ProjectView],
+    profiles: Iterable[OrganizationProfile], today: date, rules: MatchingRules,
+) -> tuple[Fair | None, list[Emit]]:
+    """Open a fair for the batch's published projects and invite the organizations that fit them best."""
+    if existing is not None:
+        return _fair_refused(request.fair_ref, "fair_ref", f"is already used by fair {existing.fair_id}")
+    published = sorted(
+        (p for p in projects if p.batch == request.batch and p.status == "published"), key=lambda p: p.project_id
+    )
+    if not published:
+        return _fair_refused(request.fair_ref, "batch", f"batch {request.batch} has no published project")
+    invited = invitations(published, profiles, today, rules)
+    if not invited:
+        return _fair_refused(request.fair_ref, "batch", (
+            f"no organization is eligible for any of the {len(published)} published projects of batch "
+            f"{request.batch}"))
+    fair = FairOpened(
+        fair_id=fair_id_for(request.fair_ref), **request.model_dump(), invited=[i.org_id for i in invited],
+        invitations=invited,
+    )
+    return fair, [Emit(FAIR_OPENED, fair.model_dump(mode="json"))]
+
+
+def _fair_refused(
+    fair_ref: str | None, field: str, message: str, fair_id: str | None = None,
+) -> tuple[None, list[Emit]]:
+    errors = [FieldError(field=field, message=message)]
+    return None, [rejected(FAIR_REJECTED, errors, fair_id=fair_id, fair_ref=fair_ref)]
+
+
+def _unknown(request: InterestExpressed, fair: Fair | None, project: ProjectView | None,
+             profile: OrganizationProfile | None) -> list[FieldError]:
+    errors = []
+    if fair is None:
+        errors.append(FieldError(field="fair_id", message=f"no fair {request.fair_id} has been opened"))
+    if project is None:
+        errors.append(FieldError(field="project_id", message=f"unknown project {request.project_id}"))
+    if profile is None:
+        errors.append(FieldError(field="org_id", message=f"unknown organization {request.org_id}"))
+    return errors
+
+
+def _fair_rules(request: InterestExpressed, fair: Fair, project: ProjectView, earlier: InterestRecorded | None,
+                awards_decided: bool, rules: MatchingRules) -> list[FieldError]:
+    checks = (
+        (awards_decided, "fair_id", "the fair's awards have been decided; it takes no more interest"),
+        (project.batch != fair.batch, "project_id",
+         f"project {project.project_id} is in batch {project.batch}, not the fair's batch {fair.batch}"),
+        (project.status != "published", "project_id", f"project is {project.status}, not published (rule: published)"),
+        (rules.interest_needs_invitation and request.org_id not in fair.invited, "org_id",
+         f"organization was not invited to fair {fair.fair_ref} (rule: invited)"),
+        (earlier is not None, "project_id", "the organization already expressed interest in this project at this "
+         f"fair ({earlier.interest_id if earlier else ''})"),
+    )
+    return [FieldError(field=field, message=message) for broken, field, message in checks if broken]
+
+
+def express_interest(
+    request: InterestExpressed, *, fair: Fair | None, project: ProjectState | None,
+    profile: OrganizationProfile | None, earlier: InterestRecorded | None, awards_decided: bool, today: date,
+    rules: MatchingRules,
+) -> tuple[InterestRecorded | None, list[Emit]]:
+    """Record an organization's interest in a project of the fair, with its fit, or say every reason not to."""
+    ids = {"fair_id": request.fair_id, "org_id": request.org_id, "project_id": request.project_id}
+    seen = known_project(project)
+    errors = _unknown(request, fair, seen, profile)
+    if fair is None or seen is None or profile is None:
+        return None, [rejected(INTEREST_REJECTED, errors, **ids)]
+    errors = _fair_rules(request, fair, seen, earlier, awards_decided, rules) + refusals(
+        profile.organization, seen, profile.grade, profile.evaluations, request.price_fen, today, rules.eligibility)
+    if errors:
+        return None, [rejected(INTEREST_REJECTED, errors, **ids)]
+    fitted = fit(profile, seen, today, rules.fit)
+    interest = InterestRecorded(
+        interest_id=interest_id_for(fair.fair_id, request.org_id, request.project_id), **ids,
+        purchaser=seen.purchaser, price_fen=request.price_fen, fit_score=fitted.score, breakdown=fitted.breakdown,
+    )
+    return interest, [Emit(INTEREST_RECORDED, interest.model_dump(mode="json"))]
+
+
+def schedule_fair(
+    request: ScheduleRequested, *, fair: Fair | None, interests: Sequence[InterestRecorded],
+    tables: Sequence[Purchaser],
+) -> tuple[FairScheduled | None, list[Emit]]:
+    """Plan the fair's one-to-one talks from its recorded interests."""
+    if fair is None:
+        return _fair_refused(None, "fair_id", f"no fair {request.fair_id} has been opened", request.fair_id)
+    mine = [i for i in interests if i.fair_id == fair.fair_id]
+    if not mine:
+        return _fair_refused(fair.fair_ref, "fair_id", "no interest has been recorded at this fair yet", fair.fair_id)
+    schedule = plan_schedule(fair.fair_id, fair.slots, mine, tables)
+    return schedule, [Emit(FAIR_SCHEDULED, schedule.model_dump(mode="json"))]
+
+
+def award_fair(
+    request: AwardsRequested, *, fair: Fair | None, projects: Iterable[ProjectView],
+    profiles: Mapping[str, OrganizationProfile], interests: Iterable[InterestRecorded], today: date,
+    rules: MatchingRules,
+) -> tuple[FairAwards | None, list[Emit]]:
+    """Award the batch's published projects among the fair's interested, eligible organizations."""
+    if fair is None:
+        return _fair_refused(None, "fair_id", f"no fair {request.fair_id} has been opened", request.fair_id)
+    decision = decide_awards(fair.fair_id, fair.batch, projects, profiles, interests, today, rules.eligibility,
+                             rules.fit)
+    emits = [Emit(CONTRACT_AWARDED, a.model_dump(mode="json")) for a in decision.awards]
+    emits += [Emit(PROJECT_UNAWARDED, u.model_dump(mode="json")) for u in decision.unawarded]
+    return decision, emits

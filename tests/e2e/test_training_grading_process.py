@@ -1,0 +1,222 @@
+"""Training and grading as its own process, driven only through `district.events` (and read through its HTTP
+metrics and the progress report), against the real broker and the embedded database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.bus import BusProbe, Event, envelope
+from tests.support.processes import ROOT, ServiceProcess
+
+pytestmark = pytest.mark.e2e
+
+SERVICE = "training_grading"
+DISTRICT = timezone(timedelta(hours=8))
+FAST_EXPIRY = {"GRADE_EXPIRY_CHECK_SECONDS": "1"}
+SCORES_850 = {"basic_conditions": 90, "internal_governance": 300, "performance": 340, "social_evaluation": 120}
+
+
+def organization(org_id: str, version: int = 1, status: str = "active", registered_on: str = "2010-03-01",
+                 **extra: Any) -> dict[str, Any]:
+    """The full organization state registration publishes with every organization event."""
+    return {
+        "org_id": org_id, "uscc": "51510107MJ0000000X", "name": "玉林社工服务中心",
+        "legal_form": "social_service_institution", "street": "玉林街道", "community": "玉林北路社区",
+        "domains": ["助老"], "full_time_staff": 6, "founded_on": "2009-05-04", "registered_on": registered_on,
+        "status": status, "version": version, **extra,
+    }
+
+
+def offer(capacity: int = 30, sessions: int = 3, **changes: Any) -> dict[str, Any]:
+    return {"course_ref": f"TR-{uuid.uuid4().hex[:8]}", "title": "社会组织财务管理实务", "topic": "财务制度",
+            "audience": "finance", "capacity": capacity, "sessions": sessions, **changes}
+
+
+def person(name: str) -> dict[str, str]:
+    return {"name": name, "role": "会计"}
+
+
+def handled(process: ServiceProcess, purpose: str) -> int:
+    """How many deliveries the service's `<purpose>` consumer has handled, from its /metrics."""
+    with urllib.request.urlopen(f"{process.url}/metrics", timeout=3) as response:
+        text = response.read().decode()
+    return sum(int(sample.value) for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.labels.get("queue") == f"training-grading.{purpose}"
+               and sample.labels.get("outcome") == "handled")
+
+
+async def until_handled(process: ServiceProcess, purpose: str, count: int, timeout: float = 10.0) -> None:
+    """Organization events answer with nothing on the bus: wait until the service says it has applied them."""
+    deadline = time.monotonic() + timeout
+    while await asyncio.to_thread(handled, process, purpose) < count:
+        assert time.monotonic() < deadline, f"{purpose}: fewer than {count} handled within {timeout}s"
+        await asyncio.sleep(0.1)
+
+
+async def register(bus: BusProbe, process: ServiceProcess, event_type: str, state: dict[str, Any],
+                   purpose: str, count: int = 1) -> None:
+    await bus.send(f"registration.organization.{event_type}", state, source="registration")
+    await until_handled(process, purpose, count)
+
+
+async def open_course(bus: BusProbe, **changes: Any) -> Event:
+    opened = await bus.answer((await bus.send("intake.course.offered", offer(**changes)))["event_id"])
+    assert opened["type"] == "training.course.opened", opened
+    return opened
+
+
+async def request_enrolment(bus: BusProbe, course_id: str, org_id: str, name: str) -> Event:
+    sent = await bus.send("intake.enrolment.requested", {"course_id": course_id, "org_id": org_id,
+                                                         "person": person(name)})
+    return await bus.answer(sent["event_id"])
+
+
+def of_type(bus: BusProbe, type_: str) -> list[Event]:
+    return [e for e in bus.events if e.get("type") == type_]
+
+
+async def test_enrolment_is_confirmed_until_the_course_is_full_then_refused_saying_so(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    service = start_service(SERVICE)
+    await register(bus, service, "registered", organization("org-full"), "organization-registered")
+    course = (await open_course(bus, capacity=2))["data"]
+
+    answers = [await request_enrolment(bus, course["course_id"], "org-full", name) for name in ("王芳", "李强", "张敏")]
+
+    assert [a["type"] for a in answers] == ["training.enrolment.confirmed"] * 2 + ["training.enrolment.rejected"]
+    assert [a["data"]["seats_left"] for a in answers[:2]] == [1, 0]
+    assert answers[2]["data"]["errors"] == [
+        {"field": "course_id", "message": f"course {course['course_ref']} is full: 2 of 2 seats taken"}]
+
+
+async def test_repeated_attendance_completes_the_course_once_and_counts_toward_the_target(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe, service_env: dict[str, str],
+) -> None:
+    service = start_service(SERVICE)
+    await register(bus, service, "registered", organization("org-attend"), "organization-registered")
+    course = (await open_course(bus, sessions=2))["data"]
+    enrolment_id = (await request_enrolment(bus, course["course_id"], "org-attend", "王芳"))["data"]["enrolment_id"]
+
+    first = envelope("intake.attendance.recorded", {"enrolment_id": enrolment_id, "session": 1})
+    await bus.publish(first)
+    await bus.publish(first)  # the same event delivered twice
+    for session in (1, 2, 2):  # and each session recorded again as a new event
+        await bus.send("intake.attendance.recorded", {"enrolment_id": enrolment_id, "session": session})
+    await bus.wait_for(lambda events: any(e.get("type") == "training.course.completed" for e in events))
+    await bus.quiet(1.5)
+
+    [completed] = of_type(bus, "training.course.completed")
+    assert completed["data"]["enrolment_id"] == enrolment_id and completed["data"]["audience"] == "finance"
+    assert completed["data"]["certificate_no"] == f"WH-TR-{course['course_ref']}-0001"
+    assert completed["data"]["completed_on"] == datetime.now(UTC).astimezone(DISTRICT).date().isoformat()
+    assert sorted(e["data"]["session"] for e in of_type(bus, "training.attendance.noted")) == [1, 2]
+
+    report = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "services.training_grading.progress_report"], cwd=ROOT,
+        env={**os.environ, **service_env}, capture_output=True, text=True, timeout=30)
+    assert report.returncode == 0, report.stderr
+    lines = [" ".join(line.split()) for line in report.stdout.splitlines()]
+    assert "completed 1 people (0.1 %)" in lines
+    assert {"finance 1", "玉林街道 1", "望江路街道 0"} <= set(lines)
+
+
+async def test_an_organization_registered_over_two_years_ago_is_graded_valid_for_five_years(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    service = start_service(SERVICE)
+    await register(bus, service, "registered", organization("org-graded"), "organization-registered")
+
+    sent = await bus.send("intake.assessment.submitted",
+                          {"org_id": "org-graded", "round": "2015", "assessed_on": "2015-11-20",
+                           "scores": SCORES_850})
+    assigned = await bus.answer(sent["event_id"])
+
+    assert assigned["type"] == "grading.grade.assigned"
+    assert assigned["source"] == "training-grading"
+    assert {k: assigned["data"][k] for k in ("org_id", "grade", "total_score", "valid_until", "version")} == {
+        "org_id": "org-graded", "grade": "4A", "total_score": 850, "valid_until": "2020-11-20", "version": 1}
+
+
+async def test_a_grade_past_its_validity_expires_by_itself_once(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    in_2015 = start_service(SERVICE, TODAY="2015-06-01", **FAST_EXPIRY)
+    await register(bus, in_2015, "registered", organization("org-expiring"), "organization-registered")
+    sent = await bus.send("intake.assessment.submitted",
+                          {"org_id": "org-expiring", "round": "2015", "assessed_on": "2015-05-01",
+                           "scores": SCORES_850})
+    assigned = (await bus.answer(sent["event_id"]))["data"]
+    assert (assigned["grade"], assigned["valid_until"]) == ("4A", "2020-05-01")
+    await bus.quiet(1.5)  # checks run every second; a grade still valid is left alone
+    assert of_type(bus, "grading.grade.expired") == []
+    in_2015.stop()
+
+    start_service(SERVICE, TODAY="2020-05-02", **FAST_EXPIRY)  # the same database, five years on
+    await bus.wait_for(lambda events: any(e.get("type") == "grading.grade.expired" for e in events), timeout=10)
+    await bus.quiet(2.5)
+
+    [expired] = of_type(bus, "grading.grade.expired")
+    assert expired["data"] == {"org_id": "org-expiring", "assessment_id": assigned["assessment_id"], "grade": "4A",
+                               "valid_until": "2020-05-01", "version": 2}
+    assert expired["source"] == "training-grading" and expired["correlation_id"] is None
+    assert datetime.fromisoformat(expired["occurred_at"]).astimezone(DISTRICT).date() == date(2020, 5, 2)
+
+
+async def test_garbage_goes_to_the_dead_letter_queue_with_the_reason_and_the_service_stays_ready(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    service = start_service(SERVICE)
+    await bus.publish(b"{not json", routing_key="intake.enrolment.requested")
+    await bus.send("registration.organization.registered", {"org_id": "org-broken", "version": 1},
+                   source="registration")
+    dead: list[Any] = []
+    for _ in range(100):
+        dead += await bus.drain_queue("training-grading.dlq")
+        if len(dead) >= 2:
+            break
+        await asyncio.sleep(0.1)
+
+    reasons = {m.headers["x-original-routing-key"]: str(m.headers["x-error"]) for m in dead}
+    assert reasons["intake.enrolment.requested"].startswith("body is not valid JSON")
+    broken = reasons["registration.organization.registered"]
+    assert broken.startswith("unprocessable registration.organization.registered: organization state breaks")
+    assert "street: is required" in broken and "registered_on: is required" in broken
+    assert service.ready_status() == 200
+    refused = await bus.answer((await bus.send("intake.course.offered", offer(capacity=0, audience="mayor")))
+                               ["event_id"])
+    assert refused["type"] == "training.course.rejected"
+    assert {e["field"] for e in refused["data"]["errors"]} == {"capacity", "audience"}
+    await open_course(bus)
+
+
+async def test_a_suspended_organization_is_refused_enrolment_and_a_stale_event_does_not_revive_it(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    service = start_service(SERVICE)
+    course_id = (await open_course(bus))["data"]["course_id"]
+    await register(bus, service, "registered", organization("org-susp"), "organization-registered")
+    await register(bus, service, "suspended", organization("org-susp", 2, "suspended", reason="年检不合格"),
+                   "organization-suspended")
+    await register(bus, service, "registered", organization("org-susp"), "organization-registered", count=2)
+
+    refused = await request_enrolment(bus, course_id, "org-susp", "王芳")
+
+    assert refused["type"] == "training.enrolment.rejected"
+    assert refused["data"]["errors"] == [
+        {"field": "org_id", "message": "organization org-susp is suspended; only an active one may enrol"}]
+    await register(bus, service, "reinstated", organization("org-susp", 3, reason="整改完成"),
+                   "organization-reinstated")
+    assert (await request_enrolment(bus, course_id, "org-susp", "王芳"))["type"] == "training.enrolment.confirmed"
