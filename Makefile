@@ -37,6 +37,10 @@ dev-stop: ## stop what `make dev` started
 health: $(STAMP) ## table of every service's /ready; fails if any is not ready
 	$(PY) -m tools.health
 
+.PHONY: census
+census: $(STAMP) ## registration's census: organizations per street and community, communities below the minimum
+	$(PY) -m services.registration.census_report
+
 training-progress: $(STAMP) ## progress toward the 1,150-person training target, by audience and street (read-only)
 	$(PY) -m services.training_grading.progress_report
 

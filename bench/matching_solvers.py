@@ -44,17 +44,19 @@ from services.matching.projections import (
     OrganizationView,
     ProjectView,
 )
-from services.matching.schedule import plan_schedule
+from services.matching.schedule import district_tables, plan_schedule
 from shared.contracts.catalog import Period
-from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS, GRADES, Purchaser
+from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS, GRADES
 from shared.contracts.matching import InterestRecorded
 
 TODAY = date(2015, 3, 1)
 PERIOD = Period(start=date(2015, 3, 1), end=date(2016, 2, 28))
 RULES = MatchingRules(interest_needs_invitation=False)
 COMMUNITIES = [(DEFAULT_STREETS[n % len(DEFAULT_STREETS)], f"社区{n:02d}") for n in range(83)]
-TABLES = [Purchaser(kind="street", name=s) for s in DEFAULT_STREETS] + [
-    Purchaser(kind="department", name=d) for d in DEFAULT_DEPARTMENTS]
+TABLES = district_tables(DEFAULT_STREETS, DEFAULT_DEPARTMENTS)
+
+
+Prepared = tuple[Callable[[], object], str]  # the timed call, and what the instance holds
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class Case:
     name: str
     size: str
     goal: str
-    prepare: Callable[[], Callable[[], object]]
+    prepare: Callable[[], Prepared]
 
 
 def district_projects(rng: random.Random, count: int) -> list[ProjectView]:
@@ -105,22 +107,26 @@ def district_organizations(rng: random.Random, count: int) -> list[OrganizationP
 
 def every_eligible_interest(projects: list[ProjectView], profiles: list[OrganizationProfile]) -> list[Candidate]:
     """One interest per (project, organization) pair that passes eligibility: the district's worst case."""
-    everyone = {p.project_id: [
-        InterestRecorded.model_construct(interest_id="", fair_id="fair", org_id=o.org_id, project_id=p.project_id,
-                                         purchaser=p.purchaser, price_fen=None, fit_score=0.0, breakdown={})
-        for o in profiles] for p in projects}
-    return candidates(projects, {o.org_id: o for o in profiles}, everyone, TODAY, RULES.eligibility, RULES.fit)
+    by_org = {o.org_id: o for o in profiles}
+    found: list[Candidate] = []
+    for p in projects:  # one project at a time, so the instance, not its generation, sets the memory peak
+        everyone = [InterestRecorded.model_construct(
+            interest_id=f"{p.project_id}:{o.org_id}", fair_id="fair", org_id=o.org_id, project_id=p.project_id,
+            purchaser=p.purchaser, price_fen=None, fit_score=0.0, breakdown={}) for o in profiles]
+        found += candidates([p], by_org, {p.project_id: everyone}, TODAY, RULES.eligibility, RULES.fit)
+    return found
 
 
-def district_awards(solver_only: bool) -> Callable[[], object]:
+def district_awards(solver_only: bool) -> Prepared:
     rng = random.Random(2015)
     projects, profiles = district_projects(rng, 240), district_organizations(rng, 1177)
     found = every_eligible_interest(projects, profiles)
     by_org = {o.org_id: o for o in profiles}
-    print(f"# {len(found)} eligible interests", file=sys.stderr)
+    note = f"{len(found):,} eligible interests"
     if not solver_only:
         interests = [c.interest for c in found]
-        return lambda: decide_awards("fair", "2015-1", projects, by_org, interests, TODAY, RULES.eligibility, RULES.fit)
+        return lambda: decide_awards(
+            "fair", "2015-1", projects, by_org, interests, TODAY, RULES.eligibility, RULES.fit), note
     orgs = sorted({c.profile.org_id for c in found})
     org_index, project_index = {o: i for i, o in enumerate(orgs)}, {p.project_id: i for i, p in enumerate(projects)}
     arrays = (
@@ -129,10 +135,10 @@ def district_awards(solver_only: bool) -> Callable[[], object]:
         np.array([project_index[c.project.project_id] for c in found], np.int64),
         np.array([c.weight for c in found], np.int64),
     )
-    return lambda: max_weight_b_matching(*arrays)
+    return lambda: max_weight_b_matching(*arrays), note
 
 
-def large_awards() -> Callable[[], object]:
+def large_awards() -> Prepared:
     rng = random.Random(50_000)
     n_projects, n_orgs, per_project = 10_000, 50_000, 50
     staff = [rng.randint(1, 30) for _ in range(n_orgs)]
@@ -140,10 +146,12 @@ def large_awards() -> Callable[[], object]:
     edge_org = np.array([o for _ in range(n_projects) for o in rng.sample(range(n_orgs), per_project)], np.int64)
     edge_project = np.repeat(np.arange(n_projects, dtype=np.int64), per_project)
     weights = np.array([rng.randint(2_000, 9_500) for _ in range(n_projects * per_project)], np.int64)
-    return lambda: max_weight_b_matching(capacity, np.ones(n_projects, np.int64), edge_org, edge_project, weights)
+    projects = np.ones(n_projects, np.int64)
+    return (lambda: max_weight_b_matching(capacity, projects, edge_org, edge_project, weights),
+            f"{len(weights):,} interests")
 
 
-def fair_schedule(overfull: bool) -> Callable[[], object]:
+def fair_schedule(overfull: bool) -> Prepared:
     rng = random.Random(1119 + overfull)
     orgs = [f"o-{n:02d}" for n in range(55)]
     if overfull:  # each organization wants 6-16 of the 18 tables: some exceed 12, and the tables overflow
@@ -155,13 +163,13 @@ def fair_schedule(overfull: bool) -> Callable[[], object]:
                          purchaser=TABLES[t], fit_score=rng.randint(2_000, 9_500) / 100, breakdown={})
         for o, t in pairs
     ]
-    return lambda: plan_schedule("fair", 12, interests, TABLES)
+    return lambda: plan_schedule("fair", 12, interests, TABLES), f"{len(pairs):,} meetings requested"
 
 
-def fair_invitations() -> Callable[[], object]:
+def fair_invitations() -> Prepared:
     rng = random.Random(2015)
     projects, profiles = district_projects(rng, 240), district_organizations(rng, 1177)
-    return lambda: invitations(projects, profiles, TODAY, RULES)
+    return lambda: invitations(projects, profiles, TODAY, RULES), f"{len(projects) * len(profiles):,} pairs judged"
 
 
 CASES = [
@@ -176,9 +184,9 @@ CASES = [
 ]
 
 
-def measure(index: int, repeat: int) -> dict[str, float]:
+def measure(index: int, repeat: int) -> dict[str, float | str]:
     """Run one case in this process: median seconds, Python peak bytes, max RSS bytes."""
-    solve = CASES[index].prepare()
+    solve, note = CASES[index].prepare()
     solve()  # warm-up: imports, caches
     times = []
     for _ in range(repeat):
@@ -189,7 +197,7 @@ def measure(index: int, repeat: int) -> dict[str, float]:
     solve()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"seconds": statistics.median(times), "python_peak": peak,
+    return {"note": note, "seconds": statistics.median(times), "python_peak": peak,
             "max_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
@@ -211,13 +219,13 @@ def main() -> None:
         print(json.dumps(measure(args.case, args.repeat)))
         return
     repeat = 2 if args.quick else args.repeat
-    print("| case | instance | goal | median time | runs | peak Python heap | max RSS |")
-    print("|---|---|---|---:|---:|---:|---:|")
+    print("| case | instance | holds | goal | median time | runs | peak Python heap | max RSS |")
+    print("|---|---|---|---|---:|---:|---:|---:|")
     for index, case in enumerate(CASES):
         run = subprocess.run([sys.executable, __file__, "--case", str(index), "--repeat", str(repeat)],
                              capture_output=True, text=True, check=True)
         got = json.loads(run.stdout.strip().splitlines()[-1])
-        print(f"| {case.name} | {case.size} | {case.goal} | {_time(got['seconds'])} | {repeat} | "
+        print(f"| {case.name} | {case.size} | {got['note']} | {case.goal} | {_time(got['seconds'])} | {repeat} | "
               f"{_mib(got['python_peak'])} | {_mib(got['max_rss'])} |", flush=True)
 
 

@@ -101,6 +101,7 @@ class Service:
         self._publishers: dict[str, RabbitPublisher] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
+        self.started = asyncio.Event()
         self.deliveries = Counter("district_deliveries", "Deliveries by queue and outcome",
                                   ["queue", "outcome"], registry=self.registry)
         backlog = Gauge("district_outbox_published", "Events the relay has published since start",
@@ -174,7 +175,7 @@ class Service:
             "x-dead-lettered-by": self.name,
             "x-original-routing-key": message.routing_key or "",
             "x-original-exchange": message.exchange or "",
-            "x-delivery-count": deliveries_so_far(message) + 1,
+            "x-failed-deliveries": deliveries_so_far(message) + 1,
             "x-dead-lettered-at": self.clock().isoformat(),
         })
         await self.broker.publish(
@@ -209,9 +210,11 @@ class Service:
         for seconds, job in self.periodic:
             self._tasks.append(asyncio.create_task(_repeat(seconds, job), name=f"{self.name}-periodic"))
         self._started = True
+        self.started.set()
 
     async def _on_shutdown(self) -> None:
         self._started = False
+        self.started.clear()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -20,8 +20,14 @@ from pydantic import BaseModel, ConfigDict
 
 from services.matching.assignment import max_weight_b_matching
 from services.matching.eligibility import EligibilityRules, refusals
-from services.matching.fit import FactorValues, FitRules, centipoints, explain, organization_values, project_values
-from services.matching.fit import score as fit_score
+from services.matching.fit import (
+    FactorValues,
+    FitRules,
+    explain,
+    organization_values,
+    project_values,
+    score_centipoints,
+)
 from services.matching.projections import OrganizationProfile, ProjectView
 from shared.contracts.matching import ContractAwarded, InterestRecorded, ProjectUnawarded
 
@@ -60,7 +66,7 @@ def candidates(
     rules: FitRules,
 ) -> list[Candidate]:
     """Every (project, organization) pair with an interest and no refusal, projects then orgs in id order."""
-    org_values: dict[str, FactorValues] = {}
+    org_values: dict[str, tuple[FactorValues, int]] = {}
     found: list[Candidate] = []
     for project in projects:
         for interest in sorted(interests.get(project.project_id, ()), key=lambda i: i.org_id):
@@ -71,9 +77,12 @@ def candidates(
             ):
                 continue
             if interest.org_id not in org_values:
-                org_values[interest.org_id] = organization_values(profile, today, rules)
-            values = org_values[interest.org_id] | project_values(profile.organization, project, rules)
-            found.append(Candidate(project, profile, interest, values, centipoints(fit_score(values, rules.weights))))
+                values = organization_values(profile, today, rules)
+                org_values[interest.org_id] = values, score_centipoints(values, rules.weights)
+            values, points = org_values[interest.org_id]
+            pair = project_values(profile.organization, project, rules)
+            weight = points + score_centipoints(pair, rules.weights)
+            found.append(Candidate(project, profile, interest, values | pair, weight))
     return found
 
 

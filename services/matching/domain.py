@@ -1,19 +1,27 @@
 """Matching's decisions for the fair (项目对接会): open it, record interests, schedule its talks, award its projects.
 
 Pure: values in, `(state to keep, [Emit])` out; a refused request gives `(None, [one *.rejected Emit])`. Ids are
-derived from what names the thing (uuid5), and `today` is passed in (the handler's date of the request).
-Entry points, for the handlers:
-- `open_fair(request, existing=<fair with that fair_ref>|None, projects=<batch's projects>, profiles, today, rules)`
-  -> (FairOpened, [matching.fair.opened]): invites the organizations eligible for at least one published project
-  of the batch, best fit first (ties by org_id), at most `rules.invite_limit`.
-- `express_interest(request, fair, project, profile, earlier=<same interest_id>|None, awards_decided, today,
-  rules)` -> (InterestRecorded, [matching.interest.recorded]) with the fit and its breakdown.
-- `schedule_fair(request, fair, interests=<the fair's>, tables=<purchasers in table order>)`
-  -> (FairScheduled, [matching.fair.scheduled]); see `schedule`.
-- `award_fair(request, fair, projects=<batch's projects>, profiles, interests=<the fair's>, today, rules)`
-  -> (FairAwards, [matching.contract.awarded per award, matching.project.unawarded per other project]).
+derived from what names the thing (uuid5: `fair_id_for`, `interest_id_for`, `awards.contract_id_for`), and `today`
+is passed in (the date of the request's envelope). Entry points, for the handlers:
+- `open_fair(request, existing=<fair stored under fair_id_for(fair_ref)>|None, projects=<the batch's projects>,
+  profiles, today, rules)` -> (FairOpened, [matching.fair.opened]): invites the organizations eligible for at
+  least one published project of the batch, best fit first (ties by org_id), at most `rules.invite_limit`.
+  Refused: a fair_ref already used, a batch without published projects, a batch nobody is eligible for.
+- `express_interest(request, fair, project, profile, earlier=<interest stored under interest_id_for(...)>|None,
+  awards_decided, today, rules)` -> (InterestRecorded, [matching.interest.recorded]) with fit and breakdown.
+  Refused, every reason at once: unknown fair/project/organization; the fair's awards already decided; a project
+  of another batch or no longer published; an organization not invited (rule `invited`: the fair is a closed
+  event for its invitees, as in 2014; `rules.interest_needs_invitation=False` opens it to every eligible
+  organization); the same interest again; and every eligibility refusal (`eligibility`).
+- `schedule_fair(request, fair, interests=<the fair's>, tables=schedule.district_tables(streets, departments))`
+  -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Refused: an unknown fair, a fair without
+  interests (ask again once there are some).
+- `award_fair(request, fair, projects=<the batch's projects>, profiles, interests=<the fair's>, today, rules)`
+  -> (FairAwards, [matching.contract.awarded per award, matching.project.unawarded per other project]); see
+  `awards`. Refused: an unknown fair.
 Schedule and awards are pure functions of their inputs: asked twice, they answer the same (the service keeps the
-first answer). Projections of other contexts' entities, and `OrganizationProfile`, are in `projections`.
+first successful answer). Other contexts' entities as matching keeps them, and `OrganizationProfile` (everything
+known about one organization), are in `projections`.
 """
 
 from __future__ import annotations
@@ -25,8 +33,8 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.awards import FairAwards, decide_awards
-from services.matching.eligibility import EligibilityRules, refusals
-from services.matching.fit import FitRules, fit, organization_values, project_values, score
+from services.matching.eligibility import EligibilityRules, organization_reasons, project_reasons, refusals
+from services.matching.fit import FitRules, fit, organization_values, project_values, score_centipoints
 from services.matching.projections import OrganizationProfile, ProjectState, ProjectView, known_project
 from services.matching.schedule import plan_schedule
 from shared.contracts.common import Purchaser
@@ -81,17 +89,19 @@ def invitations(
     """Organizations eligible for at least one project, best fit first, ties by org_id, at most the limit."""
     best: list[Invitation] = []
     for profile in profiles:
-        org_values = organization_values(profile, today, rules.fit)
-        top: tuple[float, str] | None = None
+        org = profile.organization
+        if organization_reasons(org, profile.evaluations, today, rules.eligibility):
+            continue
+        org_points = score_centipoints(organization_values(profile, today, rules.fit), rules.fit.weights)
+        top: tuple[int, str] | None = None
         for project in projects:
-            if refusals(profile.organization, project, profile.grade, profile.evaluations, None, today,
-                        rules.eligibility):
+            if project_reasons(org, project, profile.grade, today):
                 continue
-            points = score(org_values | project_values(profile.organization, project, rules.fit), rules.fit.weights)
+            points = org_points + score_centipoints(project_values(org, project, rules.fit), rules.fit.weights)
             if top is None or (-points, project.project_id) < (-top[0], top[1]):
                 top = (points, project.project_id)
         if top is not None:
-            best.append(Invitation(org_id=profile.org_id, fit_score=top[0], project_id=top[1]))
+            best.append(Invitation(org_id=profile.org_id, fit_score=top[0] / 100, project_id=top[1]))
     best.sort(key=lambda i: (-i.fit_score, i.org_id))
     return best[: rules.invite_limit]
 

@@ -75,6 +75,18 @@ def _budget(project: ProjectView, price_fen: int | None) -> str | None:
     return f"price {yuan(price_fen)} yuan exceeds the budget {yuan(project.budget_fen)} yuan (rule: budget)"
 
 
+def organization_reasons(
+    org: OrganizationView, evaluations: Sequence[EvaluationResult], today: date, rules: EligibilityRules,
+) -> list[str]:
+    """The rules the organization breaks whatever the project (`active`, `no_recent_fail`)."""
+    return [m for m in (_active(org), _no_recent_fail(evaluations, today, rules)) if m is not None]
+
+
+def project_reasons(org: OrganizationView, project: ProjectView, grade: GradeView | None, today: date) -> list[str]:
+    """The rules the organization breaks for this project (`min_grade`, `domain`)."""
+    return [m for m in (_min_grade(project, grade, today), _domain(org, project)) if m is not None]
+
+
 def refusals(
     org: OrganizationView,
     project: ProjectView,
@@ -85,11 +97,8 @@ def refusals(
     rules: EligibilityRules,
 ) -> list[FieldError]:
     """Every eligibility rule the organization breaks for the project on `today`; empty means eligible."""
-    on_org = (
-        _active(org), _min_grade(project, grade, today), _domain(org, project),
-        _no_recent_fail(evaluations, today, rules),
-    )
-    errors = [FieldError(field="org_id", message=m) for m in on_org if m is not None]
+    reasons = organization_reasons(org, evaluations, today, rules) + project_reasons(org, project, grade, today)
+    errors = [FieldError(field="org_id", message=m) for m in reasons]
     price = _budget(project, price_fen)
     if price is not None:
         errors.append(FieldError(field="price_fen", message=price))

@@ -10,7 +10,7 @@ Each factor is a value in 0..1 times its weight (`MatchingWeights`, summing to 1
 - `past_evaluations`: the mean of the latest `evaluations_considered` scores / 100 (`unevaluated_value` if none);
 - `finance_trained`: finance-staff completions / `finance_trained_target`, at most 1;
 - `capacity_left`: the share of the organization's contract capacity not taken by its active contracts.
-Points are value × weight rounded to 2 decimals; the score is their sum, rounded to 2 decimals.
+Points are value × weight rounded to 2 decimals; the score is their sum (exact: both are counted in hundredths).
 """
 
 from __future__ import annotations
@@ -115,20 +115,30 @@ def project_values(org: OrganizationView, project: ProjectView, rules: FitRules)
     return {"domain": domain_value(org, project, rules), "locality": locality_value(org, project, rules)}
 
 
-def points(value: float, weight: float) -> float:
-    return round(value * weight, 2)
+def factor_centipoints(value: float, weight: float) -> int:
+    """A factor's points in hundredths: value × weight, rounded to 2 decimals, as an exact integer."""
+    return round(value * weight * 100)
+
+
+def score_centipoints(values: FactorValues, weights: MatchingWeights) -> int:
+    """The points of the given factors in hundredths (exact); of all six, the fit score the solvers maximise.
+
+    Each factor is rounded on its own, so the organization's factors may be counted once and added to each pair's.
+    """
+    return sum(factor_centipoints(value, weights.of(name)) for name, value in values.items())
 
 
 def score(values: FactorValues, weights: MatchingWeights) -> float:
     """The fit score alone, as `explain` would give it, without building the breakdown."""
-    return round(sum(points(values[name], weights.of(name)) for name in FIT_FACTORS), 2)
+    return score_centipoints({name: values[name] for name in FIT_FACTORS}, weights) / 100
 
 
 def explain(values: FactorValues, weights: MatchingWeights) -> Fit:
     breakdown: dict[FitFactorName, FitFactor] = {}
     for name in FIT_FACTORS:
         weight = weights.of(name)
-        breakdown[name] = FitFactor(value=round(values[name], 4), weight=weight, points=points(values[name], weight))
+        points = factor_centipoints(values[name], weight) / 100
+        breakdown[name] = FitFactor(value=round(values[name], 4), weight=weight, points=points)
     return Fit(score=score(values, weights), breakdown=breakdown)
 
 

@@ -1,16 +1,29 @@
 """Matching's own copies of other contexts' entities: projects, organizations, grades, training, evaluations.
 
-Each view is read from the event that announces it (unknown fields are ignored) and keeps its source's version
-or identity. `apply_*(state, event)` returns the new view, or the very same object when the event is stale or a
-repeat, so a caller can skip the write with `new is state`. Any delivery order converges to the same view.
+Each view is read from the event that announces it (`shared.validation.parse(<model>, envelope.data)`; unknown
+fields are ignored) and keeps its source's version or identity. `apply_*(state, event)` returns the new view, or
+the very same object when the event is stale or a repeat, so a caller can skip the write with `new is state`.
+Any delivery order converges to the same view.
 
-- projects: `catalog.project.published` (announced once per project; every later change is a status change)
-  and `catalog.project.status_changed`, both versioned. A status change seen before its project is kept as a
-  `ProjectStatusChange` until the project arrives, so the late `published` cannot undo it.
+| event | read as | apply | keyed by |
+|---|---|---|---|
+| catalog.project.published | ProjectView | apply_project_published | project_id |
+| catalog.project.status_changed | ProjectStatusChange | apply_project_status_changed | project_id |
+| registration.organization.* (all four) | OrganizationView | apply_organization | org_id |
+| grading.grade.assigned | GradeView | apply_grade_assigned | org_id |
+| grading.grade.expired | GradeExpiry | apply_grade_expired | org_id |
+| training.course.completed | CourseCompletion | apply_course_completed | org_id |
+| evaluation.contract.evaluated | EvaluationResult | apply_contract_evaluated | org_id |
+
+- projects: `published` is announced once per project (every later change is a status change), both versioned.
+  A status change seen before its project is kept as a `ProjectStatusChange` until the project arrives, so the
+  late `published` cannot undo it; `known_project(state)` is the project once its publication has been seen.
 - organizations: every `registration.organization.*` event carries the full state and its version.
-- grades: `grading.grade.assigned` / `.expired`, by grading's version; an expired grade counts as none.
-- training: `training.course.completed`, finance-audience ones counted once per enrolment.
-- evaluations: `evaluation.contract.evaluated`, one result per contract (a newer version replaces it).
+- grades: by grading's version; an expired grade counts as none.
+- training: finance-audience completions, counted once per enrolment (the event has no version).
+- evaluations: one result per contract; a newer version of the same contract's evaluation replaces it.
+- `OrganizationProfile` bundles one organization's views for the rules; `count_active_contracts` gives its
+  `active_contracts` from the contracts matching awarded it and the evaluations that closed them.
 """
 
 from __future__ import annotations

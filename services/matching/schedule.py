@@ -36,6 +36,12 @@ class Talk:
     project_ids: tuple[str, ...]
 
 
+def district_tables(streets: Sequence[str], departments: Sequence[str]) -> list[Purchaser]:
+    """The purchasers in table order: the district's sub-districts, then its departments (13 + 5 in 2014)."""
+    return [Purchaser(kind="street", name=s) for s in streets] + [
+        Purchaser(kind="department", name=d) for d in departments]
+
+
 def table_numbers(tables: Sequence[Purchaser], interests: Iterable[InterestRecorded]) -> dict[Purchaser, int]:
     """Each purchaser's table (1-based): the given order first, any other purchaser after it, by kind and name."""
     numbers: dict[Purchaser, int] = {}

@@ -16,7 +16,7 @@ from typing import Any, Final, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from services.registration import uscc
-from services.registration.identity import id_hash, mask_id_number, mask_name, mask_phone
+from services.registration.identity import id_hash, looks_like_id_number, mask_id_number, mask_name, mask_phone
 from services.registration.intake import Application, Changes, IntakeRules, PersonEntry, Update, read
 from shared.contracts.common import Category
 from shared.contracts.registration import (
@@ -125,7 +125,7 @@ def register(data: Any, *, existing: Organization | None, streets: Sequence[str]
     """`intake.organization.applied`. `existing`: the organization already registered under this code, if any."""
     application = read(Application, data, IntakeRules(today, tuple(streets)))
     if isinstance(application, list):
-        return _organization_rejected(application, uscc=_given_code(data))
+        return _organization_rejected(application, uscc=given_code(data))
     if existing is not None:
         duplicate = FieldError(field="uscc", message=f"is already registered, as organization {existing.org_id}")
         return _organization_rejected([duplicate], uscc=application.uscc, org_id=str(existing.org_id))
@@ -143,7 +143,7 @@ def update(data: Any, *, existing: Organization | None, streets: Sequence[str], 
     """`intake.organization.updated`: contact, staff, domains (the whole list) or community (with its street)."""
     known = _known(Update, data, existing, IntakeRules(today, tuple(streets)))
     if isinstance(known, list):
-        return _organization_rejected(known, org_id=_given_id(data))
+        return _organization_rejected(known, org_id=given_org_id(data))
     request, organization = known
     changes = _changes(organization, request.changes)
     if isinstance(changes, list):
@@ -157,7 +157,7 @@ def suspend(data: Any, *, existing: Organization | None) -> Decision:
     """`intake.organization.suspended`: an active organization becomes suspended."""
     known = _known(IntakeOrganizationSuspended, data, existing)
     if isinstance(known, list):
-        return _organization_rejected(known, org_id=_given_id(data))
+        return _organization_rejected(known, org_id=given_org_id(data))
     request, organization = known
     if organization.status == "suspended":
         already = f"organization is already suspended (reason: {organization.suspension_reason})"
@@ -173,7 +173,7 @@ def reinstate(data: Any, *, existing: Organization | None) -> Decision:
     """`intake.organization.reinstated`: a suspended organization becomes active again."""
     known = _known(IntakeOrganizationReinstated, data, existing)
     if isinstance(known, list):
-        return _organization_rejected(known, org_id=_given_id(data))
+        return _organization_rejected(known, org_id=given_org_id(data))
     request, organization = known
     if organization.status != "suspended":
         active = FieldError(field="org_id", message=f"organization is not suspended: it is {organization.status}")
@@ -261,17 +261,19 @@ def _organization_rejected(errors: list[FieldError], **ids: str | None) -> Decis
 
 def _person_rejected(errors: list[FieldError], data: Any) -> Decision:
     ref = data.get("person_ref") if isinstance(data, Mapping) else None
-    person_ref = ref.strip() if isinstance(ref, str) and 0 < len(ref.strip()) <= 64 else None
-    return Decision((rejected(PERSON_REJECTED, errors, org_id=_given_id(data), person_ref=person_ref),))
+    plausible = isinstance(ref, str) and 0 < len(ref.strip()) <= 64 and not looks_like_id_number(ref)
+    person_ref = ref.strip() if plausible and isinstance(ref, str) else None
+    return Decision((rejected(PERSON_REJECTED, errors, org_id=given_org_id(data), person_ref=person_ref),))
 
 
-def _given_code(data: Any) -> str | None:
-    """The credit code as given, to name it in a rejection (only if it is a plausible short string)."""
+def given_code(data: Any) -> str | None:
+    """The credit code as given, normalised, to look it up and name it in a rejection (if a plausible string)."""
     code = data.get("uscc") if isinstance(data, Mapping) else None
     return uscc.normalise(code) if isinstance(code, str) and 0 < len(code.strip()) <= 64 else None
 
 
-def _given_id(data: Any) -> str | None:
+def given_org_id(data: Any) -> str | None:
+    """The org_id as given, in canonical form, when it is a UUID at all (to look it up and name it)."""
     value = data.get("org_id") if isinstance(data, Mapping) else None
     try:
         return str(uuid.UUID(value)) if isinstance(value, str) else None

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from services.registration import uscc
-from services.registration.identity import id_number_problems, normalise_id_number
+from services.registration.identity import id_number_problems, looks_like_id_number, normalise_id_number
 from shared.contracts.registration import (
     IntakeOrganizationApplied,
     IntakeOrganizationUpdated,
@@ -91,7 +91,17 @@ class Update(IntakeOrganizationUpdated):
 
 
 class PersonEntry(IntakePersonAdded):
-    """A person whose ID number, if given, is a valid GB 11643 number (normalised: a trailing x upper-cased)."""
+    """A person whose ID number, if given, is a valid GB 11643 number (normalised: a trailing x upper-cased), and
+    whose reference is not one."""
+
+    @field_validator("person_ref")
+    @classmethod
+    def _not_an_id_number(cls, value: str) -> str:
+        # The ref is kept and published in clear, so an ID number used as one would leak.
+        if looks_like_id_number(value):
+            _refuse(["must be the organization's own reference for the person, not an ID number "
+                     "(give that as id_number: it is kept only hashed and masked)"], "(hidden)")
+        return value
 
     @field_validator("id_number")
     @classmethod

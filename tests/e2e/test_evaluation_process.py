@@ -104,6 +104,22 @@ async def test_an_award_and_three_reports_evaluate_the_contract_with_its_score_r
     assert evaluated["evaluated_on"] in _district_dates()
 
 
+async def test_the_payment_plan_and_milestones_come_from_the_settings(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    start_service("evaluation", EVALUATION_MILESTONES='["start", "final"]', EVALUATION_TRANCHE_PCTS="[20, 80]")
+    plan = (await open_monitoring(bus, "C-10"))["data"]["payment_plan"]
+    assert plan == [{"milestone": "start", "pct": 20, "amount_fen": 200_000},
+                    {"milestone": "final", "pct": 80, "amount_fen": 800_001}]
+
+
+def test_a_payment_plan_that_does_not_add_up_to_100_stops_the_service_at_start_up(
+    start_service: Callable[..., ServiceProcess],
+) -> None:
+    with pytest.raises(RuntimeError, match="tranche percentages must add up to 100, they add up to 90"):
+        start_service("evaluation", EVALUATION_TRANCHE_PCTS="[30, 40, 20]")
+
+
 async def test_a_repeated_award_changes_nothing(
     start_service: Callable[..., ServiceProcess], bus: BusProbe,
 ) -> None:

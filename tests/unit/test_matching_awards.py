@@ -93,6 +93,20 @@ def test_only_the_batchs_published_projects_and_this_fairs_interests_count() -> 
     assert decision.awards == [] and [u.project_id for u in decision.unawarded] == ["p-1"]
 
 
+def test_the_decision_is_announced_awards_first_then_the_projects_left_over() -> None:
+    p1, p2 = project("p-1"), project("p-2")
+    who = profile()
+    the_fair = Fair(fair_id=FAIR, fair_ref="f", batch="2015-1", date=TODAY, slots=3, slot_minutes=20,
+                    invited=["o-1"], invitations=[])
+    state, emits = award_fair(AwardsRequested(fair_id=FAIR), fair=the_fair, projects=[p2, p1],
+                              profiles={"o-1": who}, interests=[interest(FAIR, who, p1)], today=TODAY, rules=RULES)
+    assert state is not None
+    assert [(e.type, e.data["project_id"]) for e in emits] == [
+        ("matching.contract.awarded", "p-1"), ("matching.project.unawarded", "p-2")]
+    assert emits[0].data["amount_fen"] == 100_000 and emits[0].data["fit_score"] == 78.5
+    assert emits[0].data["period"] == {"start": "2026-01-01", "end": "2026-12-31"}
+
+
 def test_an_unknown_fair_is_refused() -> None:
     state, [emit] = award_fair(AwardsRequested(fair_id="f-x"), fair=None, projects=[], profiles={}, interests=[],
                                today=TODAY, rules=RULES)
@@ -185,6 +199,7 @@ def test_awards_respect_eligibility_and_capacity_and_reach_the_brute_force_optim
         chosen, what = wanted[a.project_id, a.org_id], by_project[a.project_id]
         assert not _refused(by_org[a.org_id], what, chosen.price_fen)
         assert a.amount_fen == (chosen.price_fen or what.budget_fen)
+        assert a.fit_score == fit(by_org[a.org_id], what, TODAY, RULES.fit).score
     assert len({a.project_id for a in decision.awards}) == len(decision.awards)
     for org_id, n in Counter(a.org_id for a in decision.awards).items():
         assert n <= capacity_left(by_org[org_id], RULES.fit)

@@ -91,7 +91,7 @@ def test_every_broken_rule_is_reported_at_once() -> None:
     errors = check(org=organization(status="suspended", domains=["济困"]), held=grade(code="1A"),
                    evaluations=(evaluation(TODAY, "fail", 10),), price_fen=100_001)
     rules = [e.message.rsplit("(rule: ", 1)[1].rstrip(")") for e in errors]
-    assert rules == ["active", "min_grade", "domain", "no_recent_fail", "budget"]
+    assert rules == ["active", "no_recent_fail", "min_grade", "domain", "budget"]
 
 
 def test_yuan_shows_thousands_and_cents() -> None:

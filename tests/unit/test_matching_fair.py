@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from services.matching.domain import (
@@ -12,6 +13,7 @@ from services.matching.domain import (
     interest_id_for,
     open_fair,
 )
+from services.matching.fit import fit
 from services.matching.projections import OrganizationProfile, ProjectStatusChange, ProjectView
 from shared.contracts.matching import FairOpenRequested, InterestExpressed, InterestRecorded
 from shared.outcome import Emit
@@ -48,6 +50,19 @@ def test_an_organization_is_ranked_by_its_best_fitting_project_of_the_batch() ->
     _, [emit] = opened([elderly, youth], profiles)
     assert [(i["org_id"], i["project_id"]) for i in emit.data["invitations"]] == [
         ("o-both", "p-elderly"), ("o-youth", "p-youth")]
+
+
+def test_an_invitations_fit_is_the_fit_the_organization_would_be_shown() -> None:
+    projects = [project("p-1"), project("p-2", community="九眼桥社区", min_grade=None)]
+    profiles = [profile(f"o-{n}", org={"community": c, "domains": d, "full_time_staff": n}, grade_code=g,
+                        finance_completions=n % 3, active_contracts=n % 2)
+                for n, (c, d, g) in enumerate(itertools.product(
+                    ["望江路社区", "九眼桥社区"], [["助老"], ["助老", "济困", "助残", "青少年服务"]], ["3A", "5A"]))]
+    _, [emit] = opened(projects, profiles)
+    by_id = {p.project_id: p for p in projects}
+    for invited in emit.data["invitations"]:
+        who = next(p for p in profiles if p.org_id == invited["org_id"])
+        assert invited["fit_score"] == fit(who, by_id[invited["project_id"]], TODAY, RULES.fit).score
 
 
 def test_invitations_stop_at_the_configured_limit() -> None:

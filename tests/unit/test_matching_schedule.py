@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from datetime import date
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching.domain import schedule_fair
+from services.matching.domain import Fair, schedule_fair
 from services.matching.fit import centipoints
-from services.matching.schedule import colour_edges, plan_schedule
-from shared.contracts.common import Purchaser
+from services.matching.schedule import colour_edges, district_tables, plan_schedule
+from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS, Purchaser
 from shared.contracts.matching import FairScheduled, InterestRecorded, ScheduleRequested
 from tests.unit.matching_examples import talk
 
@@ -46,6 +47,15 @@ def test_when_everything_fits_the_busiest_organization_sets_the_number_of_slots(
     assert_nobody_double_booked(schedule)
 
 
+def test_tables_follow_the_districts_streets_then_its_departments() -> None:
+    tables = district_tables(DEFAULT_STREETS, DEFAULT_DEPARTMENTS)
+    department = Purchaser(kind="department", name=DEFAULT_DEPARTMENTS[0])
+    interests = [talk("o-1", DEFAULT_STREETS[1], 50.0), talk("o-2", DEFAULT_STREETS[0], 50.0)]
+    interests.append(interests[0].model_copy(update={"org_id": "o-3", "purchaser": department}))
+    schedule = plan_schedule("fair-1", 2, interests, tables)
+    assert sorted((m.org_id, m.table) for m in schedule.meetings) == [("o-1", 2), ("o-2", 1), ("o-3", 14)]
+
+
 def test_a_purchaser_outside_the_table_order_gets_the_next_table() -> None:
     schedule = plan_schedule("fair-1", 2, [talk("o-1", "t-z", 50.0), talk("o-1", "t-a", 50.0)], TABLES)
     assert sorted(m.table for m in schedule.meetings) == [1, 5]
@@ -74,9 +84,26 @@ def test_asking_twice_or_in_another_order_gives_the_same_schedule() -> None:
     assert plan_schedule("fair-1", 3, list(reversed(interests)), TABLES) == first
 
 
+FAIR = Fair(fair_id="fair-1", fair_ref="f", batch="2015-1", date=date(2015, 11, 19), slots=2, slot_minutes=20,
+            invited=[], invitations=[])
+
+
+def test_the_schedule_is_announced_with_its_meetings_from_this_fairs_interests_only() -> None:
+    elsewhere = talk("o-2", "t-a", 99.0).model_copy(update={"fair_id": "fair-2"})
+    state, [emit] = schedule_fair(ScheduleRequested(fair_id="fair-1"), fair=FAIR,
+                                  interests=[talk("o-1", "t-b", 70.0), elsewhere], tables=TABLES)
+    assert state is not None and emit.type == "matching.fair.scheduled"
+    assert emit.data["meetings"] == [{"org_id": "o-1", "purchaser": {"kind": "street", "name": "t-b"}, "slot": 1,
+                                      "table": 2, "fit_score": 70.0, "project_ids": ["t-b-project"]}]
+    assert (emit.data["slots"], emit.data["slots_used"], emit.data["unscheduled"]) == (2, 1, [])
+
+
 def test_a_schedule_without_interests_or_without_a_fair_is_refused() -> None:
     state, [emit] = schedule_fair(ScheduleRequested(fair_id="f-x"), fair=None, interests=[], tables=TABLES)
     assert state is None and emit.data["errors"] == [{"field": "fair_id", "message": "no fair f-x has been opened"}]
+    state, [emit] = schedule_fair(ScheduleRequested(fair_id="fair-1"), fair=FAIR, interests=[], tables=TABLES)
+    assert state is None and emit.type == "matching.fair.rejected"
+    assert emit.data["errors"][0]["message"] == "no interest has been recorded at this fair yet"
 
 
 def brute_force_best(interests: list[InterestRecorded], slots: int) -> int:

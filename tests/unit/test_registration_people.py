@@ -142,3 +142,12 @@ def test_person_of_an_unknown_organization_is_refused() -> None:
     assert errors_of(add(entry(), organization=None)) == [
         {"field": "org_id", "message": "no organization is registered with this id"}
     ]
+
+
+def test_an_id_number_given_as_the_reference_is_refused_and_not_repeated() -> None:
+    decision = add(entry(person_ref=ID_NUMBER.lower()))
+
+    [error] = errors_of(decision)
+    assert error["field"] == "person_ref" and "not an ID number" in error["message"]
+    assert "person_ref" not in decision.events[0].data
+    assert ID_NUMBER not in json.dumps(decision.events[0].data).upper()
