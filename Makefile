@@ -63,5 +63,11 @@ logs:
 ps:
 	$(COMPOSE) ps
 
+dlq: $(STAMP) ## every dead-lettered message per service, with its reason and death count
+	$(PY) -m tools.dlq list
+
+replay-dlq: $(STAMP) ## re-publish SERVICE's dead letters after a fix, each once
+	$(PY) -m tools.dlq replay --service "$(SERVICE)"
+
 clean: dev-stop
 	rm -rf .data reports/*.html

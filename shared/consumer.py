@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from shared.envelope import Envelope
 from shared.inbox import AlreadyHandled
 from shared.mongo import is_transient
+from shared.topology import EVENTS_EXCHANGE_NAME
 from shared.validation import field_errors
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,9 @@ async def settle(
 ) -> None:
     """Process one delivery; return to ack it, raise RejectMessage(requeue=True) to have it redelivered."""
     try:
-        envelope = decode_envelope(message.body, message.routing_key)
+        # A replay from a dead-letter queue arrives straight to the queue (default exchange), named by queue.
+        routed_by_type = message.exchange == EVENTS_EXCHANGE_NAME
+        envelope = decode_envelope(message.body, message.routing_key if routed_by_type else None)
     except InvalidEnvelope as exc:
         await dead_letter(message, str(exc))
         on_outcome("dead_lettered")

@@ -11,7 +11,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from aio_pika.abc import AbstractIncomingMessage
@@ -37,10 +37,6 @@ from shared.unit_of_work import Handler, handle_once
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def envelope_of(model: type[BaseModel], type_: str) -> type[BaseModel]:
@@ -75,11 +71,11 @@ async def _decode_raw(message: Any, original: Any = None) -> Any:
 class Service:
     """One bounded context's process: its broker, its database, and what connects them."""
 
-    def __init__(self, name: str, settings: ServiceSettings, *, database: str | None = None,
-                 clock: Clock = utc_now, version: str = "1.0.0") -> None:
+    def __init__(self, name: str, settings: ServiceSettings, *, clock: Clock | None = None) -> None:
         self.name = name
         self.settings = settings
-        self.clock = clock
+        self.clock = clock or settings.calendar.now
+        self.today = settings.calendar.day_of
         self.registry = CollectorRegistry()
         self.broker = RabbitBroker(
             settings.bus.rabbitmq_url,
@@ -91,7 +87,7 @@ class Service:
             description=f"The {name} service of the district's purchasing of public services.",
         )
         self.client = make_client(settings.store, name)
-        self.db: Database = self.client[database or settings.store.database_prefix + name.replace("-", "_")]
+        self.db: Database = self.client[settings.store.database_name(name)]
         self.inbox = Inbox(self.db)
         self.outbox = Outbox(self.db)
         self.relay = OutboxRelay(self.outbox, self.publish_envelope)
@@ -116,24 +112,28 @@ class Service:
         consumer = f"{self.name}.{purpose}"
 
         async def apply(envelope: Envelope) -> None:
+            now = self.clock()
             emitted = await handle_once(self.client, self.inbox, self.outbox, consumer, envelope, handler,
-                                        now=self.clock(), source=self.name)
+                                        now=now, today=self.today(now), source=self.name)
             if emitted:
                 self.outbox.notify()
 
         def count(outcome: str) -> None:
             self.deliveries.labels(consumer, outcome).inc()
 
-        async def on_delivery(body: bytes, message: RabbitMessage) -> None:
-            await settle(message.raw_message, apply, self.dead_letter, self.policy, count)
+        async def dead_letter(message: AbstractIncomingMessage, reason: str) -> None:
+            await self.dead_letter(message, reason, queue=queue.name)
 
+        async def on_delivery(body: bytes, message: RabbitMessage) -> None:
+            await settle(message.raw_message, apply, dead_letter, self.policy, count)
+
+        queue = service_queue(self.name, purpose, binding, self.settings.bus.delivery_limit)
         documented = Annotated[bytes, WithJsonSchema(self_contained_schema(envelope_of(document, binding)))]
         on_delivery.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
             inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=documented),
             inspect.Parameter("message", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=RabbitMessage),
         ])
         on_delivery.__name__ = purpose.replace("-", "_")
-        queue = service_queue(self.name, purpose, binding, self.settings.bus.delivery_limit)
         self.broker.subscriber(queue, EVENTS_EXCHANGE, ack_policy=AckPolicy.REJECT_ON_ERROR, decoder=_decode_raw,
                                title=consumer, description=description)(on_delivery)
 
@@ -167,7 +167,7 @@ class Service:
             await self.broker.publish(envelope.to_json(), exchange=EVENTS_EXCHANGE, routing_key=envelope.type,
                                       **options)
 
-    async def dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+    async def dead_letter(self, message: AbstractIncomingMessage, reason: str, queue: str = "") -> None:
         """Move a message to this service's dead-letter queue with the reason, confirmed before it is acked."""
         headers = dict(message.headers or {})
         headers.update({
@@ -175,6 +175,7 @@ class Service:
             "x-dead-lettered-by": self.name,
             "x-original-routing-key": message.routing_key or "",
             "x-original-exchange": message.exchange or "",
+            "x-original-queue": queue,
             "x-failed-deliveries": deliveries_so_far(message) + 1,
             "x-dead-lettered-at": self.clock().isoformat(),
         })

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -55,6 +58,43 @@ class StoreSettings(BaseSettings):
         """The configured URL, or the embedded server `make dev` starts when MONGO_URL is unset."""
         return self.mongo_url or EMBEDDED_MONGO_URL
 
+    def database_name(self, service: str) -> str:
+        """A service's own database: `district_catalog`, `district_training_grading`, ..."""
+        return self.database_prefix + service.replace("-", "_")
+
+
+class CalendarSettings(BaseSettings):
+    """The district's calendar: which day it is there. Dates in rules (late, expired, founded) are local dates.
+
+    `TODAY` (YYYY-MM-DD) pins the day for drills and tests only: the clock then reads that day in the district,
+    with the real time of day, so every decision and every event's `occurred_at` agree. Unset in production.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    timezone: str = Field(default="Asia/Shanghai", validation_alias="DISTRICT_TIMEZONE")
+    today_override: date | None = Field(default=None, validation_alias="TODAY")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"DISTRICT_TIMEZONE {value!r} is not a known IANA time zone") from None
+        return value
+
+    def day_of(self, moment: datetime) -> date:
+        """The district's date at the instant `moment`."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+    def now(self) -> datetime:
+        """Now, in UTC; with `TODAY` set, moved by whole days so that it falls on that day in the district."""
+        now = datetime.now(UTC)
+        if self.today_override is None:
+            return now
+        return now + timedelta(days=(self.today_override - self.day_of(now)).days)
+
 
 class ServiceSettings(BaseSettings):
     """What every service needs; each service subclasses it with its own rules and port."""
@@ -63,6 +103,7 @@ class ServiceSettings(BaseSettings):
 
     bus: BusSettings = Field(default_factory=BusSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
@@ -23,6 +23,7 @@ class Transaction:
     session: AsyncClientSession
     event: Envelope
     now: datetime
+    today: date  # the district's date at `now`
     source: str
     emitted: list[Envelope] = field(default_factory=list)
 
@@ -44,7 +45,7 @@ class ConflictRetriesExhausted(Exception):
 
 async def handle_once(
     client: Client, inbox: Inbox, outbox: Outbox, consumer: str, event: Envelope, handler: Handler,
-    *, now: datetime, source: str, conflict_retries: int = 3,
+    *, now: datetime, today: date, source: str, conflict_retries: int = 3,
 ) -> list[Envelope]:
     """Run `handler` for `event` exactly once for `consumer`; return the events it emitted.
 
@@ -53,7 +54,7 @@ async def handle_once(
     """
     for _ in range(conflict_retries):
         try:
-            return await _transaction(client, inbox, outbox, consumer, event, handler, now, source)
+            return await _transaction(client, inbox, outbox, consumer, event, handler, now, today, source)
         except DuplicateKeyError:
             continue
     raise ConflictRetriesExhausted(f"{consumer}: unique-index conflicts on every attempt for {event.event_id}")
@@ -61,12 +62,12 @@ async def handle_once(
 
 async def _transaction(
     client: Client, inbox: Inbox, outbox: Outbox, consumer: str, event: Envelope, handler: Handler,
-    now: datetime, source: str,
+    now: datetime, today: date, source: str,
 ) -> list[Envelope]:
     async with client.start_session() as session:
 
         async def body(session: AsyncClientSession) -> list[Envelope]:
-            tx = Transaction(session=session, event=event, now=now, source=source)
+            tx = Transaction(session=session, event=event, now=now, today=today, source=source)
             await inbox.record(consumer, event, now, session)
             await handler(event, tx)
             await outbox.add(tx.emitted, session)

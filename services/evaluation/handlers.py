@@ -42,7 +42,7 @@ class EvaluationHandlers:
     async def report_submitted(self, event: Envelope, tx: Transaction) -> None:
         contract = await self._contract(event.data.get("contract_id"), tx)
         decision = submit_report(contract, event.data, report_id=report_id_for(str(event.event_id)),
-                                 today=self.settings.today(tx.now), rules=self.rules)
+                                 today=tx.today, rules=self.rules)
         if contract is not None and decision.contract is not None and decision.contract.version != contract.version:
             await self.store.save(decision.contract, contract.version, tx.session)
         tx.emit(*decision.events)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from urllib.parse import urlsplit
 
 from pymongo.errors import PyMongoError
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                                                    "in DISTRICT_TIMEZONE)")
     args = parser.parse_args(argv)
     settings = EvaluationSettings()
-    today = args.today or settings.today(datetime.now(UTC))
+    today = args.today or settings.calendar.day_of(settings.calendar.now())
     try:
         print(asyncio.run(evaluation_report(settings, today)))
     except PyMongoError as exc:

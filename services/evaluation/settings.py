@@ -4,10 +4,7 @@ as JSON). A plan whose tranches do not add up to 100 stops the service at start-
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from services.evaluation.domain import EvaluationRules
 from services.evaluation.scoring import RatingBands, ScoreWeights, StatusThresholds
@@ -20,8 +17,6 @@ DEFAULT_RULES = EvaluationRules()
 
 class EvaluationSettings(ServiceSettings):
     port: int = Field(default=8085, ge=1, le=65535, validation_alias="EVALUATION_PORT")
-    timezone: str = Field(default="Asia/Shanghai", validation_alias="DISTRICT_TIMEZONE",
-                          description="where the district's day begins: reports are dated and judged late by it")
     milestones: tuple[MilestoneName, ...] = Field(default=DEFAULT_RULES.milestones,
                                                   validation_alias="EVALUATION_MILESTONES")
     tranche_pcts: tuple[TranchePct, ...] = Field(default=DEFAULT_RULES.tranche_pcts,
@@ -32,15 +27,6 @@ class EvaluationSettings(ServiceSettings):
                                          validation_alias="EVALUATION_STATUS_THRESHOLDS")
     weights: ScoreWeights = Field(default=DEFAULT_RULES.weights, validation_alias="EVALUATION_SCORE_WEIGHTS")
     ratings: RatingBands = Field(default=DEFAULT_RULES.ratings, validation_alias="EVALUATION_RATING_BANDS")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"DISTRICT_TIMEZONE {value!r} is not a known IANA time zone") from None
-        return value
 
     @model_validator(mode="after")
     def _rules_hold_together(self) -> EvaluationSettings:
@@ -57,11 +43,3 @@ class EvaluationSettings(ServiceSettings):
             reasons = "; ".join(f"{e.field}: {e.message}" if e.field != "data" else e.message
                                 for e in field_errors(exc))
             raise ValueError(f"evaluation rules (EVALUATION_*): {reasons}") from None
-
-    @property
-    def zone(self) -> tzinfo:
-        return ZoneInfo(self.timezone)
-
-    def today(self, now: datetime) -> date:
-        """The district's date at the instant `now`."""
-        return now.astimezone(self.zone).date()

@@ -18,12 +18,12 @@ log = logging.getLogger(__name__)
 
 def build(settings: RegistrationSettings | None = None) -> Service:
     settings = settings or RegistrationSettings()
-    service = Service(NAME, settings, database=settings.database)
+    service = Service(NAME, settings)
     store = RegistrationStore(service.db)
     service.on_startup.append(store.ensure_indexes)
     if settings.uses_development_key:
         service.on_startup.append(_warn_of_the_development_key)
-    handlers = RegistrationHandlers(store, settings.district.streets, settings.id_key, settings.today)
+    handlers = RegistrationHandlers(store, settings.district.streets, settings.id_key)
     _consume(service, handlers)
     _publish(service)
     return service

@@ -6,8 +6,7 @@ in one transaction with the inbox claim and the outbox events. Invalid input is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
 
 from services.registration.domain import (
     Decision,
@@ -24,26 +23,23 @@ from services.registration.store import RegistrationStore
 from shared.envelope import Envelope
 from shared.unit_of_work import Transaction
 
-DayOf = Callable[[datetime], date]
-
 
 class RegistrationHandlers:
-    def __init__(self, store: RegistrationStore, streets: Sequence[str], id_key: bytes, day_of: DayOf) -> None:
+    def __init__(self, store: RegistrationStore, streets: Sequence[str], id_key: bytes) -> None:
         self.store = store
         self.streets = tuple(streets)
         self.id_key = id_key
-        self.day_of = day_of
 
     async def organization_applied(self, event: Envelope, tx: Transaction) -> None:
         existing = await self.store.organization_by_code(given_code(event.data), tx.session)
-        decision = register(event.data, existing=existing, streets=self.streets, today=self.day_of(tx.now))
+        decision = register(event.data, existing=existing, streets=self.streets, today=tx.today)
         if decision.organization is not None:
             await self.store.insert_organization(decision.organization, tx.session)
         tx.emit(*decision.events)
 
     async def organization_updated(self, event: Envelope, tx: Transaction) -> None:
         existing = await self._named_organization(event, tx)
-        await self._save(update(event.data, existing=existing, streets=self.streets, today=self.day_of(tx.now)), tx)
+        await self._save(update(event.data, existing=existing, streets=self.streets, today=tx.today), tx)
 
     async def organization_suspended(self, event: Envelope, tx: Transaction) -> None:
         await self._save(suspend(event.data, existing=await self._named_organization(event, tx)), tx)
@@ -55,7 +51,7 @@ class RegistrationHandlers:
         organization = await self._named_organization(event, tx)
         people = await self.store.people_of(organization.org_id, tx.session) if organization else []
         decision = add_person(event.data, organization=organization, people=people, id_key=self.id_key,
-                              today=self.day_of(tx.now))
+                              today=tx.today)
         if decision.person is not None:
             await self.store.insert_person(decision.person, tx.session)
         tx.emit(*decision.events)

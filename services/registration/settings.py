@@ -1,11 +1,9 @@
 """Registration's settings, read once at start-up: its port, the district's streets (and, optionally, the
-communities known in each), its time zone, the census minimum, and the key that hashes citizens' ID numbers."""
+communities known in each), the census minimum, and the key that hashes citizens' ID numbers."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -35,18 +33,7 @@ class RegistrationSettings(ServiceSettings):
         default_factory=dict, validation_alias="DISTRICT_COMMUNITIES",
         description="JSON {street: [community, ...]}: communities the census lists even with no organization",
     )
-    timezone: str = Field(default="Asia/Shanghai", validation_alias="DISTRICT_TIMEZONE",
-                          description="where the district's day begins: registration and founding dates read it")
     identity_hash_key: SecretStr = Field(default=SecretStr(LOCAL_DEVELOPMENT_KEY), validation_alias="IDENTITY_HASH_KEY")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"DISTRICT_TIMEZONE {value!r} is not a known IANA time zone") from None
-        return value
 
     @field_validator("identity_hash_key")
     @classmethod
@@ -64,12 +51,7 @@ class RegistrationSettings(ServiceSettings):
 
     @property
     def database(self) -> str:
-        """The service's database name (the kernel's rule: prefix + name)."""
-        return self.store.database_prefix + NAME
-
-    def today(self, now: datetime) -> date:
-        """The district's date at the instant `now`."""
-        return now.astimezone(ZoneInfo(self.timezone)).date()
+        return self.store.database_name(NAME)
 
     @property
     def id_key(self) -> bytes:

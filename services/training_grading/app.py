@@ -16,15 +16,15 @@ from shared.service import Service
 
 def build(settings: TrainingGradingSettings | None = None) -> Service:
     settings = settings or TrainingGradingSettings()
-    service = Service(NAME, settings, database=settings.database, clock=settings.clock)
+    service = Service(NAME, settings)
     store = TrainingGradingStore(service.db)
     service.on_startup.append(store.ensure_indexes)
-    handlers = TrainingGradingHandlers(store, settings.grading, settings.day_of)
+    handlers = TrainingGradingHandlers(store, settings.grading)
     _consume_training(service, handlers)
     _consume_grading(service, handlers)
     _consume_organizations(service, handlers)
     expiry = GradeExpiry(service.client, store, service.outbox, source=NAME, clock=service.clock,
-                         day_of=settings.day_of)
+                         day_of=service.today)
     service.every(settings.expiry_check_seconds, expiry.check)
     _publish(service)
     return service

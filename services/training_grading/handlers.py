@@ -4,8 +4,6 @@ registration's organization events kept as this service's own copy. One transact
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import date, datetime
 
 from services.training_grading.grading import GradingRules, assess, read_assessment
 from services.training_grading.organizations import newer, read_organization
@@ -29,14 +27,12 @@ from shared.unit_of_work import Transaction
 # Fixed forever: an assessment's id derives from the event that submitted it, so a re-run gives the same id.
 ASSESSMENT_NAMESPACE = uuid.UUID("3b0e9a52-7c1d-5f4e-8a2b-6d9c0f1e2a47")
 
-DayOf = Callable[[datetime], date]
 
 
 class TrainingGradingHandlers:
-    def __init__(self, store: TrainingGradingStore, rules: GradingRules, day_of: DayOf) -> None:
+    def __init__(self, store: TrainingGradingStore, rules: GradingRules) -> None:
         self.store = store
         self.rules = rules
-        self.day_of = day_of
 
     async def course_offered(self, event: Envelope, tx: Transaction) -> None:
         offer = read_offer(event.data)
@@ -72,7 +68,7 @@ class TrainingGradingHandlers:
             return
         enrolment, outcomes = record_attendance(
             attendance, enrolment=await self.store.enrolment(attendance.enrolment_id, tx.session),
-            today=self.day_of(tx.now),
+            today=tx.today,
         )
         if enrolment is not None:
             await self.store.save_enrolment(enrolment, tx.session)
@@ -86,7 +82,7 @@ class TrainingGradingHandlers:
         record, outcomes = assess(
             submission,
             assessment_id=uuid.uuid5(ASSESSMENT_NAMESPACE, str(event.event_id)),
-            today=self.day_of(tx.now),
+            today=tx.today,
             organization=await self.store.organization(submission.org_id, tx.session),
             record=await self.store.grading_record(submission.org_id, tx.session),
             rules=self.rules,

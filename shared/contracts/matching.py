@@ -202,6 +202,8 @@ class FairRejected(_Outcome):
     fair_id: str | None = None
     fair_ref: str | None = None
     errors: list[FieldError]
+    contract_ids: list[str] | None = Field(
+        default=None, description="on a repeated awards request: the contracts the fair's first awards made")
 
 
 __all__ = [

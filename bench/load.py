@@ -1,0 +1,219 @@
+"""The load driver every benchmark shares: a confirming producer, an outcome sink, and the two load shapes.
+
+- `saturate`: publish N events as fast as the broker confirms them (a window of unconfirmed publishes in flight)
+  and time from the first publish until the last outcome has arrived.
+- `open_loop`: send at a fixed rate on a clock (a send is never held back by a slow answer), and measure each
+  event's latency as the outcome's arrival time minus the time its send was scheduled for, matched by
+  correlation id. Scheduling from the clock, not from the previous answer, keeps a slow system from hiding
+  its own queueing delay (no coordinated omission).
+
+Everything talks to 127.0.0.1 only, is bounded in count and time, and stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
+
+EXCHANGE = "district.events"
+# One event to send: its routing key, its event_id (outcomes carry it as correlation_id) and its body.
+Outgoing = tuple[str, str, bytes]
+MakeEvent = Callable[[int], Outgoing]
+
+
+def intake_event(type_: str, data: dict[str, Any], source: str = "bench") -> Outgoing:
+    """An envelope as another district system would send it (CONTRACT.md, "Bus")."""
+    event_id = str(uuid.uuid4())
+    body = {"event_id": event_id, "type": type_, "version": 1, "occurred_at": datetime.now(UTC).isoformat(),
+            "source": source, "correlation_id": None, "data": data}
+    return type_, event_id, json.dumps(body, ensure_ascii=False).encode()
+
+
+def percentile(ordered: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list (p in 0..100)."""
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """The process's resident set now and at its peak (VmRSS, VmHWM), in MiB, from /proc/<pid>/status."""
+    found: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0]) / 1024
+    return found
+
+
+class Bus:
+    """The driver's two connections: one publishes with confirms, the other receives outcomes."""
+
+    def __init__(self, url: str, outcome_patterns: tuple[str, ...]) -> None:
+        self.url = url
+        self.patterns = outcome_patterns
+        self.arrivals: dict[str, float] = {}
+        self.types: collections.Counter[str] = collections.Counter()
+        self._waiting: set[str] = set()
+        self._all_arrived = asyncio.Event()
+        self._connections: list[AbstractRobustConnection] = []
+        self.exchange: AbstractExchange | None = None
+
+    async def __aenter__(self) -> Bus:
+        publishing = await aio_pika.connect_robust(self.url)
+        receiving = await aio_pika.connect_robust(self.url)
+        self._connections = [publishing, receiving]
+        channel = await publishing.channel(publisher_confirms=True)
+        self.exchange = await _events_exchange(channel)
+        inbound = await receiving.channel()
+        await _events_exchange(inbound)
+        queue = await inbound.declare_queue("", exclusive=True, auto_delete=True)
+        for pattern in self.patterns:
+            await queue.bind(EXCHANGE, pattern)
+        await queue.consume(self._on_outcome, no_ack=True)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for connection in self._connections:
+            await connection.close()
+
+    async def _on_outcome(self, message: AbstractIncomingMessage) -> None:
+        correlation = message.correlation_id
+        if correlation is not None and correlation not in self.arrivals:
+            self.arrivals[correlation] = time.monotonic()
+            self.types[message.routing_key or "?"] += 1
+            if correlation in self._waiting:
+                self._waiting.discard(correlation)
+                if not self._waiting:
+                    self._all_arrived.set()
+
+    async def publish(self, outgoing: Outgoing) -> None:
+        assert self.exchange is not None
+        key, event_id, body = outgoing
+        message = aio_pika.Message(body, message_id=event_id, content_type="application/json",
+                                   delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+        await self.exchange.publish(message, routing_key=key)
+
+    async def until_answered(self, event_ids: list[str], timeout: float) -> bool:
+        """Wait until every event has an outcome; False if `timeout` seconds pass first."""
+        self._waiting = {e for e in event_ids if e not in self.arrivals}
+        if not self._waiting:
+            return True
+        self._all_arrived.clear()
+        try:
+            await asyncio.wait_for(self._all_arrived.wait(), timeout)
+        except TimeoutError:
+            return False
+        finally:
+            self._waiting = set()
+        return True
+
+
+async def _events_exchange(channel: AbstractChannel) -> AbstractExchange:
+    return await channel.declare_exchange(EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+
+
+@dataclass
+class Saturated:
+    """N events published as fast as confirmed; the time until the last outcome."""
+
+    events: int
+    answered: int
+    seconds: float
+    publish_seconds: float
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.events
+
+
+async def saturate(bus: Bus, count: int, make: MakeEvent, *, start: int = 0, window: int = 500,
+                   timeout: float = 600.0) -> Saturated:
+    """Publish `count` events (numbered from `start`) with up to `window` unconfirmed; wait for every outcome."""
+    outgoing = [make(start + n) for n in range(count)]
+    ids = [event_id for _, event_id, _ in outgoing]
+    before = collections.Counter(bus.types)
+    gate = asyncio.Semaphore(window)
+
+    async def send(one: Outgoing) -> None:
+        try:
+            await bus.publish(one)
+        finally:
+            gate.release()
+
+    began = time.monotonic()
+    tasks = []
+    for one in outgoing:
+        await gate.acquire()
+        tasks.append(asyncio.create_task(send(one)))
+    await asyncio.gather(*tasks)
+    published = time.monotonic() - began
+    await bus.until_answered(ids, timeout)
+    answered_at = [bus.arrivals[e] for e in ids if e in bus.arrivals]
+    seconds = (max(answered_at) if answered_at else time.monotonic()) - began
+    return Saturated(count, len(answered_at), seconds, published, dict(bus.types - before))
+
+
+@dataclass
+class OpenLoop:
+    """Latency at a fixed offered rate, per event from its scheduled send to its outcome's arrival."""
+
+    rate: float
+    seconds: float
+    sent: int
+    answered: int
+    latencies_ms: list[float]
+    worst_send_lag_ms: float
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies_ms, q)
+
+    @property
+    def achieved_rate(self) -> float:
+        return self.sent / self.seconds if self.seconds > 0 else 0.0
+
+
+async def open_loop(bus: Bus, rate: float, seconds: float, make: MakeEvent, *, start: int = 0,
+                    drain_timeout: float = 60.0) -> OpenLoop:
+    """Send `rate` events a second for `seconds`, each at its scheduled time, whatever the answers do."""
+    count = int(rate * seconds)
+    outgoing = [make(start + n) for n in range(count)]
+    before = collections.Counter(bus.types)
+    scheduled: dict[str, float] = {}
+    tasks: set[asyncio.Task[None]] = set()
+    worst_lag = 0.0
+    began = time.monotonic() + 0.05
+    for n, one in enumerate(outgoing):
+        due = began + n / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        worst_lag = max(worst_lag, time.monotonic() - due)
+        scheduled[one[1]] = due
+        task = asyncio.create_task(bus.publish(one))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    elapsed = time.monotonic() - began
+    await asyncio.gather(*tasks)
+    await bus.until_answered(list(scheduled), drain_timeout)
+    latencies = sorted((bus.arrivals[e] - due) * 1000 for e, due in scheduled.items() if e in bus.arrivals)
+    return OpenLoop(rate, elapsed, count, len(latencies), latencies, worst_lag * 1000,
+                    dict(bus.types - before))

@@ -1,0 +1,77 @@
+"""One service under load, as its own process, driven only through `district.events`.
+
+The sequence, counting every event the process handles from its start:
+1. warm-up events (answered, not timed);
+2. saturated throughput: the rest of the first `events` published as fast as confirmed, timed until the last
+   outcome arrived; the process's memory is read at that point (VmRSS, VmHWM);
+3. latency: `rate` events/s offered open-loop for `seconds`;
+4. memory: saturated chunks of 10,000 until `memory_total` events in all, the memory read after each chunk.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.load import Bus, MakeEvent, OpenLoop, Saturated, memory_of, open_loop, saturate
+from tests.support.processes import ServiceProcess
+
+MEMORY_CHUNK = 10_000
+
+
+@dataclass
+class MemoryPoint:
+    events: int
+    rss_mib: float
+    hwm_mib: float
+    chunk_rate: float
+
+
+@dataclass
+class ServiceFigures:
+    service: str
+    env: dict[str, str]
+    saturated: Saturated
+    latency: OpenLoop
+    memory: list[MemoryPoint] = field(default_factory=list)
+    complete: bool = True
+    log_tail: str = ""
+
+
+def _point(pid: int, events: int, rate: float) -> MemoryPoint:
+    memory = memory_of(pid)
+    return MemoryPoint(events, memory["VmRSS"], memory["VmHWM"], rate)
+
+
+async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: MakeEvent,
+                          outcomes: tuple[str, ...], *, warmup: int, events: int, rate: float, seconds: float,
+                          memory_total: int, env: dict[str, str] | None = None) -> ServiceFigures:
+    """Run `module` as `python -m services.<module>` on its own database and measure it (see the module doc)."""
+    extra = dict(env or {})
+    process = ServiceProcess(module, {"RABBITMQ_URL": rabbit_url, "MONGO_URL": mongo_url,
+                                      "MONGO_DATABASE_PREFIX": f"bench{uuid.uuid4().hex[:8]}_", **extra})
+    process.start()
+    try:
+        process.wait_ready()
+        assert process.process is not None
+        pid = process.process.pid
+        async with Bus(rabbit_url, outcomes) as bus:
+            done = 0
+            warm = await saturate(bus, warmup, make, start=done, timeout=120)
+            done += warmup
+            saturated = await saturate(bus, events - warmup, make, start=done, timeout=max(120.0, events / 20))
+            done = events
+            memory = [_point(pid, done, saturated.rate)]
+            latency = await open_loop(bus, rate, seconds, make, start=done)
+            done += latency.sent
+            complete = warm.complete and saturated.complete and latency.answered == latency.sent
+            while done < memory_total and complete:
+                chunk = await saturate(bus, min(MEMORY_CHUNK, memory_total - done), make, start=done,
+                                       timeout=max(120.0, MEMORY_CHUNK / 20))
+                done += chunk.events
+                complete = chunk.complete
+                memory.append(_point(pid, done, chunk.rate))
+        return ServiceFigures(module, extra, saturated, latency, memory, complete, process.log(15))
+    finally:
+        process.stop()

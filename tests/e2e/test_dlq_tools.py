@@ -1,0 +1,53 @@
+"""`make dlq` / `make replay-dlq`: dead letters are listed with their reason and replayed, each outcome once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from services.catalog.domain import project_id_for
+from shared.contracts.common import Purchaser
+from tests.e2e.test_catalog_process import proposal
+from tests.support.bus import BusProbe, envelope
+from tests.support.processes import ServiceProcess
+from tools.dlq import list_dead_letters, replay
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_an_award_dead_lettered_before_its_project_existed_is_applied_once_when_replayed(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe, rabbit_url: str,
+) -> None:
+    start_service("catalog")
+    project_id = project_id_for(Purchaser(kind="street", name="玉林街道"), "late-1")
+    award = envelope("matching.contract.awarded",
+                     {"contract_id": "c-late", "project_id": project_id, "org_id": "o-1"}, source="matching")
+    await bus.publish(award)
+    for _ in range(100):
+        letters = await list_dead_letters(rabbit_url, ["catalog"])
+        if letters:
+            break
+        await asyncio.sleep(0.1)
+    assert len(letters) == 1
+    assert letters[0].message_id == award["event_id"]
+    assert letters[0].routing_key == "matching.contract.awarded"
+    assert letters[0].queue == "catalog.contract-awarded"
+    assert f"no project {project_id} in the catalog" in letters[0].reason
+    # Listing leaves the message in place.
+    assert len(await list_dead_letters(rabbit_url, ["catalog"])) == 1
+
+    # The repair: the project the award was about is published.
+    published = await bus.answer((await bus.send("intake.project.proposed", proposal("late-1")))["event_id"])
+    assert published["data"]["project_id"] == project_id
+
+    assert await replay(rabbit_url, "catalog") == 1
+    moved = await bus.answer(award["event_id"])
+    assert moved["data"]["status"] == "awarded"
+    assert await replay(rabbit_url, "catalog") == 0
+    # Replaying the same event again (as after a crash between publish and ack) changes nothing.
+    await bus.publish(award)
+    await bus.quiet(1.5)
+    assert len(bus.answers_to(award["event_id"])) == 1
+    assert await list_dead_letters(rabbit_url, ["catalog"]) == []

@@ -1,0 +1,345 @@
+"""Matching as its own process, driven only through `district.events` (and read through its HTTP metrics): the
+other contexts' events as their producers publish them, then a fair from opening to awards; with the catalog
+running too, the awards move the catalog's projects; an evaluation changes an organization's fit."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS, GRADES
+from tests.e2e.test_catalog_process import proposal
+from tests.support.bus import BusProbe, Event
+from tests.support.processes import ServiceProcess
+
+pytestmark = pytest.mark.e2e
+
+BATCH = "2015-1"
+PRODUCERS = {"catalog": "catalog", "registration": "registration", "grading": "training-grading",
+             "training": "training-grading", "evaluation": "evaluation"}
+PERIOD = {"start": "2015-01-01", "end": "2015-12-31"}
+TODAY = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def project(project_id: str, category: str, purchaser: dict[str, str], min_grade: str | None = None,
+            version: int = 1, **changes: Any) -> dict[str, Any]:
+    """`catalog.project.published` as the catalog publishes it."""
+    return {
+        "project_id": project_id, "project_ref": f"ref-{project_id}", "batch": BATCH, "title": f"项目{project_id}",
+        "category": category, "service_class": "public_welfare", "purchaser": purchaser, "community": None,
+        "budget_fen": 8_000_000, "content": "服务内容", "requirements": None, "standards": None,
+        "min_grade": min_grade, "period": PERIOD, "status": "published", "version": version, **changes,
+    }
+
+
+def organization(org_id: str, street: str, domains: list[str], staff: int, status: str = "active",
+                 version: int = 1) -> dict[str, Any]:
+    """The full organization state registration publishes with every organization event."""
+    return {
+        "org_id": org_id, "uscc": "51510107MJ0000000X", "name": f"机构{org_id[:4]}",
+        "legal_form": "social_service_institution", "street": street, "community": f"{street[:2]}社区",
+        "domains": domains, "full_time_staff": staff, "founded_on": "2009-05-04", "registered_on": "2010-03-01",
+        "status": status, "version": version,
+    }
+
+
+def grade(org_id: str, code: str) -> dict[str, Any]:
+    """`grading.grade.assigned`, valid for five years from today."""
+    return {"org_id": org_id, "assessment_id": str(uuid.uuid4()), "round": "2015", "grade": code,
+            "total_score": 850, "assessed_on": TODAY.isoformat(),
+            "valid_until": (TODAY + timedelta(days=5 * 365)).isoformat(), "version": 1}
+
+
+def finance_completion(org_id: str) -> dict[str, Any]:
+    return {"enrolment_id": str(uuid.uuid4()), "course_id": str(uuid.uuid4()), "course_ref": "TR-1",
+            "org_id": org_id, "audience": "finance", "certificate_no": "WH-TR-1-0001",
+            "completed_on": TODAY.isoformat()}
+
+
+def evaluation(org_id: str, score: float, rating: str, on: date) -> dict[str, Any]:
+    """`evaluation.contract.evaluated` for a contract of an earlier year."""
+    return {"contract_id": str(uuid.uuid4()), "project_id": "P-2014", "org_id": org_id, "score": score,
+            "rating": rating, "payment_recommendation": {}, "evaluated_on": on.isoformat(), "version": 1}
+
+
+def street(name: str) -> dict[str, str]:
+    return {"kind": "street", "name": name}
+
+
+def handled(process: ServiceProcess) -> Counter[str]:
+    """Deliveries matching has handled, by consumer (`matching.<purpose>`), from its /metrics."""
+    with urllib.request.urlopen(f"{process.url}/metrics", timeout=3) as response:
+        text = response.read().decode()
+    return Counter({sample.labels["queue"]: int(sample.value) for family in text_string_to_metric_families(text)
+                    for sample in family.samples if sample.name == "district_deliveries_total"
+                    and sample.labels.get("outcome") == "handled"})
+
+
+async def publish_and_apply(bus: BusProbe, process: ServiceProcess, events: list[tuple[str, dict[str, Any]]],
+                            timeout: float = 15.0) -> None:
+    """Publish other contexts' events (in the given order) and wait until matching has applied every one: they
+    are answered by nothing on the bus, so the service's own count of handled deliveries says when."""
+    before = await asyncio.to_thread(handled, process)
+    expected = Counter(f"matching.{purpose(type_)}" for type_, _ in events)
+    for type_, data in events:
+        await bus.send(type_, data, source=PRODUCERS[type_.split(".")[0]])
+    deadline = time.monotonic() + timeout
+    while True:
+        now = await asyncio.to_thread(handled, process)
+        if all(now[q] - before[q] >= n for q, n in expected.items()):
+            return
+        assert time.monotonic() < deadline, f"matching did not apply {dict(expected)} within {timeout}s"
+        await asyncio.sleep(0.1)
+
+
+async def until_handled(process: ServiceProcess, purpose: str, count: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (await asyncio.to_thread(handled, process))[f"matching.{purpose}"] < count:
+        assert time.monotonic() < deadline, f"matching.{purpose}: fewer than {count} handled within {timeout}s"
+        await asyncio.sleep(0.1)
+
+
+def purpose(event_type: str) -> str:
+    """The consumer (queue purpose) matching gives an event type: `grading.grade.assigned` -> `grade-assigned`."""
+    _, thing, action = event_type.split(".")
+    return f"{thing}-{action}".replace("_", "-")
+
+
+async def ask(bus: BusProbe, type_: str, data: dict[str, Any], answers: int = 1) -> list[Event]:
+    sent = await bus.send(type_, data, source="wuhou-fair-desk")
+    await bus.wait_for(lambda evs: len([e for e in evs if e.get("correlation_id") == sent["event_id"]]) >= answers)
+    return bus.answers_to(sent["event_id"])
+
+
+async def open_fair(bus: BusProbe, fair_ref: str, slots: int = 4) -> dict[str, Any]:
+    [opened] = await ask(bus, "intake.fair.opened", {"fair_ref": fair_ref, "batch": BATCH,
+                                                     "date": "2014-11-19", "slots": slots, "slot_minutes": 20})
+    assert opened["type"] == "matching.fair.opened", opened
+    data: dict[str, Any] = opened["data"]
+    return data
+
+
+async def interest(bus: BusProbe, fair_id: str, org_id: str, project_id: str) -> Event:
+    [answer] = await ask(bus, "intake.interest.expressed",
+                         {"fair_id": fair_id, "org_id": org_id, "project_id": project_id})
+    return answer
+
+
+def of_type(events: list[Event], type_: str) -> list[Event]:
+    return [e for e in events if e["type"] == type_]
+
+
+# O-A: 4A, a finance-trained leader, 5 staff (one contract at a time): 83.5 on P-1 and P-3.
+# O-B: 2A, below P-1's 3A minimum: 70.5 on P-2. O-C: ungraded: 62.5 on P-3.
+# O-D: suspended (version 2), whose registration (version 1) arrives after the suspension. Nobody serves P-4.
+A, B, C, D = (str(uuid.uuid4()) for _ in range(4))
+FAIR_DAY_SOURCES: list[tuple[str, dict[str, Any]]] = [
+    ("catalog.project.published", project("P-1", "助老", street("玉林街道"), min_grade="3A")),
+    ("catalog.project.published", project("P-2", "青少年服务", street("望江路街道"))),
+    ("catalog.project.published", project("P-3", "社区文化", {"kind": "department", "name": "区文化体育局"})),
+    ("catalog.project.published", project("P-4", "济困", street("玉林街道"))),
+    ("registration.organization.registered", organization(A, "玉林街道", ["助老", "社区文化"], staff=5)),
+    ("registration.organization.registered", organization(B, "望江路街道", ["青少年服务", "助老"], staff=6)),
+    ("registration.organization.registered", organization(C, "红牌楼街道", ["社区文化"], staff=5)),
+    ("registration.organization.suspended", organization(D, "玉林街道", ["助老"], staff=9, status="suspended",
+                                                         version=2) | {"reason": "年检不合格"}),
+    ("registration.organization.registered", organization(D, "玉林街道", ["助老"], staff=9)),
+    ("grading.grade.assigned", grade(A, "4A")),
+    ("grading.grade.assigned", grade(B, "2A")),
+    ("grading.grade.assigned", grade(D, "5A")),
+    ("training.course.completed", finance_completion(A)),
+]
+
+
+async def test_a_fair_goes_from_opening_to_awards_and_a_second_awards_request_names_the_same_contracts(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    matching = start_service("matching")
+    await publish_and_apply(bus, matching, FAIR_DAY_SOURCES)
+
+    fair = await open_fair(bus, "wuhou-2014-11-19")
+    assert fair["invited"] == [A, B, C]
+    assert [(i["fit_score"], i["project_id"]) for i in fair["invitations"]] == [
+        (83.5, "P-1"), (70.5, "P-2"), (62.5, "P-3")]
+
+    recorded = await interest(bus, fair["fair_id"], A, "P-1")
+    assert recorded["type"] == "matching.interest.recorded" and recorded["data"]["fit_score"] == 83.5
+    assert {k: v["value"] for k, v in recorded["data"]["breakdown"].items()} == {
+        "domain": 1.0, "locality": 1.0, "grade": 0.8, "past_evaluations": 0.5, "finance_trained": 0.5,
+        "capacity_left": 1.0}
+    below = await interest(bus, fair["fair_id"], B, "P-1")
+    assert below["type"] == "matching.interest.rejected"
+    assert below["data"]["errors"] == [
+        {"field": "org_id", "message": "grade 2A is below the project's minimum 3A (rule: min_grade)"}]
+    suspended = await interest(bus, fair["fair_id"], D, "P-1")
+    assert {"field": "org_id", "message": "organization is suspended (rule: active)"} in suspended["data"]["errors"]
+    for org_id, project_id in ((A, "P-3"), (B, "P-2"), (C, "P-3")):
+        assert (await interest(bus, fair["fair_id"], org_id, project_id))["type"] == "matching.interest.recorded"
+
+    [scheduled] = await ask(bus, "intake.fair.schedule_requested", {"fair_id": fair["fair_id"]})
+    meetings = scheduled["data"]["meetings"]
+    assert scheduled["type"] == "matching.fair.scheduled" and scheduled["data"]["unscheduled"] == []
+    assert sorted((m["org_id"], m["purchaser"]["name"]) for m in meetings) == sorted(
+        [(A, "玉林街道"), (A, "区文化体育局"), (B, "望江路街道"), (C, "区文化体育局")])
+    assert len({(m["org_id"], m["slot"]) for m in meetings}) == len({(m["table"], m["slot"]) for m in meetings}) == 4
+    assert scheduled["data"]["slots_used"] == 2
+    [again] = await ask(bus, "intake.fair.schedule_requested", {"fair_id": fair["fair_id"]})
+    assert again["data"] == scheduled["data"]
+
+    answers = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]}, answers=4)
+    awarded = {e["data"]["project_id"]: e["data"] for e in of_type(answers, "matching.contract.awarded")}
+    assert {p: a["org_id"] for p, a in awarded.items()} == {"P-1": A, "P-2": B, "P-3": C}  # A: one at a time
+    assert awarded["P-1"]["amount_fen"] == 8_000_000 and awarded["P-1"]["org_street"] == "玉林街道"
+    [unawarded] = of_type(answers, "matching.project.unawarded")
+    assert unawarded["data"] | {} == {"fair_id": fair["fair_id"], "project_id": "P-4",
+                                      "reason": "no organization expressed interest"}
+
+    [repeat] = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]})
+    assert repeat["type"] == "matching.fair.rejected"
+    assert sorted(repeat["data"]["contract_ids"]) == sorted(a["contract_id"] for a in awarded.values())
+    assert "(rule: awards_once)" in repeat["data"]["errors"][0]["message"]
+    await bus.quiet(1.0)
+    assert len(of_type(bus.events, "matching.contract.awarded")) == 3
+
+
+async def test_the_catalog_moves_the_projects_matching_awarded_to_awarded(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    start_service("catalog")
+    matching = start_service("matching")
+    elderly = await ask(bus, "intake.project.proposed", proposal(category="助老", min_grade="3A"))
+    youth = await ask(bus, "intake.project.proposed", proposal(category="青少年服务", min_grade=None,
+                                                                purchaser=street("望江路街道")))
+    project_ids = [e[0]["data"]["project_id"] for e in (elderly, youth)]
+    await publish_and_apply(bus, matching, [
+        ("registration.organization.registered", organization(A, "玉林街道", ["助老", "青少年服务"], staff=10)),
+        ("grading.grade.assigned", grade(A, "4A")),
+    ])
+    await until_handled(matching, "project-published", 2)  # the catalog's own publications
+
+    fair = await open_fair(bus, "wuhou-2014-11-19")
+    assert (await interest(bus, fair["fair_id"], A, project_ids[0]))["type"] == "matching.interest.recorded"
+    answers = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]}, answers=2)
+    [award] = of_type(answers, "matching.contract.awarded")
+    assert of_type(answers, "matching.project.unawarded")[0]["data"]["project_id"] == project_ids[1]
+
+    moved = await bus.answer(award["event_id"])
+    assert moved["type"] == "catalog.project.status_changed"
+    assert moved["data"] | {} == {"project_id": project_ids[0], "status": "awarded", "previous": "published",
+                                  "version": 2, "contract_id": award["data"]["contract_id"]}
+    await until_handled(matching, "project-status-changed", 1)
+    later = await open_fair(bus, "wuhou-2015-03-01")
+    refused = await interest(bus, later["fair_id"], A, project_ids[0])
+    assert {"field": "project_id", "message": "project is awarded, not published (rule: published)"} in \
+        refused["data"]["errors"]
+
+
+async def test_an_evaluation_changes_the_organizations_fit_and_a_fail_bars_it(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    matching = start_service("matching")
+    good, failing = str(uuid.uuid4()), str(uuid.uuid4())
+    await publish_and_apply(bus, matching, [
+        ("catalog.project.published", project("P-1", "助老", street("玉林街道"), min_grade="3A")),
+        ("registration.organization.registered", organization(good, "玉林街道", ["助老"], staff=5)),
+        ("registration.organization.registered", organization(failing, "玉林街道", ["助老"], staff=5)),
+        ("grading.grade.assigned", grade(good, "4A")),
+        ("grading.grade.assigned", grade(failing, "4A")),
+    ])
+    autumn = await open_fair(bus, "wuhou-2014-11-19")
+    before = await interest(bus, autumn["fair_id"], good, "P-1")
+    assert (await interest(bus, autumn["fair_id"], failing, "P-1"))["type"] == "matching.interest.recorded"
+
+    last_month = TODAY - timedelta(days=30)
+    await publish_and_apply(bus, matching, [
+        ("evaluation.contract.evaluated", evaluation(good, 95.0, "excellent", last_month)),
+        ("evaluation.contract.evaluated", evaluation(failing, 40.0, "fail", last_month)),
+    ])
+    spring = await open_fair(bus, "wuhou-2015-03-01")
+    after = await interest(bus, spring["fair_id"], good, "P-1")
+    barred = await interest(bus, spring["fair_id"], failing, "P-1")
+
+    assert spring["invited"] == [good]
+    assert before["data"]["breakdown"]["past_evaluations"] == {"value": 0.5, "weight": 15.0, "points": 7.5}
+    assert after["data"]["breakdown"]["past_evaluations"] == {"value": 0.95, "weight": 15.0, "points": 14.25}
+    assert after["data"]["fit_score"] == before["data"]["fit_score"] + 6.75
+    assert barred["type"] == "matching.interest.rejected"
+    assert {"field": "org_id", "message": f"a fail evaluation on {last_month} is within the 730-day window "
+                                          "(rule: no_recent_fail)"} in barred["data"]["errors"]
+
+
+async def test_a_request_that_cannot_be_read_is_refused_naming_each_field_and_a_broken_event_is_dead_lettered(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    matching = start_service("matching")
+    [fair] = await ask(bus, "intake.fair.opened", {"fair_ref": "wuhou-x", "batch": BATCH, "slots": 0,
+                                                   "slot_minutes": 20})
+    [bid] = await ask(bus, "intake.interest.expressed", {"fair_id": "f", "org_id": A, "project_id": "P-1",
+                                                         "price": 100})
+    [schedule] = await ask(bus, "intake.fair.schedule_requested", {"fair_id": "no-such-fair"})
+    await bus.send("grading.grade.assigned", grade(A, "6A"), source="training-grading")
+
+    assert fair["type"] == "matching.fair.rejected" and fair["data"]["fair_ref"] == "wuhou-x"
+    assert {e["field"] for e in fair["data"]["errors"]} == {"date", "slots"}
+    assert bid["type"] == "matching.interest.rejected"
+    assert bid["data"]["errors"] == [{"field": "price", "message": "is not a known field"}]
+    assert schedule["data"]["errors"] == [{"field": "fair_id", "message": "no fair no-such-fair has been opened"}]
+    dead: list[Any] = []
+    for _ in range(100):
+        dead += await bus.drain_queue("matching.dlq")
+        if dead:
+            break
+        await asyncio.sleep(0.1)
+    [letter] = dead
+    assert str(letter.headers["x-error"]).startswith(
+        "unprocessable grading.grade.assigned: breaks the contract: grade:")
+    assert matching.ready_status() == 200
+
+
+def district(rng: random.Random, projects: int, organizations: int) -> list[tuple[str, dict[str, Any]]]:
+    """A district's batch and its organizations (the source's 240 and 1,177), a third of them graded."""
+    tables = [street(s) for s in DEFAULT_STREETS] + [{"kind": "department", "name": d} for d in DEFAULT_DEPARTMENTS]
+    events = [("catalog.project.published", project(
+        f"P-{n:03d}", rng.choice(CATEGORIES), rng.choice(tables), min_grade=rng.choice([None, None, "2A", "3A"])))
+        for n in range(projects)]
+    for n in range(organizations):
+        org_id = f"O-{n:04d}"
+        events.append(("registration.organization.registered", organization(
+            org_id, rng.choice(DEFAULT_STREETS), rng.sample(CATEGORIES, rng.randint(1, 3)), staff=rng.randint(1, 30))))
+        if rng.random() < 0.3:
+            events.append(("grading.grade.assigned", grade(org_id, rng.choice(GRADES))))
+    return events
+
+
+async def test_a_district_sized_fair_opens_and_awards_within_two_seconds_each(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    matching = start_service("matching")
+    await publish_and_apply(bus, matching, district(random.Random(2015), 240, 1177), timeout=60)
+
+    started = time.monotonic()
+    fair = await open_fair(bus, "wuhou-2014-11-19")
+    opening = time.monotonic() - started
+    for invited in fair["invitations"]:  # each invited organization bids for the project it fits best
+        answer = await interest(bus, fair["fair_id"], invited["org_id"], invited["project_id"])
+        assert answer["type"] == "matching.interest.recorded", answer
+    started = time.monotonic()
+    answers = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]}, answers=240)
+    awarding = time.monotonic() - started
+
+    scores = [i["fit_score"] for i in fair["invitations"]]
+    assert len(scores) == 55 and scores == sorted(scores, reverse=True)
+    awarded = of_type(answers, "matching.contract.awarded")
+    assert 0 < len(awarded) <= 55 and len(awarded) + len(of_type(answers, "matching.project.unawarded")) == 240
+    assert opening < 2.0 and awarding < 2.0, f"opening took {opening:.2f}s, awarding {awarding:.2f}s"

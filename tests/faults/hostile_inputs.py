@@ -1,0 +1,281 @@
+"""Hostile deliveries for the intake fuzz: hypothesis strategies for bodies no service should choke on.
+
+Every `Case` is invalid by construction and says what must become of it: a valid envelope whose `data` misses a
+required field or has one of the wrong type is answered by a `*.rejected` event; a body that is not JSON, not an
+object, or not a valid envelope, or whose type does not match its routing key, is dead-lettered. Bodies whose
+reading is implementation-defined (escaped lone surrogates, very deep nesting) may end either way, but must end.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import strategies as st
+
+REJECTED = frozenset({"rejected"})
+DEAD_LETTERED = frozenset({"dead_lettered"})
+EITHER = REJECTED | DEAD_LETTERED
+
+HUGE = 200_000  # characters in a "huge" string
+OVERSIZED = 1_100_000  # bytes: past the kernel's 1 MB body limit
+DEEPEST = 5_000  # nesting levels: past Python's recursion limit
+
+ODD = ("\u202e", "\u200f", "\u200b", "\u200c", "\u200d", "\ufeff", "\u0000", "\u0301", "\U0001f468\u200d\U0001f469",
+       "\U0001f525", "\u0645\u0631\u062d\u0628\u0627", "\ufffd", "\\", "\"", "\n", "$where", "a.b", "%s", "{0}")
+SURROGATES = ("\ud800", "\udbff", "\udc00", "\udfff")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One delivery: its body, the routing key it is published with, and the outcomes allowed for it."""
+
+    kind: str
+    routing_key: str
+    body: bytes
+    tag: str  # the AMQP message_id, and the envelope's event_id when it has a valid one
+    expect: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Intake:
+    """One intake event a service consumes: a valid-looking `data` for it, and the fields it requires."""
+
+    type: str
+    base: dict[str, Any]
+    required: tuple[str, ...]
+
+
+# -- values ------------------------------------------------------------------------------------------------------
+
+odd_text = st.one_of(
+    st.text(max_size=30),
+    st.lists(st.sampled_from(ODD), min_size=1, max_size=6).map("".join),
+    st.builds(lambda a, b: a + b, st.text(max_size=10), st.sampled_from(ODD)),
+)
+surrogate_text = st.builds(lambda a, s, b: a + s + b, st.text(max_size=5), st.sampled_from(SURROGATES),
+                           st.text(max_size=5))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=2**63),
+                    st.floats(allow_nan=False, allow_infinity=False), odd_text)
+json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                            st.dictionaries(odd_text, inner, max_size=4)),
+                           max_leaves=12)
+# At most 4 UTF-8 bytes a character (a NUL is written as 6), so one huge string stays under the 1 MB body limit.
+huge_text = st.sampled_from(("a", "社", "\u202e", "\U0001f525", "a\u0000b")).map(lambda piece: (piece * HUGE)[:HUGE])
+
+
+def nested(depth: int, leaf: Any = 1) -> Any:
+    value = leaf
+    for i in range(depth):
+        value = {"x": value} if i % 2 else [value]
+    return value
+
+
+def deep_json(depth: int) -> str:
+    """`depth` levels of nesting, written directly (json.dumps would itself hit the recursion limit)."""
+    return '{"x":' * depth + "1" + "}" * depth
+
+
+# -- envelopes ---------------------------------------------------------------------------------------------------
+
+
+def envelope(type_: str, data: Any, event_id: str | None = None) -> dict[str, Any]:
+    return {"event_id": event_id or str(uuid.uuid4()), "type": type_, "version": 1,
+            "occurred_at": datetime.now(UTC).isoformat(), "source": "fuzz", "correlation_id": None, "data": data}
+
+
+def encode(document: Any, ascii_only: bool) -> bytes:
+    # Lone surrogates can only travel escaped (`\ud800`): they have no UTF-8 form.
+    return json.dumps(document, ensure_ascii=ascii_only, allow_nan=False).encode("utf-8")
+
+
+def has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(has_surrogate(k) or has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_surrogate(v) for v in value)
+    return False
+
+
+def valid_envelope_case(kind: str, intake: Intake, data: Any, ascii_only: bool,
+                        expect: frozenset[str] = REJECTED) -> Case:
+    event = envelope(intake.type, data)
+    odd = has_surrogate(data)
+    return Case(kind, intake.type, encode(event, ascii_only or odd), event["event_id"], EITHER if odd else expect)
+
+
+def dead_letter_case(kind: str, routing_key: str, body: bytes, expect: frozenset[str] = DEAD_LETTERED) -> Case:
+    return Case(kind, routing_key, body, str(uuid.uuid4()), expect)
+
+
+# -- invalid data ------------------------------------------------------------------------------------------------
+
+
+def leaf_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths to every value below the top level (a leaf, or a dict or list with its own path)."""
+    paths: list[tuple[Any, ...]] = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            paths += leaf_paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            paths += leaf_paths(inner, (*prefix, index))
+    return paths
+
+
+def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: replaced(value[head], rest, new)}
+    copy = list(value)
+    copy[head] = replaced(copy[head], rest, new)
+    return copy
+
+
+def wrong_kind(value: Any) -> Any:
+    """A value of a kind no field typed like `value` accepts, even leniently (no container coerces to another)."""
+    return ["wrong", "type"] if isinstance(value, dict) else {"wrong": "type"}
+
+
+def text_paths(value: Any) -> list[tuple[Any, ...]]:
+    return [p for p in leaf_paths(value) if isinstance(_at(value, p), str)]
+
+
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for p in path:
+        value = value[p]
+    return value
+
+
+@st.composite
+def broken_data(draw: st.DrawFn, intake: Intake, odd_values: st.SearchStrategy[Any] = odd_text,
+                most_odd: int = 2) -> Any:
+    """The intake's valid-looking data made invalid: a required field dropped or a value of the wrong kind; then
+    other strings made odd and unknown fields added (invalid either way)."""
+    data: Any = dict(intake.base)
+    if draw(st.booleans()) and intake.required:
+        del data[draw(st.sampled_from(intake.required))]
+    else:
+        path = draw(st.sampled_from(leaf_paths(data)))
+        data = replaced(data, path, wrong_kind(_at(data, path)))
+    for path in draw(st.lists(st.sampled_from(text_paths(data) or [()]), max_size=most_odd, unique=True)):
+        if path:
+            data = replaced(data, path, draw(odd_values))
+    extras = draw(st.dictionaries(odd_text.filter(lambda k: k not in intake.base), json_values, max_size=3))
+    return {**data, **extras}
+
+
+# -- the kinds of case -------------------------------------------------------------------------------------------
+
+Kind = Callable[[st.DrawFn, Intake, list[Intake]], Case]
+
+
+def missing_or_wrong(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    return valid_envelope_case("invalid data", intake, draw(broken_data(intake)), draw(st.booleans()))
+
+
+def odd_unicode(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    odd_values = st.one_of(odd_text, surrogate_text)
+    return valid_envelope_case("odd unicode", intake, draw(broken_data(intake, odd_values)), draw(st.booleans()))
+
+
+def huge_strings(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    return valid_envelope_case("huge string", intake, draw(broken_data(intake, huge_text, 1)), False)
+
+
+def random_data(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    data = draw(st.dictionaries(odd_text, json_values, max_size=6).filter(
+        lambda d: not set(intake.required) <= set(d)))
+    return valid_envelope_case("random data", intake, data, draw(st.booleans()))
+
+
+def nested_data(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    depth = draw(st.sampled_from((50, 200, 900)))
+    data = {k: v for k, v in intake.base.items() if k != intake.required[0]}
+    data[draw(st.sampled_from(sorted(intake.base)))] = nested(depth)
+    return valid_envelope_case("deep data", intake, data, False, EITHER)
+
+
+def deep_body(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    depth = draw(st.integers(min_value=DEEPEST, max_value=DEEPEST * 20))
+    event = envelope(intake.type, {"x": "PLACEHOLDER"})
+    body = json.dumps(event).replace('"PLACEHOLDER"', deep_json(depth))
+    if draw(st.booleans()):
+        body = "[" * depth + "]" * depth
+    return dead_letter_case("deep nesting", intake.type, body.encode())
+
+
+def not_json(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    body = draw(st.one_of(
+        st.binary(max_size=200),
+        st.text(max_size=100).map(lambda t: ("{" + t).encode("utf-8", "surrogatepass")),
+        st.just(b""), st.just(b"\xef\xbb\xbf{}"), st.just(b'{"event_id": NaN}'),
+        st.builds(lambda e: json.dumps(e)[:-1].encode(), st.just(envelope(intake.type, intake.base))),
+    ).filter(lambda b: _not_json(b)))
+    return dead_letter_case("not json", intake.type, body)
+
+
+def _not_json(body: bytes) -> bool:
+    try:
+        return not isinstance(json.loads(body), dict)
+    except (ValueError, RecursionError):
+        return True
+
+
+def not_an_object(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    value = draw(st.one_of(st.lists(json_values, max_size=3), scalars, st.just([envelope(intake.type, {})])))
+    return dead_letter_case("not an object", intake.type, encode(value, True))
+
+
+ENVELOPE_BREAKS: dict[str, Any] = {
+    "event_id": ("not-a-uuid", "", 42, None, "123e4567-e89b-12d3-a456-42661417400", ["x"]),
+    "type": ("", "intake", "Intake.Project.Proposed", "intake..x", 7, "intake." + "x" * 300),
+    "version": (0, -1, 1001, "one", 1.5, None),
+    "occurred_at": ("yesterday", "2026-11-28T06:00:00", "", None, "2026-13-45T00:00:00Z"),
+    "source": ("", "s" * 201, 42, None),
+    "data": ([], "text", None, 1, [{"a": 1}]),
+    "correlation_id": ("not-a-uuid", 5, ["x"]),
+}
+
+
+def broken_envelope(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    event = envelope(intake.type, draw(broken_data(intake)))
+    field = draw(st.sampled_from(sorted(ENVELOPE_BREAKS)))
+    if field != "correlation_id" and draw(st.booleans()):
+        del event[field]
+    else:
+        event[field] = draw(st.sampled_from(ENVELOPE_BREAKS[field]))
+    return dead_letter_case("invalid envelope", intake.type, encode(event, True))
+
+
+def wrong_routing_key(draw: st.DrawFn, intake: Intake, intakes: list[Intake]) -> Case:
+    others = [i.type for i in intakes if i.type != intake.type] + ["intake.unknown.thing", "catalog.project.published"]
+    event = envelope(draw(st.sampled_from(others)), intake.base)
+    return dead_letter_case("type does not match routing key", intake.type, encode(event, True))
+
+
+def oversized(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    data = {**intake.base, "padding": "p" * OVERSIZED}
+    return dead_letter_case("body over 1 MB", intake.type, encode(envelope(intake.type, data), True))
+
+
+KINDS: tuple[Kind, ...] = (missing_or_wrong, missing_or_wrong, odd_unicode, random_data, huge_strings, nested_data,
+                           deep_body, not_json, not_an_object, broken_envelope, broken_envelope, wrong_routing_key,
+                           oversized)
+
+
+@st.composite
+def hostile_case(draw: st.DrawFn, index: int, intakes: list[Intake]) -> Case:
+    """The `index`-th case: kinds and intake types in rotation (so a few hundred cover every pair), the values
+    drawn by hypothesis."""
+    kind = KINDS[index % len(KINDS)]
+    intake = intakes[(index // len(KINDS)) % len(intakes)]
+    return kind(draw, intake, intakes)

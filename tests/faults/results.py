@@ -1,0 +1,118 @@
+"""The fault suite's figures: each test merges its section into RESULTS.json, and RESULTS.md is rendered from it.
+
+Both files are written by the suite, never by hand: `record(section, figures)` after a test has measured
+something, `render()` (called by `record`) to rewrite the markdown with when, where and how each was measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS_JSON = HERE / "RESULTS.json"
+RESULTS_MD = HERE / "RESULTS.md"
+
+
+def machine() -> str:
+    return f"{platform.platform()}, {os.cpu_count()} CPUs (nproc), Python {platform.python_version()}"
+
+
+def command() -> str:
+    """The command this run was started with, as an operator would type it."""
+    args = sys.argv[1:]
+    program = Path(sys.argv[0]).name if sys.argv else "pytest"
+    if program in {"__main__.py", "pytest", "py.test"}:
+        program = "python -m pytest"
+    return shlex.join([program, *args]) if args else program
+
+
+def load(path: Path = RESULTS_JSON) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def record(section: str, figures: dict[str, Any], *, path: Path = RESULTS_JSON,
+           markdown: Path | None = RESULTS_MD) -> dict[str, Any]:
+    """Merge `figures` into `section` of the results (other sections, and keys not given, are kept: nested dicts
+    merge key by key, so two tests may each add their own row to one table); re-render the markdown."""
+    results = load(path)
+    merged = merge(results.get(section, {}), figures)
+    merged["measured"] = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+                          "command": command()}
+    results[section] = merged
+    _write(path, json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    if markdown is not None:
+        render(path, markdown)
+    return merged
+
+
+def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    out = dict(old)
+    for key, value in new.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def render(path: Path = RESULTS_JSON, markdown: Path = RESULTS_MD) -> str:
+    """Write the markdown view of the results: one section each, with its date, machine and command."""
+    results = load(path)
+    lines = ["# Fault-test results", "",
+             "Written by the test suite (`tests/faults/results.py`) from `RESULTS.json`; do not edit by hand.", ""]
+    for section in sorted(results):
+        lines += _section(section, results[section])
+    text = "\n".join(lines).rstrip() + "\n"
+    _write(markdown, text)
+    return text
+
+
+def _section(name: str, figures: dict[str, Any]) -> list[str]:
+    measured = figures.get("measured", {})
+    lines = [f"## {name}", "",
+             f"- date: {measured.get('at', '?')}",
+             f"- machine: {measured.get('machine', '?')}",
+             f"- command: `{measured.get('command', '?')}`", ""]
+    scalars = {k: v for k, v in figures.items() if k != "measured" and not isinstance(v, dict)}
+    tables = {k: v for k, v in figures.items() if k != "measured" and isinstance(v, dict)}
+    if scalars:
+        lines += ["| figure | value |", "|---|---|"]
+        lines += [f"| {k} | {_cell(v)} |" for k, v in sorted(scalars.items())]
+        lines.append("")
+    for key, table in sorted(tables.items()):
+        lines += [f"### {key}", ""] + _table(table) + [""]
+    return lines
+
+
+def _table(rows: dict[str, Any]) -> list[str]:
+    """Rows whose values are all dicts become one table with a column per key; anything else, key | value."""
+    if rows and all(isinstance(v, dict) for v in rows.values()):
+        columns: list[str] = []
+        for row in rows.values():
+            columns += [c for c in row if c not in columns]
+        out = ["| | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+        out += [f"| {name} | " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |"
+                for name, row in rows.items()]
+        return out
+    return ["| | value |", "|---|---|"] + [f"| {k} | {_cell(v)} |" for k, v in rows.items()]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True).replace("|", "\\|")
+    return str(value).replace("|", "\\|")

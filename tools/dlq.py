@@ -1,0 +1,147 @@
+"""`make dlq` and `make replay-dlq SERVICE=…`: what each service dead-lettered and why, and sending it back.
+
+Listing leaves every message where it is. Replaying sends each message once, unchanged (same `event_id`), to
+the queue it was dead-lettered from (or, when that is unknown, to `district.events` under its original routing
+key), then removes it from the dead-letter queue. A message replayed twice after a crash between the two steps
+is dropped by the consumer's inbox, so its outcome still happens exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+
+from shared.settings import DEFAULT_RABBITMQ_URL
+from shared.topology import EVENTS_EXCHANGE_NAME, dead_letter_queue_name
+from tools.suite import SUITE
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    service: str
+    message_id: str | None
+    routing_key: str
+    queue: str
+    reason: str
+    deaths: int
+    dead_lettered_at: str
+
+
+def _text(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def describe(service: str, message: AbstractIncomingMessage) -> DeadLetter:
+    """Read our own headers (kernel dead-lettering) or the broker's x-death (delivery limit, rejection)."""
+    headers: dict[str, Any] = dict(message.headers or {})
+    deaths = headers.get("x-death") or []
+    first: dict[str, Any] = dict(deaths[0]) if isinstance(deaths, list) and deaths else {}
+    routing_keys = first.get("routing-keys") or [message.routing_key or ""]
+    if "x-error" in headers:
+        reason = _text(headers["x-error"])
+        count = int(headers.get("x-failed-deliveries", 1) or 1)
+    else:
+        reason = f"broker: {_text(first.get('reason', 'unknown'))}"
+        count = int(first.get("count", 1) or 1)
+    return DeadLetter(
+        service=service,
+        message_id=message.message_id,
+        routing_key=_text(headers.get("x-original-routing-key") or routing_keys[0]),
+        queue=_text(headers.get("x-original-queue") or first.get("queue") or ""),
+        reason=reason,
+        deaths=count,
+        dead_lettered_at=_text(headers.get("x-dead-lettered-at") or first.get("time") or ""),
+    )
+
+
+async def _messages(channel: AbstractChannel, service: str) -> list[AbstractIncomingMessage]:
+    """Every message now in the service's DLQ, taken unacknowledged (they return if the channel closes)."""
+    try:
+        queue = await channel.get_queue(dead_letter_queue_name(service), ensure=True)
+    except aio_pika.exceptions.ChannelClosed:
+        return []
+    taken = []
+    while (message := await queue.get(no_ack=False, fail=False, timeout=5)) is not None:
+        taken.append(message)
+    return taken
+
+
+async def list_dead_letters(url: str, services: list[str]) -> list[DeadLetter]:
+    connection = await aio_pika.connect(url)
+    try:
+        found: list[DeadLetter] = []
+        for service in services:
+            channel = await connection.channel()
+            found += [describe(service, m) for m in await _messages(channel, service)]
+            await channel.close()  # unacknowledged: every message goes back where it was
+        return found
+    finally:
+        await connection.close()
+
+
+async def replay(url: str, service: str) -> int:
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        events = await channel.get_exchange(EVENTS_EXCHANGE_NAME)
+        replayed = 0
+        for message in await _messages(channel, service):
+            letter = describe(service, message)
+            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
+            headers["x-replayed-from"] = dead_letter_queue_name(service)
+            copy = aio_pika.Message(message.body, headers=headers, message_id=message.message_id,
+                                    content_type=message.content_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+            if letter.queue:
+                await channel.default_exchange.publish(copy, routing_key=letter.queue)
+            else:
+                await events.publish(copy, routing_key=letter.routing_key)
+            await message.ack()
+            replayed += 1
+        return replayed
+    finally:
+        await connection.close()
+
+
+def _print(letters: list[DeadLetter], services: list[str]) -> None:
+    for service in services:
+        mine = [x for x in letters if x.service == service]
+        print(f"{dead_letter_queue_name(service)}: {len(mine)} message(s)")
+        for x in mine:
+            print(f"  {x.message_id or '-':<36}  {x.routing_key:<34} deaths {x.deaths:<3} {x.dead_lettered_at}")
+            print(f"      from {x.queue or '-'}: {x.reason}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("action", choices=["list", "replay"])
+    parser.add_argument("--service", default=os.environ.get("SERVICE") or None)
+    parser.add_argument("--json", action="store_true", help="list as JSON")
+    args = parser.parse_args()
+    url = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    names = [s.name for s in SUITE]
+    if args.action == "replay":
+        if args.service not in names:
+            print(f"replay-dlq: say which service, SERVICE=one of {', '.join(names)}", file=sys.stderr)
+            return 2
+        count = asyncio.run(replay(url, args.service))
+        print(f"replayed {count} message(s) from {dead_letter_queue_name(args.service)}")
+        return 0
+    services = [args.service] if args.service else names
+    letters = asyncio.run(list_dead_letters(url, services))
+    if args.json:
+        print(json.dumps([x.__dict__ for x in letters], ensure_ascii=False, indent=2))
+    else:
+        _print(letters, services)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
