@@ -37,6 +37,9 @@ dev-stop: ## stop what `make dev` started
 health: $(STAMP) ## table of every service's /ready; fails if any is not ready
 	$(PY) -m tools.health
 
+seed: $(STAMP) ## publish the source's 2015-1 catalog and the district's 1,177 organizations (twice changes nothing)
+	$(PY) -m tools.seed
+
 .PHONY: census
 census: $(STAMP) ## registration's census: organizations per street and community, communities below the minimum
 	$(PY) -m services.registration.census_report
@@ -68,6 +71,9 @@ dlq: $(STAMP) ## every dead-lettered message per service, with its reason and de
 
 replay-dlq: $(STAMP) ## re-publish SERVICE's dead letters after a fix, each once
 	$(PY) -m tools.dlq replay --service "$(SERVICE)"
+
+demo: $(STAMP) ## the district's year through the bus: printed summary and reports/district-cycle.html
+	$(PY) -m tools.demo
 
 clean: dev-stop
 	rm -rf .data reports/*.html

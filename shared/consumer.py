@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,6 +41,36 @@ class InvalidEnvelope(Exception):
     """The body cannot be read as an envelope; it goes to the dead-letter queue with this reason."""
 
 
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def unpaired_surrogate(value: Any) -> str | None:
+    """The path of the first string (or key) holding a lone UTF-16 surrogate, if any; iterative, since a body
+    may nest as deep as the JSON reader allows."""
+    pending: list[tuple[str, Any]] = [("the body", value)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and not _encodable(item):
+                return path
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if not _encodable(key):
+                    return f"a key of {path}"
+                pending.append((f"{path}.{key[:40]}" if path != "the body" else key[:40], inner))
+        elif isinstance(item, list):
+            pending.extend((f"{path}[{i}]", inner) for i, inner in enumerate(item))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def decode_envelope(body: bytes, routing_key: str | None) -> Envelope:
     if len(body) > MAX_BODY_BYTES:
         raise InvalidEnvelope(f"body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit")
@@ -49,6 +80,10 @@ def decode_envelope(body: bytes, routing_key: str | None) -> Envelope:
         raise InvalidEnvelope(f"body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(raw, dict):
         raise InvalidEnvelope(f"envelope must be a JSON object, got {type(raw).__name__}")
+    if _ESCAPED_SURROGATE.search(body) and (where := unpaired_surrogate(raw)) is not None:
+        # Python reads an escaped lone surrogate (`"\ud800"`) into a str that has no UTF-8 form, so no event or
+        # document could ever carry it (nor a rejection echoing it): refused here, once, not on every retry.
+        raise InvalidEnvelope(f"body is not valid JSON: {where} holds an unpaired surrogate (RFC 8259 section 8.2)")
     try:
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:

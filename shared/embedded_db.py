@@ -74,6 +74,8 @@ def start(storage: Path, port: int | None = None, log: Path | None = None, timeo
     if _answers(port):
         raise RuntimeError(f"port {port} is already taken; is another database running there?")
     storage.mkdir(parents=True, exist_ok=True)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns the handle
     cmd = [*_server_command(), "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage),
            "--log-level", "WARNING"]

@@ -23,6 +23,8 @@ class BusSettings(BaseSettings):
 
     rabbitmq_url: str = Field(default=DEFAULT_RABBITMQ_URL, validation_alias="RABBITMQ_URL")
     prefetch: int = Field(default=64, ge=1, le=10_000, validation_alias="PREFETCH")
+    # Deliveries that wait while earlier ones are handled share one transaction, up to this many (1: each alone).
+    transaction_batch: int = Field(default=32, ge=1, le=1000, validation_alias="TRANSACTION_BATCH")
     delivery_limit: int = Field(default=10, ge=2, le=1000, validation_alias="DELIVERY_LIMIT")
     transient_retry_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="TRANSIENT_RETRY_SECONDS")
 

@@ -29,11 +29,13 @@ class ProjectStore:
         return _project(doc) if doc else None
 
     async def find_by_ref(self, purchaser: Any, project_ref: Any, session: AsyncClientSession) -> Project | None:
-        if not isinstance(project_ref, str) or not isinstance(purchaser, dict):
+        # Called before the proposal is validated: only plain strings reach the query, so a value such as
+        # {"$where": ...} or {"$ne": null} is never read as a query operator.
+        kind, name = (purchaser.get("kind"), purchaser.get("name")) if isinstance(purchaser, dict) else (None, None)
+        if not (isinstance(project_ref, str) and isinstance(kind, str) and isinstance(name, str)):
             return None
         doc = await self.projects.find_one(
-            {"purchaser.kind": purchaser.get("kind"), "purchaser.name": purchaser.get("name"),
-             "project_ref": project_ref.strip()}, session=session)
+            {"purchaser.kind": kind, "purchaser.name": name, "project_ref": project_ref.strip()}, session=session)
         return _project(doc) if doc else None
 
     async def insert(self, project: Project, session: AsyncClientSession) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
 from shared.envelope import FieldError
 from shared.validation import parse
@@ -40,7 +40,10 @@ class OrganizationView(BaseModel):
     org_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     status: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    registered_on: Annotated[date, BeforeValidator(_calendar_day)]
+    # Order 39 counts the two years from the civil-affairs registration certificate (登记证书): that is the
+    # organization's `founded_on` in the register, not the day it joined this system (`registered_on` there).
+    registered_on: Annotated[date, BeforeValidator(_calendar_day)] = Field(
+        validation_alias=AliasChoices("founded_on", "registered_on"))
     version: Annotated[StrictInt, Field(ge=1)]
 
     @property

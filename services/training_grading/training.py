@@ -96,9 +96,11 @@ def course_id_for(course_ref: str) -> uuid.UUID:
 
 
 def person_key(org_id: str, person: Person) -> str:
-    """Who a person is: their `person_ref` when given, else (organization, name, role), spacing and case aside."""
+    """Who a person is: their organization's `person_ref` for them when given (a reference is the organization's
+    own, as in registration, so two organizations may both have a "leader"), else (organization, name, role),
+    spacing and case aside."""
     if person.person_ref is not None:
-        return f"ref:{person.person_ref}"
+        return f"ref:{org_id}:{person.person_ref}"
     return "|".join(("person", org_id, _folded(person.name), _folded(person.role)))
 
 

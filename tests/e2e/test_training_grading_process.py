@@ -193,7 +193,7 @@ async def test_garbage_goes_to_the_dead_letter_queue_with_the_reason_and_the_ser
     assert reasons["intake.enrolment.requested"].startswith("body is not valid JSON")
     broken = reasons["registration.organization.registered"]
     assert broken.startswith("unprocessable registration.organization.registered: organization state breaks")
-    assert "street: is required" in broken and "registered_on: is required" in broken
+    assert "street: is required" in broken and "founded_on: is required" in broken
     assert service.ready_status() == 200
     refused = await bus.answer((await bus.send("intake.course.offered", offer(capacity=0, audience="mayor")))
                                ["event_id"])

@@ -26,11 +26,9 @@ def machine() -> str:
 
 def command() -> str:
     """The command this run was started with, as an operator would type it."""
-    args = sys.argv[1:]
     program = Path(sys.argv[0]).name if sys.argv else "pytest"
-    if program in {"__main__.py", "pytest", "py.test"}:
-        program = "python -m pytest"
-    return shlex.join([program, *args]) if args else program
+    words = ["python", "-m", "pytest"] if program in {"__main__.py", "pytest", "py.test"} else [program]
+    return shlex.join([*words, *sys.argv[1:]])
 
 
 def load(path: Path = RESULTS_JSON) -> dict[str, Any]:

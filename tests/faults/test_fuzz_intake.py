@@ -328,11 +328,17 @@ async def test_every_hostile_intake_is_rejected_or_dead_lettered_and_the_service
                "/ready polls": sum(watch.statuses.values()), "/ready not 200": sum(
                    n for s, n in watch.statuses.items() if s != 200),
                "state unchanged": before == after, "seconds": round(seconds, 1)}
-    record(SECTION, {"seed": SEED, "cases per service (FUZZ_CASES)": CASES, "services": {service.name: figures}})
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    for case in cases:
+        by_kind[case.kind]["+".join(outcomes.of(case.tag)) or "none"] += 1
+    record(SECTION, {"seed": SEED, "cases per service (FUZZ_CASES)": CASES, "services": {service.name: figures},
+                     f"{service.name}: outcomes by kind": {k: dict(v) for k, v in sorted(by_kind.items())}})
 
     assert watch.exited is None, f"{service.module} exited with {watch.exited}:\n{process.log()}"
     assert set(watch.statuses) == {200}, f"/ready answered {dict(watch.statuses)} (seed {SEED})"
     assert not wrong, f"{len(wrong)} of {len(cases)} cases (seed {SEED}):\n" + "\n".join(wrong[:15])
     assert before == after, f"stored state changed (seed {SEED}): {before} -> {after}"
+    faults = [line for line in process.log(tail=100_000).splitlines() if "Traceback" in line or "failed on" in line]
+    assert not faults, "a handler failed (retried or dead-lettered after failing):\n" + "\n".join(faults[:5])
     kinds = {c.kind for c in cases}
     assert len(kinds) == len(KINDS) and len({(c.kind, c.routing_key) for c in cases}) == len(kinds) * len(intakes)

@@ -172,7 +172,12 @@ def test_the_same_person_cannot_enrol_twice_in_one_course() -> None:
 
 def test_a_person_ref_identifies_the_person_whatever_name_is_written() -> None:
     by_ref = Person(name="王芳", role="会计", person_ref="P-001")
-    assert person_key("org-1", by_ref) == person_key("org-2", Person(name="Wang Fang", role="cfo", person_ref="P-001"))
+    assert person_key("org-1", by_ref) == person_key("org-1", Person(name="Wang Fang", role="cfo", person_ref="P-001"))
+
+
+def test_two_organizations_may_use_the_same_person_ref_for_different_people() -> None:
+    leader = Person(name="王芳", role="leader", person_ref="leader")
+    assert person_key("org-1", leader) != person_key("org-2", Person(name="李强", role="leader", person_ref="leader"))
     accountant, chair = Person(name="王芳", role="会计"), Person(name="王芳", role="理事长")
     assert person_key("org-1", accountant) != person_key("org-1", chair)
 

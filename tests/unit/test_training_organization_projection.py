@@ -23,9 +23,9 @@ def view(version: int, status: str = "active") -> OrganizationView:
     return parsed
 
 
-def test_a_registered_event_gives_street_status_and_registration_day() -> None:
+def test_the_two_years_count_from_the_civil_affairs_registration_not_from_joining_this_register() -> None:
     parsed = view(1)
-    assert (parsed.street, parsed.registered_on, parsed.is_active) == ("玉林街道", date(2012, 3, 1), True)
+    assert (parsed.street, parsed.registered_on, parsed.is_active) == ("玉林街道", date(2011, 5, 4), True)
 
 
 def test_a_newer_suspension_replaces_the_active_view() -> None:
@@ -47,9 +47,9 @@ def test_the_first_event_seen_is_kept_whatever_its_version() -> None:
 
 
 def test_a_timestamp_for_the_registration_day_is_read_as_its_date() -> None:
-    parsed = read_organization(event(1, registered_on="2012-03-01T09:30:00+08:00"))
+    parsed = read_organization(event(1, founded_on="2011-05-04T09:30:00+08:00"))
     assert isinstance(parsed, OrganizationView)
-    assert parsed.registered_on == date(2012, 3, 1)
+    assert parsed.registered_on == date(2011, 5, 4)
 
 
 def test_an_event_without_a_version_is_refused_naming_it() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from shared.contracts.catalog import Period, ProjectProposed, ServiceClass
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS, Category, Purchaser
@@ -24,6 +24,7 @@ from tools.seed.vocabulary import (
     PROJECT_TEMPLATES,
 )
 
+T = TypeVar("T")
 BATCH: Final = "2015-1"
 COMMUNITY_SHARE: Final = 0.9
 GOVERNMENT_AFFAIRS: Final = Category.GOVERNMENT_AFFAIRS.value
@@ -148,6 +149,6 @@ def _proposal(draft: dict[str, Any], ref: str, grade: str | None, rng: random.Ra
     return proposal.model_dump(mode="json", exclude_none=True)
 
 
-def _weighted(weights: Mapping[Any, float], rng: random.Random) -> Any:
+def _weighted(weights: Mapping[T, float], rng: random.Random) -> T:
     labels = list(weights)
     return rng.choices(labels, weights=[weights[label] for label in labels])[0]

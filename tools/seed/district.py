@@ -108,10 +108,11 @@ def communities(count: int) -> dict[str, tuple[str, ...]]:
                 chosen.append(names[depth])
         depth += 1
     return {street: kept for street, names in COMMUNITIES.items()
-            if (kept := tuple(name for name in names if name in chosen[:count]))}
+            if (kept := tuple(name for name in names if name in chosen))}
 
 
 def build(size: DistrictSize = WUHOU) -> District:
+    """The whole district of this size: communities, projects, organizations and their people."""
     local = communities(size.communities)
     organizations = applications(size.organizations, size.flagship_organizations, local, size.seed)
     return District(size=size, communities=local,

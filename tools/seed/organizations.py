@@ -79,9 +79,9 @@ def applications(
     for street, local in communities.items():
         for community in local:
             named = [entry for entry in SOURCE_ORGANIZATIONS if entry[0] == community]
-            for _, name, form, domains in named:
+            for _, name, form, named_domains in named:
                 names.add(name)
-                found.append(_application(name, form, list(domains), street, community, rng, codes))
+                found.append(_application(name, form, list(named_domains), street, community, rng, codes))
             for _ in range(counts[community] - len(named)):
                 form, name, domains = _identity(community, len(found) in foundations, rng, names)
                 found.append(_application(name, form, domains, street, community, rng, codes))
@@ -133,7 +133,7 @@ def _application(
         "founded_on": _day_between(FOUNDED_FROM, FOUNDED_UNTIL, rng, mode=0.85),
         "contact": {"phone": f"028-8{rng.randrange(10**7):07d}"},
     })
-    return application.model_dump(mode="json")
+    return application.model_dump(mode="json", exclude_none=True)
 
 
 def people(organizations: Sequence[Mapping[str, Any]], seed: int) -> list[dict[str, Any]]:

@@ -1,0 +1,134 @@
+"""The demo's side of the bus: publish intake events as another district system would, and watch every outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+
+from shared.envelope import new_event
+from shared.topology import EVENTS_EXCHANGE_NAME
+
+Event = dict[str, Any]
+SOURCE = "district-annual-cycle"
+CHUNK = 400
+
+
+class Progress:
+    """A one-line progress bar on stderr: `[#####.....]  412/1177  registering organizations`."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.plain = enabled and not self.enabled
+
+    def show(self, label: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * done / total) if total else width
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:>5}/{total:<5} {label:<44}")
+        sys.stderr.flush()
+
+    def finish(self, label: str, done: int, total: int, seconds: float) -> None:
+        if self.enabled:
+            self.show(label, done, total)
+            sys.stderr.write("\n")
+        elif self.plain:
+            print(f"  {label}: {done}/{total} in {seconds:.1f}s", file=sys.stderr)
+
+
+class DemoBus:
+    """Publishes with confirms, in pipelined chunks; records every event on `district.events`."""
+
+    def __init__(self, url: str, progress: Progress) -> None:
+        self.url = url
+        self.progress = progress
+        self.by_correlation: dict[str, list[Event]] = defaultdict(list)
+        self.by_type: dict[str, list[Event]] = defaultdict(list)
+        self.connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self.exchange: aio_pika.abc.AbstractExchange | None = None
+
+    async def __aenter__(self) -> DemoBus:
+        self.connection = await aio_pika.connect_robust(self.url)
+        channel = await self.connection.channel(publisher_confirms=True)
+        self.exchange = await channel.declare_exchange(EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC,
+                                                       durable=True)
+        listen = await self.connection.channel()
+        await listen.set_qos(prefetch_count=2000)
+        queue = await listen.declare_queue("", exclusive=True, auto_delete=True)
+        for pattern in ("catalog.#", "registration.#", "matching.#", "training.#", "grading.#", "evaluation.#"):
+            await queue.bind(EVENTS_EXCHANGE_NAME, pattern)
+        await queue.consume(self._record, no_ack=True)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+    async def _record(self, message: AbstractIncomingMessage) -> None:
+        try:
+            event = json.loads(message.body)
+        except ValueError:
+            return
+        seen = self.by_correlation[str(event.get("correlation_id"))]
+        if any(e.get("event_id") == event.get("event_id") for e in seen):
+            return  # the same event published again by an outbox after a restart
+        seen.append(event)
+        self.by_type[str(event.get("type"))].append(event)
+
+    async def publish(self, type_: str, items: Sequence[dict[str, Any]]) -> list[str]:
+        """Publish one intake event per item; return their event ids in order."""
+        assert self.exchange is not None
+        ids = []
+        for start in range(0, len(items), CHUNK):
+            confirms = []
+            for data in items[start:start + CHUNK]:
+                envelope = new_event(type_, data, source=SOURCE, event_id=uuid.uuid4())
+                ids.append(str(envelope.event_id))
+                confirms.append(self.exchange.publish(
+                    aio_pika.Message(envelope.to_json(), message_id=str(envelope.event_id),
+                                     content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                    routing_key=type_))
+            await asyncio.gather(*confirms)
+        return ids
+
+    def answer(self, event_id: str) -> Event | None:
+        answers = self.by_correlation.get(event_id)
+        return answers[0] if answers else None
+
+    async def answers(self, label: str, event_ids: Sequence[str], timeout: float = 180.0) -> list[Event]:
+        """Wait for one answer to each event; the answers in the same order."""
+        await self.until(label, lambda: sum(1 for i in event_ids if i in self.by_correlation), len(event_ids), timeout)
+        return [self.by_correlation[i][0] for i in event_ids]
+
+    async def until(self, label: str, count: Callable[[], int], total: int, timeout: float = 180.0) -> None:
+        started = time.monotonic()
+        while (done := count()) < total:
+            self.progress.show(label, done, total)
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"{label}: {done} of {total} after {timeout:.0f}s; is every service ready? "
+                                   "(`make health`, `make dlq`)")
+            await asyncio.sleep(0.1)
+        self.progress.finish(label, count(), total, time.monotonic() - started)
+
+    async def settle(self, label: str, count: Callable[[], int], quiet: float = 2.0, timeout: float = 120.0) -> int:
+        """Wait until `count` stops growing for `quiet` seconds (for answers whose number is not known ahead)."""
+        started = last = time.monotonic()
+        seen = count()
+        while time.monotonic() - last < quiet or seen == 0:
+            await asyncio.sleep(0.1)
+            if (now := count()) != seen:
+                seen, last = now, time.monotonic()
+            self.progress.show(label, seen, max(seen, 1))
+            if time.monotonic() - started > timeout:
+                break
+        self.progress.finish(label, seen, seen, time.monotonic() - started)
+        return seen

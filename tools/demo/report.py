@@ -1,0 +1,260 @@
+"""The year's report: figures computed from what the services announced, printed and as an offline HTML page."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tools.demo.cycle import CycleRecord
+
+RATINGS = ("excellent", "good", "pass", "fail")
+GRADES = ("5A", "4A", "3A", "2A", "1A", "none")
+
+
+def yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+@dataclass
+class Figures:
+    """Every number the report shows, derived once from the record."""
+
+    projects: int
+    budget_fen: int
+    by_category: list[tuple[str, int, int, int, int]]  # category, projects, budget, awarded, awarded amount
+    by_purchaser: list[tuple[str, int, int, int]]  # purchaser, projects, budget, awarded
+    organizations: int
+    communities: int
+    short_communities: list[tuple[str, str, int]]
+    people: int
+    trained: int
+    target: int
+    trained_by_audience: dict[str, int]
+    trained_by_street: dict[str, int]
+    grades: dict[str, int]
+    invited: int
+    interests_recorded: int
+    interests_rejected: Counter[str]
+    meetings: int
+    slots_used: int
+    unscheduled: int
+    awards: int
+    awarded_fen: int
+    unawarded: Counter[str]
+    ratings: dict[str, int]
+    mean_score: float
+    released_fen: int
+    withheld_fen: int
+    evaluated_in_catalog: int
+
+
+def _rule(message: str) -> str:
+    return message.rsplit("(rule: ", 1)[-1].rstrip(")") if "(rule: " in message else message[:60]
+
+
+def figures(record: CycleRecord, target: int) -> Figures:
+    projects = list(record.projects.values())
+    award_by_project = {a["data"]["project_id"]: a["data"] for a in record.awards}
+    categories: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    purchasers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for p in projects:
+        award = award_by_project.get(p["project_id"])
+        row = categories[p["category"]]
+        row[0] += 1
+        row[1] += p["budget_fen"]
+        row[2] += award is not None
+        row[3] += award["amount_fen"] if award else 0
+        prow = purchasers[p["purchaser"]["name"]]
+        prow[0] += 1
+        prow[1] += p["budget_fen"]
+        prow[2] += award is not None
+    per_community: Counter[tuple[str, str]] = Counter(
+        (o["street"], o["community"]) for o in record.organizations.values())
+    for street, names in record.district.communities.items():
+        for name in names:
+            per_community.setdefault((street, name), 0)
+    streets = {o["org_id"]: o["street"] for o in record.organizations.values()}
+    trained_people = {(c["data"]["org_id"], c["data"]["audience"]) for c in record.completions}
+    grade_counts = Counter((g["data"]["grade"] or "none") for g in record.grades)
+    rejected_interests = Counter(_rule(e["message"]) for i in record.interests
+                                 if i["type"] == "matching.interest.rejected" for e in i["data"]["errors"])
+    meetings = record.schedule["data"]["meetings"] if record.schedule else []
+    payments = [e["data"]["payment_recommendation"] for e in record.evaluations]
+    scores = [float(e["data"]["score"]) for e in record.evaluations]
+    return Figures(
+        projects=len(projects), budget_fen=sum(p["budget_fen"] for p in projects),
+        by_category=sorted(((c, *v) for c, v in categories.items()), key=lambda r: -r[2]),  # type: ignore[misc]
+        by_purchaser=sorted(((n, *v) for n, v in purchasers.items()), key=lambda r: -r[2]),  # type: ignore[misc]
+        organizations=len(record.organizations), communities=len(per_community),
+        short_communities=sorted((s, c, n) for (s, c), n in per_community.items() if n < 2),
+        people=record.people_added, trained=len(trained_people), target=target,
+        trained_by_audience=dict(Counter(a for _, a in trained_people)),
+        trained_by_street=dict(Counter(streets.get(o, "?") for o, _ in trained_people).most_common()),
+        grades={g: grade_counts.get(g, 0) for g in GRADES},
+        invited=len(record.fair["data"]["invited"]) if record.fair else 0,
+        interests_recorded=sum(1 for i in record.interests if i["type"] == "matching.interest.recorded"),
+        interests_rejected=rejected_interests,
+        meetings=len(meetings), slots_used=len({m["slot"] for m in meetings}),
+        unscheduled=len(record.schedule["data"]["unscheduled"]) if record.schedule else 0,
+        awards=len(record.awards), awarded_fen=sum(a["data"]["amount_fen"] for a in record.awards),
+        unawarded=Counter(u["data"]["reason"].split(" (")[0] for u in record.unawarded),
+        ratings={r: sum(1 for e in record.evaluations if e["data"]["rating"] == r) for r in RATINGS},
+        mean_score=sum(scores) / len(scores) if scores else 0.0,
+        released_fen=sum(int(p.get("release_fen", 0)) for p in payments),
+        withheld_fen=sum(int(p.get("withhold_fen", 0)) for p in payments),
+        evaluated_in_catalog=len({c["data"]["project_id"] for c in record.status_changes
+                                  if c["data"]["status"] == "evaluated"}),
+    )
+
+
+def summary(record: CycleRecord, f: Figures) -> str:
+    lines = [
+        f"District annual cycle (run {record.run}, batch {record.district.projects[0]['batch']})",
+        f"  catalog        {f.projects} projects published, budget {yuan(f.budget_fen)} yuan",
+        f"  register       {f.organizations} organizations in {f.communities} communities, {f.people} people; "
+        f"{len(f.short_communities)} communities below 2 organizations",
+        f"  training       {f.trained} of {f.target} people trained ({100 * f.trained / f.target:.1f} %): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(f.trained_by_audience.items())),
+        f"  grading        {sum(f.grades.values())} assessed: " + ", ".join(f"{g} {n}" for g, n in f.grades.items()),
+        f"  fair           {f.invited} organizations invited, {f.interests_recorded} interests recorded, "
+        f"{sum(f.interests_rejected.values())} refused, {f.meetings} one-to-one meetings in {f.slots_used} slots, "
+        f"{f.unscheduled} unscheduled",
+        f"  awards         {f.awards} contracts, {yuan(f.awarded_fen)} yuan; {sum(f.unawarded.values())} projects "
+        "unawarded",
+        f"  evaluation     {len(record.evaluations)} contracts rated (mean {f.mean_score:.1f}): "
+        + ", ".join(f"{r} {n}" for r, n in f.ratings.items())
+        + f"; release {yuan(f.released_fen)} yuan, withhold {yuan(f.withheld_fen)} yuan",
+        f"  catalog        {f.evaluated_in_catalog} projects now `evaluated`",
+    ]
+    if f.interests_rejected:
+        lines.append("  refusals       " + ", ".join(f"{r}: {n}" for r, n in f.interests_rejected.most_common()))
+    lines.append("  stage seconds  " + ", ".join(f"{k} {v:.1f}" for k, v in record.seconds.items()))
+    return "\n".join(lines)
+
+
+# --- HTML ---------------------------------------------------------------------------------------------------
+
+_STYLE = """
+body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem;color:#1d2733;
+max-width:1200px}
+h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:2px solid #2a6f97;padding-bottom:.2rem;font-size:1.2rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}td,th{border:1px solid #c9d3dd;padding:.25rem .5rem}
+th{background:#eef3f7;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.cards{display:flex;flex-wrap:wrap;gap:.8rem}
+.card{background:#eef3f7;border-radius:6px;padding:.7rem 1rem;min-width:9rem}
+.card b{display:block;font-size:1.4rem;color:#2a6f97}.grid td{font-size:.7rem;min-width:3.2rem;text-align:center}
+.grid td.m{background:#d8ecf6}.small{color:#5b6b7b;font-size:.8rem}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "", width: int = 560) -> str:
+    """A horizontal bar chart as inline SVG (no script, no network)."""
+    if not rows:
+        return ""
+    peak = max(v for _, v in rows) or 1
+    height = 24 * len(rows) + 30
+    bars = []
+    for i, (label, value) in enumerate(rows):
+        y = 24 + 24 * i
+        length = (width - 250) * value / peak
+        bars.append(f'<text x="150" y="{y + 13}" text-anchor="end" font-size="12">{_e(label)}</text>'
+                    f'<rect x="158" y="{y}" width="{length:.1f}" height="17" fill="#2a6f97"/>'
+                    f'<text x="{162 + length:.1f}" y="{y + 13}" font-size="11">{value:,.0f}{_e(unit)}</text>')
+    return (f'<figure><svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
+            f'xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" font-size="13" font-weight="bold">{_e(title)}'
+            f'</text>{"".join(bars)}</svg></figure>')
+
+
+def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f'<td class="n">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
+                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _schedule_grid(record: CycleRecord) -> str:
+    if not record.schedule:
+        return "<p>No schedule.</p>"
+    meetings = record.schedule["data"]["meetings"]
+    slots = max((m["slot"] for m in meetings), default=0)
+    tables: dict[int, str] = {}
+    cells: dict[tuple[int, int], str] = {}
+    for m in meetings:
+        purchaser = m["purchaser"]["name"] if isinstance(m["purchaser"], dict) else str(m["purchaser"])
+        tables[m["table"]] = purchaser
+        name = record.organizations.get(m["org_id"], {}).get("name", m["org_id"][:8])
+        cells[(m["table"], m["slot"])] = name[:8]
+    head = "<tr><th>table</th>" + "".join(f"<th>slot {s}</th>" for s in range(1, slots + 1)) + "</tr>"
+    rows = []
+    for table in sorted(tables):
+        row = "".join(f'<td class="m">{_e(cells[(table, s)])}</td>' if (table, s) in cells else "<td></td>"
+                      for s in range(1, slots + 1))
+        rows.append(f"<tr><th>{table} {_e(tables[table])}</th>{row}</tr>")
+    return f'<table class="grid">{head}{"".join(rows)}</table>'
+
+
+def _awards_table(record: CycleRecord) -> str:
+    rows = []
+    for award in sorted(record.awards, key=lambda a: -a["data"]["fit_score"]):
+        d = award["data"]
+        breakdown = d.get("breakdown") or {}
+        why = ", ".join(f"{k} {v['points']}" for k, v in breakdown.items()) if breakdown else ""
+        rows.append([d.get("title", d["project_id"][:8]), d.get("category", ""),
+                     record.organizations.get(d["org_id"], {}).get("name", d["org_id"][:8]),
+                     yuan(d["amount_fen"]), d["fit_score"], why])
+    return _table(["project", "category", "organization", "amount (yuan)", "fit", "why (points per factor)"], rows,
+                  {3, 4})
+
+
+def html_report(record: CycleRecord, f: Figures) -> str:
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    cards = [("projects", f.projects), ("budget (yuan)", yuan(f.budget_fen)), ("organizations", f.organizations),
+             ("trained", f"{f.trained}/{f.target}"), ("invited", f.invited), ("meetings", f.meetings),
+             ("contracts", f.awards), ("mean score", f"{f.mean_score:.1f}")]
+    evaluations = [[record.organizations.get(e["data"]["org_id"], {}).get("name", e["data"]["org_id"][:8]),
+                    e["data"]["score"], e["data"]["rating"], yuan(int(e["data"]["payment_recommendation"]
+                                                                       .get("release_fen", 0))),
+                    yuan(int(e["data"]["payment_recommendation"].get("withhold_fen", 0)))]
+                   for e in sorted(record.evaluations, key=lambda e: -float(e["data"]["score"]))]
+    parts = [
+        f"<!doctype html><html lang=zh><head><meta charset=utf-8><title>District annual cycle {record.run}</title>"
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>政府购买社会组织服务 · District annual cycle, batch {_e(record.district.projects[0]['batch'])}</h1>",
+        f'<p class="small">run {record.run}, generated {generated}; every figure below is what the services '
+        "announced on the bus.</p>",
+        '<div class="cards">' + "".join(f'<div class="card"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in cards) + "</div>",
+        "<h2>What was bought</h2>",
+        bar_chart("Budget per category (10,000 yuan)", [(c, b / 1_000_000) for c, _, b, _, _ in f.by_category]),
+        _table(["category", "projects", "budget (yuan)", "awarded", "awarded (yuan)"],
+               [[c, n, yuan(b), a, yuan(af)] for c, n, b, a, af in f.by_category], {1, 2, 3, 4}),
+        _table(["purchaser", "projects", "budget (yuan)", "awarded"],
+               [[p, n, yuan(b), a] for p, n, b, a in f.by_purchaser], {1, 2, 3}),
+        "<h2>The fair: one-to-one schedule</h2>",
+        f"<p>{f.invited} organizations invited; {f.interests_recorded} interests recorded, "
+        f"{sum(f.interests_rejected.values())} refused; {f.meetings} meetings in {f.slots_used} slots; "
+        f"{f.unscheduled} could not be scheduled.</p>",
+        _schedule_grid(record),
+        bar_chart("Interests refused, by rule", [(r, n) for r, n in f.interests_rejected.most_common()]),
+        "<h2>Who got what, and why</h2>", _awards_table(record),
+        bar_chart("Projects left unawarded, by reason", [(r[:40], n) for r, n in f.unawarded.most_common()]),
+        "<h2>Delivery and ratings</h2>",
+        bar_chart("Ratings", [(r, n) for r, n in f.ratings.items()]),
+        _table(["organization", "score", "rating", "release (yuan)", "withhold (yuan)"], evaluations, {1, 3, 4}),
+        "<h2>Training</h2>",
+        bar_chart(f"Trained people toward the target of {f.target}", [("trained", f.trained), ("target", f.target)]),
+        bar_chart("Trained people by street", list(f.trained_by_street.items())),
+        "<h2>Grades</h2>", bar_chart("Grades assigned", [(g, n) for g, n in f.grades.items()]),
+        "<h2>Communities short of organizations</h2>",
+        _table(["street", "community", "organizations"], [list(r) for r in f.short_communities], {2})
+        if f.short_communities else "<p>Every community has at least 2 organizations.</p>",
+        "</body></html>",
+    ]
+    return "\n".join(p for p in parts if p)

@@ -1,0 +1,78 @@
+"""Find or start the suite the demo drives: the running one, else compose (Docker), else local processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from shared.settings import DEFAULT_RABBITMQ_URL
+from tools import dev
+from tools.health import readiness
+from tools.suite import SUITE, ServiceSpec
+
+ROOT = Path(__file__).resolve().parents[2]
+_COUNTER = re.compile(r'^district_deliveries_total\{outcome="(\w+)",queue="([^"]+)"\} ([0-9.e+]+)$')
+
+
+def all_ready() -> bool:
+    return all(readiness(spec, timeout=2.0)[0] == 200 for spec in SUITE)
+
+
+def docker_answers() -> bool:
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def ensure_suite() -> str:
+    """How the suite runs now: 'running', 'compose' or 'dev'. Exits with advice if none can run here."""
+    if all_ready():
+        return "running"
+    url = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    if docker_answers():
+        print("demo: starting the suite with docker compose ...", file=sys.stderr)
+        subprocess.run(["docker", "compose", "up", "-d", "--build", "--wait"], cwd=ROOT, check=True)
+        return "compose"
+    if dev.broker_answers(url):
+        print("demo: starting the suite as local processes (make dev) ...", file=sys.stderr)
+        if dev.start(timeout=120) != 0:
+            sys.exit("demo: the suite did not become ready; see .data/logs/")
+        return "dev"
+    parts = urlsplit(url)
+    sys.exit(f"demo: neither a Docker engine nor a RabbitMQ broker at {parts.hostname}:{parts.port or 5672} "
+             "answers.\n  Install one of them: Docker (then `make demo` runs the whole suite in compose), or\n"
+             "  RabbitMQ 3.10+ (Debian: apt-get install rabbitmq-server; rabbitmq-server -detached),\n"
+             "  or point RABBITMQ_URL at a running broker.")
+
+
+def handled(spec: ServiceSpec, queue: str) -> int:
+    """Deliveries a service's queue has finished (handled or found to be repeats) since the service started."""
+    try:
+        with urllib.request.urlopen(f"{spec.url}/metrics", timeout=3) as response:
+            text = response.read().decode()
+    except OSError:
+        return 0
+    total = 0.0
+    for line in text.splitlines():
+        match = _COUNTER.match(line)
+        if match and match.group(2) == queue and match.group(1) in {"handled", "duplicate"}:
+            total += float(match.group(3))
+    return int(total)
+
+
+async def caught_up(spec: ServiceSpec, queues: dict[str, int], timeout: float = 120.0) -> None:
+    """Wait until each of a service's queues has finished at least the given number of deliveries."""
+    deadline = time.monotonic() + timeout
+    while any(handled(spec, q) < n for q, n in queues.items()):
+        if time.monotonic() > deadline:
+            behind = {q: (handled(spec, q), n) for q, n in queues.items() if handled(spec, q) < n}
+            raise TimeoutError(f"{spec.name} has not caught up: {behind}")
+        await asyncio.sleep(0.2)
