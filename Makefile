@@ -75,5 +75,8 @@ replay-dlq: $(STAMP) ## re-publish SERVICE's dead letters after a fix, each once
 demo: $(STAMP) ## the district's year through the bus: printed summary and reports/district-cycle.html
 	$(PY) -m tools.demo
 
+ocds: $(STAMP) ## the batch as OCDS 1.1.5 releases (the district's open-data export) in reports/
+	$(PY) -m tools.ocds
+
 clean: dev-stop
 	rm -rf .data reports/*.html

@@ -97,7 +97,7 @@ class Service:
         self.outbox = Outbox(self.db)
         self.relay = OutboxRelay(self.outbox, self.publish_envelope)
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
-                                          max_batch=settings.bus.transaction_batch, transactions=int(__import__("os").environ.get("BENCH_TX", "2")))
+                                          max_batch=settings.bus.transaction_batch)
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
         self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []

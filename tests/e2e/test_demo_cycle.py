@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
 
 from tests.support.processes import ServiceProcess
+from tools import ocds
 from tools.demo.__main__ import run_cycle, write_report
 from tools.demo.bus import Progress
 from tools.demo.cycle import SMALL
@@ -17,9 +23,22 @@ from tools.suite import SUITE
 pytestmark = pytest.mark.e2e
 
 
+OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds-1.1.5"
+SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
+
+
+def ocds_errors(document: dict[str, Any]) -> list[str]:
+    """Validate a release package against the OCDS 1.1.5 schemas beside the project, offline."""
+    package = json.loads((OCDS / "release-package-schema.json").read_text())
+    registry = Registry().with_resources(
+        (SCHEMA_BASE + name, Resource(json.loads((OCDS / name).read_text()), specification=DRAFT4))
+        for name in ("release-schema.json", "release-package-schema.json"))
+    return [f"{list(e.path)}: {e.message}" for e in Draft4Validator(package, registry=registry).iter_errors(document)]
+
+
 async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
-    start_service: Callable[..., ServiceProcess], rabbit_url: str, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    start_service: Callable[..., ServiceProcess], rabbit_url: str, mongo_url: str, db_prefix: str,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     for spec in SUITE:
         process = start_service(spec.module)
@@ -48,3 +67,15 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     assert page.count("<svg") >= 5 and "slot 1" in page
     # Readable offline: nothing is loaded from anywhere (the only URL is the SVG namespace).
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")
+
+    # The open-data export of the same year: one release per project, valid OCDS 1.1.5.
+    export = ocds.export(mongo_url, db_prefix, "2015-1")
+    assert len(export["releases"]) == 24
+    implemented = [r for r in export["releases"] if "implementation" in r["tag"]]
+    assert len(implemented) == len(record.awards)
+    assert all(m["status"] in {"met", "partiallyMet", "notMet"} for r in implemented
+               for m in r["contracts"][0]["milestones"])
+    if OCDS.exists():
+        assert ocds_errors(export) == []
+        broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
+        assert ocds_errors(broken), "the validator must catch a release without an ocid"
