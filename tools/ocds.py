@@ -104,7 +104,8 @@ def package(releases: list[Doc], published: str, uri: str) -> Doc:
 def export(mongo_url: str, prefix: str, batch: str, ocid_prefix: str = OCID_PREFIX) -> Doc:
     """The batch's release package, read from the services' databases."""
     published = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with MongoClient(mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000) as client:
+    client: MongoClient[Doc] = MongoClient(mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000)
+    with client:
         projects = list(client[f"{prefix}catalog"]["projects"].find({"batch": batch}).sort("project_ref", 1))
         contracts = {c["project_id"]: c for c in client[f"{prefix}matching"]["contracts"].find(
             {"project_id": {"$in": [p["_id"] for p in projects]}})}
