@@ -23,10 +23,9 @@ test: $(STAMP) ## unit, integration and end-to-end tests against the real broker
 test-all: $(STAMP) ## every test, the long fault runs included
 	$(PY) -m pytest -q -p no:cacheprovider
 
-lint: $(STAMP) ## ruff on everything; mypy strict on the kernel and the domain modules
+lint: $(STAMP) ## ruff on everything; mypy strict on the kernel, every service (domain modules included) and the tools
 	$(PY) -m ruff check .
-	$(PY) -m mypy --strict shared $$(ls services/*/domain.py services/*/*_rules.py 2>/dev/null)
-	$(PY) -m mypy services tools
+	$(PY) -m mypy --strict shared services tools
 
 dev: $(STAMP) ## start the suite as local processes (and the embedded database if MONGO_URL is unset)
 	$(PY) -m tools.dev start

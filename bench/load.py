@@ -15,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import os
+import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -56,6 +59,49 @@ def memory_of(pid: int) -> dict[str, float]:
         if key in ("VmRSS", "VmHWM"):
             found[key] = int(value.split()[0]) / 1024
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every process on the machine has used so far (all cores), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def local_broker_pid() -> int | None:
+    """The local RabbitMQ's Erlang VM, if one runs on this machine (read-only: its CPU time is measured)."""
+    if shutil.which("pgrep") is None:
+        return None
+    found = subprocess.run(["pgrep", "-o", "-x", "beam.smp"], capture_output=True, text=True, check=False)
+    return int(found.stdout.split()[0]) if found.returncode == 0 and found.stdout.split() else None
+
+
+class CpuMeter:
+    """CPU seconds each watched process, and the whole machine, used between `start` and `stop`."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self.pids = {name: pid for name, pid in pids.items() if pid is not None}
+        self.used: dict[str, float] = {}
+        self._before: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        readings = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        readings["machine (every process)"] = machine_busy_seconds()
+        return readings
+
+    def start(self) -> None:
+        self._before = self._now()
+
+    def stop(self) -> dict[str, float]:
+        after = self._now()
+        self.used = {name: after[name] - self._before[name] for name in after}
+        return self.used
 
 
 class Bus:
@@ -134,10 +180,14 @@ class Saturated:
     seconds: float
     publish_seconds: float
     outcomes: dict[str, int] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
         return self.answered / self.seconds if self.seconds > 0 else 0.0
+
+    def cpu_ms_per_event(self) -> dict[str, float]:
+        return {name: used * 1000 / self.answered for name, used in self.cpu_seconds.items()} if self.answered else {}
 
     @property
     def complete(self) -> bool:
@@ -145,8 +195,10 @@ class Saturated:
 
 
 async def saturate(bus: Bus, count: int, make: MakeEvent, *, start: int = 0, window: int = 500,
-                   timeout: float = 600.0) -> Saturated:
-    """Publish `count` events (numbered from `start`) with up to `window` unconfirmed; wait for every outcome."""
+                   timeout: float = 600.0, meter: CpuMeter | None = None) -> Saturated:
+    """Publish `count` events (numbered from `start`) with up to `window` unconfirmed; wait for every outcome.
+
+    With a `meter`, the CPU time of its processes over the same span is kept with the figures."""
     outgoing = [make(start + n) for n in range(count)]
     ids = [event_id for _, event_id, _ in outgoing]
     before = collections.Counter(bus.types)
@@ -158,6 +210,8 @@ async def saturate(bus: Bus, count: int, make: MakeEvent, *, start: int = 0, win
         finally:
             gate.release()
 
+    if meter is not None:
+        meter.start()
     began = time.monotonic()
     tasks = []
     for one in outgoing:
@@ -168,7 +222,8 @@ async def saturate(bus: Bus, count: int, make: MakeEvent, *, start: int = 0, win
     await bus.until_answered(ids, timeout)
     answered_at = [bus.arrivals[e] for e in ids if e in bus.arrivals]
     seconds = (max(answered_at) if answered_at else time.monotonic()) - began
-    return Saturated(count, len(answered_at), seconds, published, dict(bus.types - before))
+    used = meter.stop() if meter is not None else {}
+    return Saturated(count, len(answered_at), seconds, published, dict(bus.types - before), used)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -30,7 +31,17 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
-from bench.load import Bus, OpenLoop, Saturated, intake_event, memory_of, open_loop, saturate
+from bench.load import (
+    Bus,
+    CpuMeter,
+    OpenLoop,
+    Saturated,
+    intake_event,
+    local_broker_pid,
+    memory_of,
+    open_loop,
+    saturate,
+)
 from shared.topology import service_queue
 
 IN_KEY = "bench.relay.requested"
@@ -69,10 +80,8 @@ async def serve(url: str, prefetch: int, lifetime: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     print("ready", flush=True)
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), lifetime)
-    except TimeoutError:
-        pass
     await connection.close()
 
 
@@ -110,7 +119,8 @@ async def measure(url: str, *, events: int, warmup: int, rate: float, seconds: f
     try:
         async with Bus(url, (OUT_KEY,)) as bus:
             await saturate(bus, warmup, relay_payload, start=-warmup, timeout=60)
-            saturated = await saturate(bus, events, relay_payload, timeout=max(60.0, events / 100))
+            meter = CpuMeter({"relay": process.pid, "broker": local_broker_pid(), "load driver": os.getpid()})
+            saturated = await saturate(bus, events, relay_payload, timeout=max(60.0, events / 100), meter=meter)
             latency = await open_loop(bus, rate, seconds, relay_payload, start=events)
             rss = memory_of(process.pid)
     finally:

@@ -10,11 +10,21 @@ The sequence, counting every event the process handles from its start:
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
-from bench.load import Bus, MakeEvent, OpenLoop, Saturated, memory_of, open_loop, saturate
+from bench.load import (
+    Bus,
+    CpuMeter,
+    MakeEvent,
+    OpenLoop,
+    Saturated,
+    local_broker_pid,
+    memory_of,
+    open_loop,
+    saturate,
+)
 from tests.support.processes import ServiceProcess
 
 MEMORY_CHUNK = 10_000
@@ -46,7 +56,8 @@ def _point(pid: int, events: int, rate: float) -> MemoryPoint:
 
 async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: MakeEvent,
                           outcomes: tuple[str, ...], *, warmup: int, events: int, rate: float, seconds: float,
-                          memory_total: int, env: dict[str, str] | None = None) -> ServiceFigures:
+                          memory_total: int, env: dict[str, str] | None = None,
+                          database_pid: int | None = None) -> ServiceFigures:
     """Run `module` as `python -m services.<module>` on its own database and measure it (see the module doc)."""
     extra = dict(env or {})
     process = ServiceProcess(module, {"RABBITMQ_URL": rabbit_url, "MONGO_URL": mongo_url,
@@ -60,7 +71,10 @@ async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: Ma
             done = 0
             warm = await saturate(bus, warmup, make, start=done, timeout=120)
             done += warmup
-            saturated = await saturate(bus, events - warmup, make, start=done, timeout=max(120.0, events / 20))
+            meter = CpuMeter({module: pid, "database": database_pid, "broker": local_broker_pid(),
+                              "load driver": os.getpid()})
+            saturated = await saturate(bus, events - warmup, make, start=done, timeout=max(120.0, events / 20),
+                                       meter=meter)
             done = events
             memory = [_point(pid, done, saturated.rate)]
             latency = await open_loop(bus, rate, seconds, make, start=done)

@@ -204,6 +204,9 @@ class Service:
     async def _prepare(self) -> None:
         for step in self.on_startup:
             await _until_it_answers(step, f"{self.name}: start-up")
+        # The dead-letter exchange must exist before the first queue can dead-letter into it.
+        await self.broker.connect()
+        await self._declare_dead_letter_queue()
 
     async def _declare_dead_letter_queue(self) -> None:
         exchange = await self.broker.declare_exchange(DEAD_LETTER_EXCHANGE)
@@ -211,7 +214,6 @@ class Service:
         await queue.bind(exchange, routing_key=self.name)
 
     async def _after_startup(self) -> None:
-        await self._declare_dead_letter_queue()
         self.relay.start()
         for seconds, job in self.periodic:
             self._tasks.append(asyncio.create_task(_repeat(seconds, job), name=f"{self.name}-periodic"))

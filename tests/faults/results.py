@@ -91,7 +91,7 @@ def _section(name: str, figures: dict[str, Any]) -> list[str]:
         lines += [f"| {k} | {_cell(v)} |" for k, v in sorted(scalars.items())]
         lines.append("")
     for key, table in sorted(tables.items()):
-        lines += [f"### {key}", ""] + _table(table) + [""]
+        lines += [f"### {key}", "", *_table(table), ""]
     return lines
 
 

@@ -230,11 +230,13 @@ class Watch:
 async def publish(bus: BusProbe, cases: list[Case]) -> None:
     assert bus.exchange is not None
     exchange = bus.exchange
+    def message(case: Case) -> aio_pika.Message:
+        return aio_pika.Message(case.body, message_id=case.tag, content_type="application/json",
+                                delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+
     for start in range(0, len(cases), 50):
-        await asyncio.gather(*(
-            exchange.publish(aio_pika.Message(c.body, message_id=c.tag, content_type="application/json",
-                                              delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=c.routing_key)
-            for c in cases[start:start + 50]))
+        batch = cases[start:start + 50]
+        await asyncio.gather(*(exchange.publish(message(c), routing_key=c.routing_key) for c in batch))
 
 
 @dataclass

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -33,9 +34,8 @@ from tests.support.processes import ROOT, ServiceProcess
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 PROVISION = ROOT / "deploy" / "rabbitmq" / "provision.sh"
-PASSWORD_VARIABLES = {"catalog": "CATALOG_AMQP_PASSWORD", "registration": "REGISTRATION_AMQP_PASSWORD",
-                      "matching": "MATCHING_AMQP_PASSWORD", "training-grading": "TRAINING_GRADING_AMQP_PASSWORD",
-                      "evaluation": "EVALUATION_AMQP_PASSWORD", "external-publisher": "EXTERNAL_PUBLISHER_AMQP_PASSWORD"}
+USERS = ("catalog", "registration", "matching", "training-grading", "evaluation", "external-publisher")
+PASSWORD_VARIABLES = {user: user.upper().replace("-", "_") + "_AMQP_PASSWORD" for user in USERS}
 EVENTS = "district.events"
 
 
@@ -140,7 +140,7 @@ async def test_a_service_user_publishes_its_own_prefix_and_is_refused_another_an
         await publish(channel, f"{own}.project.published")
         assert not channel.is_closed
     for key in (f"{other}.organization.registered", "intake.project.proposed"):
-        reason = await refused(url, lambda channel, key=key: publish(channel, key))  # type: ignore[misc]
+        reason = await refused(url, partial(publish, routing_key=key))
         assert "ACCESS_REFUSED" in reason and f"topic '{key}'" in reason
 
 
@@ -155,7 +155,7 @@ async def test_a_service_user_declares_and_consumes_its_own_queues_and_is_refuse
         await consume_from(channel, f"{user}.xyz")
         assert not channel.is_closed
     for queue in (f"{other}.xyz", f"{other}.dlq"):
-        reason = await refused(url, lambda channel, queue=queue: consume_from(channel, queue))  # type: ignore[misc]
+        reason = await refused(url, partial(consume_from, queue_name=queue))
         assert "ACCESS_REFUSED" in reason and f"queue '{queue}'" in reason
 
 
@@ -169,7 +169,7 @@ async def test_the_external_publisher_publishes_intake_only_and_may_not_read_or_
         await publish(channel, "intake.project.proposed")
         assert not channel.is_closed
     for key in ("catalog.project.published", "registration.organization.suspended", "matching.contract.awarded"):
-        reason = await refused(url, lambda channel, key=key: publish(channel, key))  # type: ignore[misc]
+        reason = await refused(url, partial(publish, routing_key=key))
         assert f"topic '{key}'" in reason
 
     async def read(channel: AbstractChannel) -> None:

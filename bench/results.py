@@ -1,0 +1,201 @@
+"""Writes bench/RESULTS.md from one run's figures: the machine, the commands, every figure, ratio and goal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bench.db_baseline import DbFigure
+from bench.load import OpenLoop, Saturated
+from bench.relay_baseline import RelayFigures
+from bench.service_load import ServiceFigures
+
+MEMORY_FLAT_TOLERANCE = 0.10  # VmRSS after the last event within 10 % of VmRSS after 10,000 counts as flat
+THROUGHPUT_GOAL = 0.50
+P99_GOAL_MS = 100.0
+
+
+@dataclass
+class Machine:
+    platform: str
+    cpu: str
+    cores: int
+    memory_gib: float
+    python: str
+    versions: dict[str, str]
+
+
+@dataclass
+class Run:
+    started: datetime
+    finished: datetime
+    quick: bool
+    machine: Machine
+    settings: dict[str, str]
+    commands: list[str]
+    load_average: dict[str, str]
+    relay: RelayFigures | None = None
+    database: list[DbFigure] = field(default_factory=list)
+    services: list[ServiceFigures] = field(default_factory=list)
+    solvers: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f} ms"
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f} events/s"
+
+
+def _verdict(met: bool) -> str:
+    return "**met**" if met else "**not met**"
+
+
+def goals(run: Run) -> list[str]:
+    """One line per goal: met or not, with the figure it rests on."""
+    catalog = next((s for s in run.services if s.service == "catalog"), None)
+    if catalog is None or run.relay is None:
+        return ["- the goals need both the relay baseline and the catalog figures; one of them is missing"]
+    ratio = catalog.saturated.rate / run.relay.saturated.rate
+    p99 = catalog.latency.p(99)
+    first, last = catalog.memory[0], catalog.memory[-1]
+    growth = last.rss_mib / first.rss_mib - 1
+    return [
+        f"- Catalog throughput ≥ {THROUGHPUT_GOAL:.0%} of the bare two-hop relay: {_verdict(ratio >= THROUGHPUT_GOAL)}"
+        f" — {_rate(catalog.saturated.rate)} vs {_rate(run.relay.saturated.rate)} = **{ratio:.0%}**.",
+        f"- p99 intake → outcome ≤ {P99_GOAL_MS:.0f} ms at {catalog.latency.rate:.0f} events/s offered: "
+        f"{_verdict(p99 <= P99_GOAL_MS and catalog.latency.answered == catalog.latency.sent)} — p99 **{_ms(p99)}** "
+        f"({catalog.latency.answered:,} of {catalog.latency.sent:,} answered).",
+        f"- Memory flat over {last.events:,} events (VmRSS after the last event within "
+        f"{MEMORY_FLAT_TOLERANCE:.0%} of VmRSS after {first.events:,}): "
+        f"{_verdict(abs(growth) <= MEMORY_FLAT_TOLERANCE and catalog.complete)} — {first.rss_mib:.1f} MiB → "
+        f"**{last.rss_mib:.1f} MiB** ({growth:+.1%}); peak (VmHWM) {last.hwm_mib:.1f} MiB.",
+    ]
+
+
+def _saturated_rows(name: str, sat: Saturated) -> list[str]:
+    complete = "" if sat.complete else f" (**only {sat.answered:,} answered**)"
+    return [f"| {name} | {sat.events:,}{complete} | {sat.seconds:.2f} s | **{_rate(sat.rate)}** | "
+            f"{sat.publish_seconds:.2f} s |"]
+
+
+def _latency_row(name: str, lat: OpenLoop) -> str:
+    return (f"| {name} | {lat.rate:.0f}/s for {lat.seconds:.1f} s | {lat.answered:,}/{lat.sent:,} | "
+            f"{_ms(lat.p(50))} | {_ms(lat.p(95))} | **{_ms(lat.p(99))}** | {_ms(lat.latencies_ms[-1] if lat.latencies_ms else float('nan'))} | "
+            f"{_ms(lat.worst_send_lag_ms)} |")
+
+
+def _cpu_table(rows: list[tuple[str, Saturated]]) -> list[str]:
+    names: list[str] = []
+    for _, sat in rows:
+        names += [n for n in sat.cpu_ms_per_event() if n not in names]
+    lines = ["| run | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for label, sat in rows:
+        per = sat.cpu_ms_per_event()
+        lines.append(f"| {label} | " + " | ".join(f"{per[n]:.3f}" if n in per else "–" for n in names) + " |")
+    return lines
+
+
+def throughput_section(run: Run) -> list[str]:
+    lines = ["## Throughput (saturated)", "",
+             "N events published as fast as the broker confirms them (up to 500 unconfirmed), timed from the "
+             "first publish until the last outcome arrived (after a warm-up that is not timed).", "",
+             "| path | events | time to last outcome | throughput | publishing took |", "|---|---:|---:|---:|---:|"]
+    if run.relay:
+        lines += _saturated_rows("bare relay, two hops (baseline)", run.relay.saturated)
+    for service in run.services:
+        lines += _saturated_rows(f"{service.service} (intake → outcome)", service.saturated)
+    if run.relay:
+        lines += ["", "Ratio suite / baseline:", ""]
+        lines += [f"- {s.service}: {s.saturated.rate / run.relay.saturated.rate:.0%} of the bare relay"
+                  for s in run.services]
+    measured = ([("bare relay", run.relay.saturated)] if run.relay else []) + \
+        [(s.service, s.saturated) for s in run.services]
+    lines += ["", "### Where the CPU goes (ms of CPU per event, during the saturated run)", "",
+              "Each process's user + system time over the timed span (/proc/<pid>/stat), divided by the events "
+              "answered; `machine` is every process on the machine (other work included), so it shows how "
+              "quiet the machine was.", ""]
+    lines += _cpu_table(measured)
+    return lines
+
+
+def latency_section(run: Run) -> list[str]:
+    lines = ["## Latency at a fixed offered rate (open loop)", "",
+             "Sends scheduled on a clock at the offered rate, whatever the answers do; each latency is the "
+             "outcome's arrival minus the send's *scheduled* time (so a lagging sender counts against the "
+             "system, no coordinated omission), matched by correlation id.", "",
+             "| path | offered | answered | p50 | p95 | p99 | max | worst send lag |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    if run.relay:
+        lines.append(_latency_row("bare relay, two hops (baseline)", run.relay.latency))
+    lines += [_latency_row(f"{s.service} (intake → outcome)", s.latency) for s in run.services]
+    if run.relay:
+        lines += ["", "Ratio suite / baseline (p99): " + "; ".join(
+            f"{s.service} {s.latency.p(99) / run.relay.latency.p(99):.1f}×" for s in run.services)]
+    return lines
+
+
+def memory_section(run: Run) -> list[str]:
+    lines = ["## Memory of the service process", "",
+             "Read from /proc/<pid>/status after each step: VmRSS (resident now) and VmHWM (peak resident). "
+             "Events counted from the process's start (warm-up, throughput, latency and the 10,000-event "
+             "saturated chunks after them); each row's rate is that step's saturated throughput.", ""]
+    for service in run.services:
+        lines += [f"### {service.service}", "", "| events handled | VmRSS | VmHWM | rate of that step |",
+                  "|---:|---:|---:|---:|"]
+        lines += [f"| {p.events:,} | {p.rss_mib:.1f} MiB | {p.hwm_mib:.1f} MiB | {_rate(p.chunk_rate)} |"
+                  for p in service.memory]
+        lines.append("")
+    if run.relay:
+        lines.append(f"The bare relay process, for comparison: VmRSS {run.relay.rss_mib['VmRSS']:.1f} MiB, "
+                     f"VmHWM {run.relay.rss_mib['VmHWM']:.1f} MiB after its runs.")
+    return lines
+
+
+def database_section(run: Run) -> list[str]:
+    lines = ["## Database baseline (the embedded server alone)", "",
+             "What one intake writes, in one transaction: inbox insert + read by key + project insert + outbox "
+             "insert, with the catalog's documents and indexes, through PyMongo's async client "
+             "(bench/db_baseline.py).", "", "| mode | intakes | time | intakes/s |", "|---|---:|---:|---:|"]
+    lines += [f"| {f.mode} | {f.intakes:,} | {f.seconds:.2f} s | **{f.rate:,.0f}** |" for f in run.database]
+    catalog = next((s for s in run.services if s.service == "catalog"), None)
+    if catalog and run.database:
+        lines += ["", "Catalog throughput against each mode: " + "; ".join(
+            f"{f.mode.split(' (')[0]} {catalog.saturated.rate / f.rate:.0%}" for f in run.database if f.rate)]
+    return lines
+
+
+def render(run: Run) -> str:
+    m = run.machine
+    minutes = (run.finished - run.started).total_seconds() / 60
+    lines = [
+        "# Benchmark results", "",
+        f"Written by `bench/run.py` on {run.finished:%Y-%m-%d %H:%M} UTC ({'quick' if run.quick else 'full'} run, "
+        f"{minutes:.1f} minutes). Do not edit by hand: run `make bench` (or `.venv/bin/python -m bench.run "
+        "--quick`) again.", "",
+        "## Machine", "",
+        f"- {m.platform}; Python {m.python}",
+        f"- CPU: {m.cpu}; {m.cores} cores (nproc); memory {m.memory_gib:.1f} GiB",
+        "- " + ", ".join(f"{k} {v}" for k, v in m.versions.items()),
+        "- load average (1, 5, 15 min): " + "; ".join(f"{k} {v}" for k, v in run.load_average.items()),
+        "- settings of the services: " + ", ".join(f"{k}={v}" for k, v in run.settings.items()),
+        "", "## Goals", "", *goals(run), "",
+        "## What is measured", "",
+        "- **Baseline, bare relay, two hops**: producer → (hop 1) quorum queue → a bare aio-pika relay process "
+        "(consume with prefetch 64, publish the answer persistent with publisher confirms, up to 64 confirms "
+        "in flight, ack after the confirm) → (hop 2) the sink's queue. No database. The same shape as intake → "
+        "service → outcome, and bodies of the same size.",
+        "- **Suite**: producer → the service's quorum queue → the service process (inbox claim, handler, "
+        "outbox, one transaction; the outbox relay publishes with confirms) → the sink's queue.",
+        "- Producer and sink are one process (bench/load.py) on 127.0.0.1; the broker is the local RabbitMQ, in "
+        "a vhost created for the run and deleted after; the database a fresh embedded SecantusDB per part.", "",
+        *throughput_section(run), "", *latency_section(run), "", *memory_section(run), "",
+        *database_section(run), "",
+        "## Matching solvers (bench/matching_solvers.py)", "", run.solvers.strip() or "(not run)", "",
+        "## Commands", "", "```", *run.commands, "```",
+    ]
+    if run.problems:
+        lines += ["", "## Problems during the run", "", *[f"- {p}" for p in run.problems]]
+    return "\n".join(lines) + "\n"
