@@ -31,6 +31,10 @@ from shared.validation import field_errors
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
+# A district event carries tens or hundreds of values. Tens of thousands (a 1 MB body can hold 300,000) would each
+# earn a field error: a rejection several times the body's size, built while the event loop waits (ready stops
+# answering). Each value takes 2 bytes or more, so only a body over twice the limit needs counting.
+MAX_BODY_VALUES = 10_000
 
 
 class Unprocessable(Exception):
@@ -63,6 +67,20 @@ def unpaired_surrogate(value: Any) -> str | None:
     return None
 
 
+def values_in(value: Any, limit: int = MAX_BODY_VALUES) -> int:
+    """How many entries the body's objects and arrays hold, counted until past `limit`; iterative, like the above."""
+    count, pending = 0, [value]
+    while pending and count <= limit:
+        item = pending.pop()
+        if isinstance(item, dict):
+            count += len(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            count += len(item)
+            pending.extend(item)
+    return count
+
+
 def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -76,10 +94,14 @@ def decode_envelope(body: bytes, routing_key: str | None) -> Envelope:
         raise InvalidEnvelope(f"body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit")
     try:
         raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError, UnicodeDecodeError, and a number past Python's 4,300-digit int limit;
+        # RecursionError, nesting deeper than the reader's stack.
         raise InvalidEnvelope(f"body is not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(raw, dict):
         raise InvalidEnvelope(f"envelope must be a JSON object, got {type(raw).__name__}")
+    if len(body) > 2 * MAX_BODY_VALUES and values_in(raw) > MAX_BODY_VALUES:
+        raise InvalidEnvelope(f"body holds more than {MAX_BODY_VALUES} values in its objects and arrays")
     if _ESCAPED_SURROGATE.search(body) and (where := unpaired_surrogate(raw)) is not None:
         # Python reads an escaped lone surrogate (`"\ud800"`) into a str that has no UTF-8 form, so no event or
         # document could ever carry it (nor a rejection echoing it): refused here, once, not on every retry.

@@ -275,5 +275,8 @@ def run(app: AsgiFastStream, host: str, port: int, log_level: str = "INFO") -> N
     import uvicorn
 
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # At DEBUG these libraries log whole message bodies and database documents: personal data must stay out.
+    for library in ("pymongo", "aiormq", "aio_pika"):
+        logging.getLogger(library).setLevel(max(logging.INFO, logging.getLevelName(log_level)))
     uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False,
                 timeout_graceful_shutdown=20)

@@ -213,7 +213,8 @@ def _enrolment_errors(
         message = f"organization {request.org_id} is {organization.status}; only an active one may enrol"
         errors.append(FieldError(field="org_id", message=message))
     if existing is not None:
-        message = (f"{request.person.name} ({request.person.role}) is already enrolled in course "
+        # Events leave the service: name the enrolment, not the person.
+        message = (f"this person ({request.person.role}) is already enrolled in course "
                    f"{existing.course_ref} (enrolment_id {existing.enrolment_id})")
         errors.append(FieldError(field="person", message=message))
     return errors

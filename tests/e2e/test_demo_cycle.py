@@ -13,6 +13,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from tests.support.bus import BusProbe
 from tests.support.processes import ServiceProcess
 from tools import ocds
 from tools.demo.__main__ import run_cycle, write_report
@@ -75,7 +76,38 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     assert len(implemented) == len(record.awards)
     assert all(m["status"] in {"met", "partiallyMet", "notMet"} for r in implemented
                for m in r["contracts"][0]["milestones"])
+    await fit_follows_the_evaluation(record, rabbit_url)
+
     if OCDS.exists():
         assert ocds_errors(export) == []
         broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
         assert ocds_errors(broken), "the validator must catch a release without an ocid"
+
+
+async def fit_follows_the_evaluation(record: Any, rabbit_url: str) -> None:
+    """Matching hears evaluation's results: an evaluated organization's past-evaluations factor moves at the next
+    fair from the neutral value it had before any evaluation to the mean of its scores."""
+    scores: dict[str, list[float]] = {}
+    for e in record.evaluations:
+        scores.setdefault(e["data"]["org_id"], []).append(float(e["data"]["score"]))
+    evaluated = {org_id: sum(s) / len(s) for org_id, s in scores.items() if len(s) <= 3}  # the latest 3 count
+    before = {i["data"]["org_id"]: i["data"]["breakdown"]["past_evaluations"]["value"] for i in record.interests
+              if i["type"] == "matching.interest.recorded"}
+    async with BusProbe(rabbit_url, patterns=("matching.#",)) as bus:
+        opened = await bus.answer((await bus.send("intake.fair.opened", {
+            "fair_ref": "2015-1-second-fair", "batch": "2015-1", "date": "2015-11-19", "slots": 6,
+            "slot_minutes": 20}))["event_id"])
+        assert opened["type"] == "matching.fair.opened"
+        invited = [i for i in opened["data"]["invitations"] if i["org_id"] in evaluated]
+        assert invited, "an evaluated organization should be invited to the next fair"
+        after: dict[str, float] = {}
+        for invitation in invited:
+            answer = await bus.answer((await bus.send("intake.interest.expressed", {
+                "fair_id": opened["data"]["fair_id"], "org_id": invitation["org_id"],
+                "project_id": invitation["project_id"]}))["event_id"])
+            if answer["type"] == "matching.interest.recorded":
+                after[invitation["org_id"]] = answer["data"]["breakdown"]["past_evaluations"]["value"]
+    assert after
+    for org_id, value in after.items():
+        assert value == pytest.approx(evaluated[org_id] / 100, abs=0.01)
+        assert org_id not in before or before[org_id] != value

@@ -2,8 +2,9 @@
 
 Every `Case` is invalid by construction and says what must become of it: a valid envelope whose `data` misses a
 required field or has one of the wrong type is answered by a `*.rejected` event; a body that is not JSON, not an
-object, or not a valid envelope (an escaped lone surrogate included: it has no UTF-8 form), or whose type does not
-match its routing key, is dead-lettered. Data nested near the JSON reader's own limit may end either way, but must
+object, or not a valid envelope (an escaped lone surrogate included: it has no UTF-8 form; so are a number past
+Python's 4,300 digits and a body of more values than the kernel reads), or whose type does not match its routing
+key, is dead-lettered. Data nested near the JSON reader's own limit may end either way, but must
 end.
 """
 
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
+
+from shared.consumer import MAX_BODY_VALUES
 
 REJECTED = frozenset({"rejected"})
 DEAD_LETTERED = frozenset({"dead_lettered"})
@@ -110,8 +113,8 @@ def valid_envelope_case(kind: str, intake: Intake, data: Any, ascii_only: bool) 
                 DEAD_LETTERED if odd else REJECTED)
 
 
-def dead_letter_case(kind: str, routing_key: str, body: bytes, expect: frozenset[str] = DEAD_LETTERED) -> Case:
-    return Case(kind, routing_key, body, str(uuid.uuid4()), expect)
+def dead_letter_case(kind: str, routing_key: str, body: bytes) -> Case:
+    return Case(kind, routing_key, body, str(uuid.uuid4()), DEAD_LETTERED)
 
 
 # -- invalid data ------------------------------------------------------------------------------------------------
@@ -214,6 +217,24 @@ def nested_data(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
                 REJECTED if depth <= 200 else EITHER)
 
 
+def many_entries(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    """A required field dropped, and thousands of entries (unknown fields, or in a field holding a dict or a list),
+    each of which could earn its own field error: rejected below the kernel's limit on values, dead-lettered above."""
+    count = draw(st.one_of(st.integers(1_000, MAX_BODY_VALUES - 2_000), st.integers(MAX_BODY_VALUES + 2_000, 60_000)))
+    value: Any = draw(st.sampled_from(("x", -1, None, [])))
+    entries = {f"{i:x}": value for i in range(count)}
+    data = {k: v for k, v in intake.base.items() if k != intake.required[0]}
+    containers = sorted(k for k, v in data.items() if isinstance(v, (dict, list)))
+    target = draw(st.sampled_from([None, *containers]))
+    if target is None:
+        data.update(entries)
+    else:
+        data[target] = entries if isinstance(data[target], dict) else list(entries.values())
+    event = envelope(intake.type, data)
+    return Case("thousands of entries", intake.type, encode(event, True), event["event_id"],
+                REJECTED if count < MAX_BODY_VALUES else DEAD_LETTERED)
+
+
 def deep_body(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
     depth = draw(st.integers(min_value=DEEPEST, max_value=DEEPEST * 20))
     event = envelope(intake.type, {"x": "PLACEHOLDER"})
@@ -223,11 +244,20 @@ def deep_body(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
     return dead_letter_case("deep nesting", intake.type, body.encode())
 
 
+def huge_number(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
+    """A number of thousands of digits: valid JSON, but more than Python reads as an int (4,300 digits)."""
+    digits = draw(st.integers(min_value=4_301, max_value=200_000))
+    event = envelope(intake.type, {**intake.base, draw(st.sampled_from(sorted(intake.base))): "PLACEHOLDER"})
+    number = draw(st.sampled_from(("1", "-9"))) + "7" * digits
+    return dead_letter_case("number of thousands of digits", intake.type,
+                            json.dumps(event).replace('"PLACEHOLDER"', number).encode())
+
+
 def not_json(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
     body = draw(st.one_of(
         st.binary(max_size=200),
         st.text(max_size=100).map(lambda t: ("{" + t).encode("utf-8", "surrogatepass")),
-        st.just(b""), st.just(b"\xef\xbb\xbf{}"), st.just(b'{"event_id": NaN}'),
+        st.just(b""), st.just(b"\xef\xbb\xbf{}"), st.just(b'{"event_id": NaN'),
         st.builds(lambda e: json.dumps(e)[:-1].encode(), st.just(envelope(intake.type, intake.base))),
     ).filter(lambda b: _not_json(b)))
     return dead_letter_case("not json", intake.type, body)
@@ -279,8 +309,9 @@ def oversized(draw: st.DrawFn, intake: Intake, _: list[Intake]) -> Case:
 
 # Each kind with its weight: the share of a service's cases it gets, spread evenly over the intake types.
 KINDS: tuple[tuple[Kind, int], ...] = (
-    (missing_or_wrong, 3), (odd_unicode, 2), (random_data, 2), (huge_strings, 1), (nested_data, 1), (deep_body, 1),
-    (not_json, 1), (not_an_object, 1), (broken_envelope, 2), (wrong_routing_key, 1), (oversized, 1),
+    (missing_or_wrong, 3), (odd_unicode, 2), (random_data, 2), (huge_strings, 1), (nested_data, 1),
+    (many_entries, 1), (deep_body, 1),
+    (huge_number, 1), (not_json, 1), (not_an_object, 1), (broken_envelope, 2), (wrong_routing_key, 1), (oversized, 1),
 )
 
 

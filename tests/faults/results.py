@@ -6,11 +6,14 @@ something, `render()` (called by `record`) to rewrite the markdown with when, wh
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import platform
 import shlex
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 RESULTS_JSON = HERE / "RESULTS.json"
 RESULTS_MD = HERE / "RESULTS.md"
+RECORDED_SETTINGS = ("FUZZ_", "FAULT")  # environment settings that change what a fault test measures
 
 
 def machine() -> str:
@@ -25,10 +29,11 @@ def machine() -> str:
 
 
 def command() -> str:
-    """The command this run was started with, as an operator would type it."""
+    """The command this run was started with, as an operator would type it, with the settings that shaped it."""
     program = Path(sys.argv[0]).name if sys.argv else "pytest"
     words = ["python", "-m", "pytest"] if program in {"__main__.py", "pytest", "py.test"} else [program]
-    return shlex.join([*words, *sys.argv[1:]])
+    settings = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(RECORDED_SETTINGS)]
+    return shlex.join([*settings, *words, *sys.argv[1:]])
 
 
 def load(path: Path = RESULTS_JSON) -> dict[str, Any]:
@@ -39,30 +44,43 @@ def load(path: Path = RESULTS_JSON) -> dict[str, Any]:
 
 
 def _write(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".tmp")
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
 
 
+@contextlib.contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """One writer at a time, even across test runs in parallel (a lock on the folder: no lock file left behind)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
 def record(section: str, figures: dict[str, Any], *, path: Path = RESULTS_JSON,
            markdown: Path | None = RESULTS_MD) -> dict[str, Any]:
-    """Merge `figures` into `section` of the results (other sections, and keys not given, are kept: nested dicts
-    merge key by key, so two tests may each add their own row to one table); re-render the markdown."""
-    results = load(path)
-    merged = merge(results.get(section, {}), figures)
-    merged["measured"] = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-                          "command": command()}
-    results[section] = merged
-    _write(path, json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-    if markdown is not None:
-        render(path, markdown)
+    """Merge `figures` into `section` of the results (other sections, and keys not given, are kept; a table merges
+    row by row, so two tests may each add their own row to one table); re-render the markdown."""
+    with _exclusive(path.parent):
+        results = load(path)
+        merged = merge(results.get(section, {}), figures)
+        merged["measured"] = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+                              "command": command()}
+        results[section] = merged
+        _write(path, json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        if markdown is not None:
+            render(path, markdown)
     return merged
 
 
 def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`new` over `old`; a table (a dict of rows) merges row by row, and each row given replaces the old one whole."""
     out = dict(old)
     for key, value in new.items():
-        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        out[key] = {**out[key], **value} if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
 
 
