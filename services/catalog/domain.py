@@ -128,7 +128,10 @@ def advance(project: Project, status: ProjectStatus, contract_id: str) -> tuple[
         return project, []
     if project.contract_id is not None and project.contract_id != contract_id:
         return project, []  # an event about another contract for this project cannot move it
-    moved = replace(project, status=status, version=project.version + 1, contract_id=contract_id)
+    # One version per lifecycle step, even when a step is skipped (an evaluation arriving before its award):
+    # the same history gives the same version whatever order its events came in.
+    steps = _RANK[status] - _RANK[project.status]
+    moved = replace(project, status=status, version=project.version + steps, contract_id=contract_id)
     return moved, [_status_changed(project, moved)]
 
 

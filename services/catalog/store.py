@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.catalog.domain import Project
-from shared.contracts.catalog import ProjectProposed
+from shared.contracts.catalog import ProjectProposed, ShortText
 from shared.contracts.common import Purchaser
 from shared.mongo import Database
+
+_REF: TypeAdapter[str] = TypeAdapter(ShortText)
 
 
 class ProjectStore:
@@ -34,8 +37,12 @@ class ProjectStore:
         kind, name = (purchaser.get("kind"), purchaser.get("name")) if isinstance(purchaser, dict) else (None, None)
         if not (isinstance(project_ref, str) and isinstance(kind, str) and isinstance(name, str)):
             return None
+        try:  # the ref as validation will keep it (its notion of white space is not str.strip's)
+            ref = _REF.validate_python(project_ref)
+        except ValidationError:
+            return None
         doc = await self.projects.find_one(
-            {"purchaser.kind": kind, "purchaser.name": name, "project_ref": project_ref.strip()}, session=session)
+            {"purchaser.kind": kind, "purchaser.name": name, "project_ref": ref}, session=session)
         return _project(doc) if doc else None
 
     async def insert(self, project: Project, session: AsyncClientSession) -> None:

@@ -190,3 +190,9 @@ def test_the_proposal_is_not_changed_by_validation() -> None:
     before = copy.deepcopy(data)
     propose(data, DISTRICT, None)
     assert data == before and date.fromisoformat(data["period"]["start"]) == date(2015, 1, 1)
+
+
+def test_an_evaluation_before_its_award_gives_the_same_version_as_the_usual_order() -> None:
+    in_order, _ = advance(advance(published(), "awarded", "c-1")[0], "evaluated", "c-1")
+    out_of_order, _ = advance(advance(published(), "evaluated", "c-1")[0], "awarded", "c-1")
+    assert in_order.version == out_of_order.version == 3
