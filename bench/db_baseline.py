@@ -19,7 +19,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ class DbFigure:
     mode: str
     intakes: int
     seconds: float
+    transaction_ms: list[float] = field(default_factory=list)  # each transaction's time, ascending
 
     @property
     def rate(self) -> float:
@@ -105,37 +106,47 @@ async def in_transaction(client: Client, work: Callable[[AsyncClientSession], Aw
         await session.with_transaction(work)
 
 
+Durations = list[float]
+
+
 async def _timed(client: Client, mode: str, count: int,
-                 run: Callable[[Client, Database, list[Intake]], Awaitable[None]]) -> DbFigure:
+                 run: Callable[[Client, Database, list[Intake], Durations], Awaitable[None]]) -> DbFigure:
     db = client[f"bench_db_{uuid.uuid4().hex[:8]}"]
     await prepare(db)
     intakes = [intake_documents(n) for n in range(count)]
+    durations: Durations = []
     began = time.monotonic()
-    await run(client, db, intakes)
-    return DbFigure(mode, count, time.monotonic() - began)
+    await run(client, db, intakes, durations)
+    return DbFigure(mode, count, time.monotonic() - began, sorted(d * 1000 for d in durations))
 
 
-async def _sequential(client: Client, db: Database, intakes: list[Intake]) -> None:
+async def _sequential(client: Client, db: Database, intakes: list[Intake], durations: Durations) -> None:
     for intake in intakes:
+        began = time.monotonic()
         await in_transaction(client, lambda s, i=intake: one_intake(db, i, s))  # type: ignore[misc]
+        durations.append(time.monotonic() - began)
 
 
-async def _concurrent(client: Client, db: Database, intakes: list[Intake]) -> None:
+async def _concurrent(client: Client, db: Database, intakes: list[Intake], durations: Durations) -> None:
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(intake: Intake) -> None:
         async with gate:
+            began = time.monotonic()
             await in_transaction(client, lambda s: one_intake(db, intake, s))
+            durations.append(time.monotonic() - began)
 
     await asyncio.gather(*(one(i) for i in intakes))
 
 
 def _in_batches(step: Callable[[Database, list[Intake], AsyncClientSession], Awaitable[None]]) -> Callable[
-        [Client, Database, list[Intake]], Awaitable[None]]:
-    async def run(client: Client, db: Database, intakes: list[Intake]) -> None:
+        [Client, Database, list[Intake], Durations], Awaitable[None]]:
+    async def run(client: Client, db: Database, intakes: list[Intake], durations: Durations) -> None:
         for start in range(0, len(intakes), BATCH):
             chunk = intakes[start:start + BATCH]
+            began = time.monotonic()
             await in_transaction(client, lambda s, c=chunk: step(db, c, s))  # type: ignore[misc]
+            durations.append(time.monotonic() - began)
 
     return run
 

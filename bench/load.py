@@ -254,7 +254,13 @@ async def open_loop(bus: Bus, rate: float, seconds: float, make: MakeEvent, *, s
     before = collections.Counter(bus.types)
     scheduled: dict[str, float] = {}
     tasks: set[asyncio.Task[None]] = set()
+    failed: list[BaseException] = []
     worst_lag = 0.0
+
+    def sent(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            failed.append(task.exception())  # type: ignore[arg-type]
     began = time.monotonic() + 0.05
     for n, one in enumerate(outgoing):
         due = began + n / rate
@@ -265,9 +271,11 @@ async def open_loop(bus: Bus, rate: float, seconds: float, make: MakeEvent, *, s
         scheduled[one[1]] = due
         task = asyncio.create_task(bus.publish(one))
         tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        task.add_done_callback(sent)
     elapsed = time.monotonic() - began
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {count} publishes failed, the first: {failed[0]!r}")
     await bus.until_answered(list(scheduled), drain_timeout)
     latencies = sorted((bus.arrivals[e] - due) * 1000 for e, due in scheduled.items() if e in bus.arrivals)
     return OpenLoop(rate, elapsed, count, len(latencies), latencies, worst_lag * 1000,

@@ -87,6 +87,9 @@ class OutboxRelay:
     async def _run(self) -> None:
         failures = 0
         while True:
+            # Cleared before the read, not after: an event committed while this round runs sets it again, so
+            # the next round starts at once instead of after `poll_seconds`.
+            self.outbox.wakeup.clear()
             try:
                 sent = await self.relay_once()
                 failures = 0
@@ -99,7 +102,6 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 continue
             if sent < self.batch:
-                self.outbox.wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.outbox.wakeup.wait(), self.poll_seconds)
 

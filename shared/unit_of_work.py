@@ -162,7 +162,9 @@ class TransactionBatcher:
         for waiting, outcome in zip(batch, outcomes, strict=True):
             if waiting.answer.done():
                 continue
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, asyncio.CancelledError):
+                waiting.answer.cancel()
+            elif isinstance(outcome, BaseException):
                 waiting.answer.set_exception(outcome)
             else:
                 waiting.answer.set_result(outcome)

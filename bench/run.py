@@ -1,0 +1,164 @@
+"""Runs every benchmark in one go on this machine and writes bench/RESULTS.md.
+
+    .venv/bin/python -m bench.run            # full: 100,000 events through the catalog (`make bench`, ~10 min)
+    .venv/bin/python -m bench.run --quick    # 30,000 events through the catalog, shorter runs (~3 min)
+
+In order: the bare two-hop relay (the baseline), the embedded database alone, the catalog process, the
+registration process, and bench/matching_solvers.py. The broker is RabbitMQ at RABBITMQ_URL (default the local
+one) in a vhost created for the run and deleted after; the database is a fresh embedded SecantusDB per part (or
+MONGO_URL when set, each part in databases of its own). Every load goes to 127.0.0.1, is bounded in count and
+time, and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.metadata
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import db_baseline, relay_baseline, suite_catalog, suite_registration
+from bench.results import Machine, Run, render
+from shared import embedded_db
+from shared.settings import DEFAULT_RABBITMQ_URL, BusSettings
+from tests.support.endpoints import isolated_vhost
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+@dataclass(frozen=True)
+class Plan:
+    warmup: int
+    relay_events: int
+    rate: float
+    latency_seconds: float
+    db_sequential: int
+    db_concurrent: int
+    db_batched: int
+    catalog_events: int  # the throughput run, warm-up included; memory is read at its end
+    catalog_total: int  # events through the catalog in all; memory is read at the end again
+    registration_events: int
+
+
+FULL = Plan(warmup=500, relay_events=20_000, rate=200, latency_seconds=20, db_sequential=1_000,
+            db_concurrent=3_000, db_batched=10_000, catalog_events=10_000, catalog_total=100_000,
+            registration_events=5_000)
+QUICK = Plan(warmup=300, relay_events=5_000, rate=200, latency_seconds=10, db_sequential=300, db_concurrent=1_000,
+             db_batched=3_000, catalog_events=10_000, catalog_total=30_000, registration_events=2_000)
+
+
+def machine() -> Machine:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    models = [line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")]
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else "MemTotal: 0 kB"
+    total_kib = int(next(line for line in meminfo.splitlines() if line.startswith("MemTotal")).split()[1])
+    versions = {name: importlib.metadata.version(name) for name in ("secantusdb", "aio-pika", "pymongo", "faststream")}
+    if shutil.which("rabbitmqctl"):
+        found = subprocess.run(["rabbitmqctl", "-q", "version"], capture_output=True, text=True, check=False)
+        versions = {"RabbitMQ": found.stdout.strip() or "unknown", **versions}
+    return Machine(platform=platform.platform(), cpu=models[0] if models else platform.processor() or "unknown",
+                   cores=os.cpu_count() or 0, memory_gib=total_kib / 2**20, python=platform.python_version(),
+                   versions=versions)
+
+
+def say(line: str) -> None:
+    print(f"bench: {line}", flush=True)
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+@contextlib.contextmanager
+def fresh_database(commands: list[str]) -> Iterator[tuple[str, int | None]]:
+    """A fresh embedded server in a temporary folder (or MONGO_URL when set): its URL and its process id."""
+    if os.environ.get("MONGO_URL"):
+        yield os.environ["MONGO_URL"], None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="district-bench-db-"))
+    server = embedded_db.start(folder / "data", log=folder / "secantusd.log")
+    commands.append(f"secantusd-py --host 127.0.0.1 --port {server.port} --storage-path {folder / 'data'}"
+                    "  # shared/embedded_db.py")
+    try:
+        yield server.url, server.process.pid
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def measure_all(plan: Plan, run: Run) -> None:
+    base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    with isolated_vhost(base) as url:
+        vhost = url.rsplit("/", 1)[-1]
+        run.commands.append(f"rabbitmqctl add_vhost {vhost}  # deleted after the run (rabbitmqctl delete_vhost)")
+        run.commands.append(f"{sys.executable} -m bench.relay_baseline serve --url <vhost> --prefetch 64")
+        run.relay = await relay_baseline.measure(url, events=plan.relay_events, warmup=plan.warmup,
+                                                 rate=plan.rate, seconds=plan.latency_seconds)
+        say(f"bare relay: {run.relay.saturated.rate:,.0f} events/s, p99 {run.relay.latency.p(99):.1f} ms")
+        with fresh_database(run.commands) as (mongo_url, _):
+            run.database = await db_baseline.measure(mongo_url, sequential=plan.db_sequential,
+                                                     concurrent=plan.db_concurrent, batches=plan.db_batched)
+        say("database: " + "; ".join(f"{f.mode} {f.rate:,.0f}/s" for f in run.database))
+        for name, module, events, total in (
+                ("catalog", suite_catalog, plan.catalog_events, plan.catalog_total),
+                ("registration", suite_registration, plan.registration_events, plan.registration_events)):
+            with fresh_database(run.commands) as (mongo_url, pid):
+                run.commands.append(f"{sys.executable} -m services.{name}  # RABBITMQ_URL=<vhost> MONGO_URL=<that>")
+                figures = await module.measure(url, mongo_url, warmup=plan.warmup, events=events, rate=plan.rate,
+                                               seconds=plan.latency_seconds, memory_total=total, database_pid=pid)
+                run.services.append(figures)
+                say(f"{name}: {figures.saturated.rate:,.0f} events/s, p99 {figures.latency.p(99):.1f} ms, VmRSS "
+                    + " → ".join(f"{p.rss_mib:.1f} MiB at {p.events:,}" for p in figures.memory))
+                if not figures.complete:
+                    run.problems.append(f"{name}: some events were not answered in time; its log ends:\n"
+                                        f"```\n{figures.log_tail}\n```")
+
+
+def matching_solvers(quick: bool, run: Run) -> str:
+    command = [sys.executable, "bench/matching_solvers.py", *(["--quick"] if quick else [])]
+    run.commands.append(" ".join(command))
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        run.problems.append(f"bench/matching_solvers.py exited with {done.returncode}: {done.stderr[-1000:]}")
+    return done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="30,000 events through the catalog, shorter runs")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the results (bench/RESULTS.md)")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    bus = BusSettings()
+    run = Run(started=datetime.now(UTC), finished=datetime.now(UTC), quick=args.quick, machine=machine(),
+              settings={"PREFETCH": str(bus.prefetch), "TRANSACTION_BATCH": str(bus.transaction_batch)},
+              commands=[f"{sys.executable} -m bench.run {' '.join(sys.argv[1:])}".strip()],
+              load_average={"at the start": load_average()})
+    say(f"{'quick' if args.quick else 'full'} run; results go to {args.output}")
+    try:
+        asyncio.run(measure_all(plan, run))
+    except Exception as exc:  # write what was measured, and why the rest is missing
+        run.problems.append(f"the run stopped early: {type(exc).__name__}: {exc}")
+    run.load_average["after the broker and database parts"] = load_average()
+    run.solvers = matching_solvers(args.quick, run)
+    run.finished = datetime.now(UTC)
+    run.load_average["at the end"] = load_average()
+    args.output.write_text(render(run))
+    say(f"done in {(run.finished - run.started).total_seconds() / 60:.1f} minutes; results in {args.output}")
+    if run.problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

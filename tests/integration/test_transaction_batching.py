@@ -1,0 +1,90 @@
+"""The kernel's group commit against the real database: events handled together in one transaction keep every
+guarantee of events handled alone (exactly once, one event's fault touches no other, repeats do nothing)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from shared.envelope import Envelope, new_event
+from shared.inbox import AlreadyHandled, Inbox
+from shared.mongo import Client, Database, make_client
+from shared.outbox import Outbox
+from shared.outcome import Emit
+from shared.settings import StoreSettings
+from shared.unit_of_work import Transaction, TransactionBatcher
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture
+async def database(mongo_url: str, db_prefix: str) -> AsyncIterator[tuple[Client, Database]]:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "batching-test")
+    yield client, client[f"{db_prefix}batching"]
+    await client.drop_database(f"{db_prefix}batching")
+    await client.close()
+
+
+def batcher_for(client: Client, db: Database) -> TransactionBatcher:
+    # One transaction at a time, so every event that arrives while it runs joins the next batch.
+    return TransactionBatcher(client, Inbox(db), Outbox(db), source="batchtest", max_batch=32, transactions=1)
+
+
+def item(n: int, poison: bool = False) -> Envelope:
+    return new_event("intake.batchtest.item", {"n": n, "poison": poison}, source="test")
+
+
+async def handle_all(batcher: TransactionBatcher, db: Database, events: list[Envelope]) -> list[object]:
+    async def handler(event: Envelope, tx: Transaction) -> None:
+        if event.data["poison"]:
+            raise RuntimeError(f"cannot process item {event.data['n']}")
+        await db["items"].insert_one({"_id": event.data["n"]}, session=tx.session)
+        tx.emit(Emit("batchtest.item.recorded", {"n": event.data["n"]}))
+
+    return await asyncio.gather(
+        *(batcher.handle("batchtest.items", e, handler, now=NOW, today=TODAY) for e in events),
+        return_exceptions=True)
+
+
+async def test_events_arriving_together_are_committed_in_shared_transactions_each_exactly_once(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    batcher = batcher_for(client, db)
+    events = [item(n) for n in range(40)]
+    results = await handle_all(batcher, db, events)
+    assert all(isinstance(r, list) and len(r) == 1 for r in results)
+    assert [r[0].correlation_id for r in results] == [e.event_id for e in events]  # type: ignore[index]
+    assert batcher.batches >= 1
+    assert sorted(d["_id"] for d in await db["items"].find().to_list()) == list(range(40))
+    assert await db["outbox"].count_documents({}) == 40 and await db["inbox"].count_documents({}) == 40
+
+
+async def test_a_failing_event_in_a_batch_fails_alone_and_the_others_are_kept(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    events = [item(n, poison=(n == 7)) for n in range(20)]
+    results = await handle_all(batcher_for(client, db), db, events)
+    assert isinstance(results[7], RuntimeError) and "cannot process item 7" in str(results[7])
+    assert all(isinstance(r, list) for i, r in enumerate(results) if i != 7)
+    assert sorted(d["_id"] for d in await db["items"].find().to_list()) == [n for n in range(20) if n != 7]
+    assert await db["outbox"].count_documents({}) == 19
+    assert not await Inbox(db).seen("batchtest.items", str(events[7].event_id))
+
+
+async def test_an_event_delivered_twice_in_one_batch_is_handled_once_and_the_repeat_does_nothing(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    events = [item(n) for n in range(10)]
+    results = await handle_all(batcher_for(client, db), db, [*events, events[3]])
+    assert isinstance(results[-1], AlreadyHandled) or isinstance(results[3], AlreadyHandled)
+    assert sum(isinstance(r, list) for r in results) == 10
+    assert await db["items"].count_documents({}) == 10 and await db["outbox"].count_documents({}) == 10
