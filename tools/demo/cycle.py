@@ -104,8 +104,9 @@ def _new(record: CycleRecord, kind: str) -> int:
 
 
 async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
-    trainees = [p for p in record.district.people if p["org_id"] in record.organizations
-                and p["role"] in COURSE_TOPICS][:scale.trained_people]
+    staff = [p for p in record.district.people if p["org_id"] in record.organizations and p["role"] in COURSE_TOPICS]
+    # A fixed sample across the whole district, so every street sends people, as the district would.
+    trainees = random.Random(1150).sample(staff, min(scale.trained_people, len(staff)))
     by_audience: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for person in trainees:
         by_audience[person["role"]].append(person)
