@@ -19,10 +19,13 @@ def _json(status: int, body: dict[str, Any]) -> AsgiResponse:
 
 
 async def _run_check(check: Check, timeout: float) -> str | None:
+    """A probe that hangs or raises is a failed dependency, never a failed /ready: it always answers JSON."""
     try:
         return await asyncio.wait_for(check(), timeout)
     except TimeoutError:
         return f"no answer within {timeout:.1f}s"
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def health_routes(service: str, checks: dict[str, Check], registry: CollectorRegistry,
