@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -16,12 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS, GRADES
 from tests.e2e.test_catalog_process import proposal
 from tests.support.bus import BusProbe, Event
 from tests.support.processes import ServiceProcess
+from tools.demo.suite import deliveries
 
 pytestmark = pytest.mark.e2e
 
@@ -79,11 +78,7 @@ def street(name: str) -> dict[str, str]:
 
 def handled(process: ServiceProcess) -> Counter[str]:
     """Deliveries matching has handled, by consumer (`matching.<purpose>`), from its /metrics."""
-    with urllib.request.urlopen(f"{process.url}/metrics", timeout=3) as response:
-        text = response.read().decode()
-    return Counter({sample.labels["queue"]: int(sample.value) for family in text_string_to_metric_families(text)
-                    for sample in family.samples if sample.name == "district_deliveries_total"
-                    and sample.labels.get("outcome") == "handled"})
+    return deliveries(process.url, {"handled"})
 
 
 async def publish_and_apply(bus: BusProbe, process: ServiceProcess, events: list[tuple[str, dict[str, Any]]],

@@ -8,17 +8,16 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.bus import BusProbe, Event, envelope
 from tests.support.processes import ROOT, ServiceProcess
+from tools.demo.suite import deliveries
 
 pytestmark = pytest.mark.e2e
 
@@ -50,11 +49,7 @@ def person(name: str) -> dict[str, str]:
 
 def handled(process: ServiceProcess, purpose: str) -> int:
     """How many deliveries the service's `<purpose>` consumer has handled, from its /metrics."""
-    with urllib.request.urlopen(f"{process.url}/metrics", timeout=3) as response:
-        text = response.read().decode()
-    return sum(int(sample.value) for family in text_string_to_metric_families(text) for sample in family.samples
-               if sample.labels.get("queue") == f"training-grading.{purpose}"
-               and sample.labels.get("outcome") == "handled")
+    return deliveries(process.url, {"handled"})[f"training-grading.{purpose}"]
 
 
 async def until_handled(process: ServiceProcess, purpose: str, count: int, timeout: float = 10.0) -> None:

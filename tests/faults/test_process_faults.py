@@ -17,7 +17,6 @@ import asyncio
 import os
 import random
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from typing import Any
 
 import aio_pika
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from shared import embedded_db
 from tests.faults.deliveries import TODAY, CrossServiceEvents, cross_service_events, differences, final_state
@@ -57,6 +55,7 @@ from tests.integration.test_kernel import kernel_service, running
 from tests.support.bus import BusProbe
 from tests.support.endpoints import isolated_vhost
 from tests.support.processes import ServiceProcess
+from tools.demo.suite import deliveries
 from tools.seed import build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
@@ -352,11 +351,7 @@ class Suite:
 
 def handled(process: ServiceProcess) -> int:
     """Deliveries the process has finished (handled, or found to be repeats), from its /metrics."""
-    with urllib.request.urlopen(f"{process.url}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    return int(sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
-                   if sample.name == "district_deliveries_total"
-                   and sample.labels.get("outcome") in {"handled", "duplicate"}))
+    return sum(deliveries(process.url).values())
 
 
 async def deliver(suite: Suite, start_service: Start, mongo_url: str, events: CrossServiceEvents,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from shared.settings import DEFAULT_RABBITMQ_URL
 from tools import dev
@@ -18,7 +21,6 @@ from tools.health import readiness
 from tools.suite import SUITE, ServiceSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-_COUNTER = re.compile(r'^district_deliveries_total\{outcome="(\w+)",queue="([^"]+)"\} ([0-9.e+]+)$')
 
 
 def all_ready() -> bool:
@@ -53,19 +55,27 @@ def ensure_suite() -> str:
              "  or point RABBITMQ_URL at a running broker.")
 
 
+FINISHED = frozenset({"handled", "duplicate"})
+
+
+def deliveries(service_url: str, outcomes: Collection[str] = FINISHED) -> Counter[str]:
+    """A service's deliveries with the given outcomes since it started, by queue, from its /metrics."""
+    with urllib.request.urlopen(f"{service_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    counts: Counter[str] = Counter()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "district_deliveries_total" and sample.labels.get("outcome") in outcomes:
+                counts[sample.labels["queue"]] += int(sample.value)
+    return counts
+
+
 def handled(spec: ServiceSpec, queue: str) -> int:
     """Deliveries a service's queue has finished (handled or found to be repeats) since the service started."""
     try:
-        with urllib.request.urlopen(f"{spec.url}/metrics", timeout=3) as response:
-            text = response.read().decode()
+        return deliveries(spec.url)[queue]
     except OSError:
         return 0
-    total = 0.0
-    for line in text.splitlines():
-        match = _COUNTER.match(line)
-        if match and match.group(2) == queue and match.group(1) in {"handled", "duplicate"}:
-            total += float(match.group(3))
-    return int(total)
 
 
 async def caught_up(spec: ServiceSpec, queues: dict[str, int], timeout: float = 120.0) -> None:
