@@ -45,6 +45,10 @@ health: $(STAMP) ## table of every service's /ready; fails if any is not ready
 seed: $(STAMP) ## publish the source's 2015-1 catalog and the district's 1,177 organizations (twice changes nothing)
 	$(PY) -m tools.seed
 
+.PHONY: projects
+projects: $(STAMP) ## the catalog's projects by category and status, and budgets per purchaser (BATCH=2015-1 for one batch)
+	$(PY) -m services.catalog.cli $(if $(BATCH),--batch "$(BATCH)")
+
 .PHONY: census
 census: $(STAMP) ## registration's census: organizations per street and community, communities below the minimum
 	$(PY) -m services.registration.census_report

@@ -12,6 +12,7 @@ from shared.envelope import Envelope
 from shared.mongo import Database
 
 INBOX = "inbox"
+RECEIPTS = "receipts"
 
 
 def claim(consumer: str, event: Envelope, at: datetime) -> dict[str, Any]:
@@ -23,8 +24,11 @@ class AlreadyHandled(Exception):
 
 
 class Inbox:
+    """Claims of handled events, and the district's receipt time of events whose first handling failed."""
+
     def __init__(self, db: Database) -> None:
         self.collection = db[INBOX]
+        self.receipts = db[RECEIPTS]
 
     async def record(self, consumer: str, event: Envelope, at: datetime, session: AsyncClientSession) -> None:
         """Claim `(consumer, event_id)`; a second claim, even by a competing replica, raises AlreadyHandled."""
@@ -39,3 +43,16 @@ class Inbox:
 
     async def seen(self, consumer: str, event_id: str) -> bool:
         return await self.collection.find_one({"_id": f"{consumer}:{event_id}"}, {"_id": 1}) is not None
+
+    async def received_at(self, consumer: str, event_id: str, *, arrived: datetime, first_delivery: bool) -> datetime:
+        """When this service first received the event: `arrived` for a first delivery; for a redelivery or a
+        replay, the time remembered when an earlier attempt failed (or `arrived`, if none was)."""
+        if first_delivery:
+            return arrived
+        found = await self.receipts.find_one({"_id": f"{consumer}:{event_id}"})
+        at = found.get("at") if found else None
+        return at if isinstance(at, datetime) else arrived
+
+    async def remember_receipt(self, consumer: str, event_id: str, at: datetime) -> None:
+        """Keep the first receipt time of an event whose handling failed, for its redelivery or replay."""
+        await self.receipts.update_one({"_id": f"{consumer}:{event_id}"}, {"$setOnInsert": {"at": at}}, upsert=True)

@@ -1,7 +1,12 @@
-"""Bootstrap of one service: broker, database, inbox/outbox, subscribers, health and metrics, in one object.
+"""Bootstrap of one service: broker, database, clock, inbox/outbox, subscribers, jobs, health and metrics.
 
-A service module builds a `Service`, registers its subscribers with `consume`, its documented outcome events
-with `publishes`, and exposes `service.app()` (an `AsgiFastStream` app) as its process entry point.
+A service's `app.py` builds a `Service`, includes its `Subscriptions` (handlers, outcome events and jobs, declared
+in its `handlers.py`) with its dependencies, and exposes `service.app()` (an `AsgiFastStream` app) as its process.
+
+The walk of one event: the quorum queue -> `on_delivery` here -> `shared.consumer.settle` (decode, retry,
+dead-letter) -> `apply` here (receipt time) -> `shared.unit_of_work` (inbox claim, handler, outbox, in one
+transaction; `shared.batching` under load) -> the service's handler (`shared.intake` reads the input) -> its
+`domain` -> its `store` -> `shared.outbox.OutboxRelay` publishes what the transaction emitted.
 """
 
 from __future__ import annotations
@@ -10,13 +15,15 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
+from faststream.asgi.types import ASGIApp, Receive, Scope, Send
 from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.rabbit.publisher import RabbitPublisher
@@ -24,19 +31,41 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import BaseModel, WithJsonSchema, create_model
 
-from shared.consumer import DeliveryPolicy, deliveries_so_far, settle
-from shared.envelope import Envelope
+from shared.batching import TransactionBatcher
+from shared.clock import Clock, DayBackwards
+from shared.consumer import DeliveryPolicy, Unprocessable, deliveries_so_far, settle
+from shared.contracts.clock import (
+    CLOCK_SET_REQUESTED,
+    ClockRejected,
+    ClockSet,
+    ClockSetRequested,
+    clock_rejected,
+    clock_set,
+)
+from shared.envelope import Envelope, FieldError
 from shared.http import health_routes
-from shared.inbox import Inbox
+from shared.inbox import AlreadyHandled, Inbox
+from shared.intake import read_intake
+from shared.jobs import JobRun
 from shared.mongo import Database, make_client, ping
 from shared.outbox import Outbox, OutboxRelay
+from shared.outcome import Emit, rejected
 from shared.settings import ServiceSettings
-from shared.topology import DEAD_LETTER_EXCHANGE, EVENTS_EXCHANGE, dead_letter_queue, service_queue
-from shared.unit_of_work import Handler, TransactionBatcher
+from shared.subscriptions import Job, Subscriptions
+from shared.topology import (
+    DEAD_LETTER_EXCHANGE,
+    EVENTS_EXCHANGE,
+    EVENTS_EXCHANGE_NAME,
+    dead_letter_queue,
+    service_queue,
+)
+from shared.unit_of_work import Handler, Transaction, handle_once
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
+D = TypeVar("D")
+DRILL_DAY = "drill_day"
+DRILL_REFRESH_SECONDS = 0.5
 
 
 def envelope_of(model: type[BaseModel], type_: str) -> type[BaseModel]:
@@ -73,11 +102,15 @@ async def _raw_delivery(message: Any, original: Any = None) -> Any:
 class Service:
     """One bounded context's process: its broker, its database, and what connects them."""
 
-    def __init__(self, name: str, settings: ServiceSettings, *, clock: Clock | None = None) -> None:
+    def __init__(self, name: str, settings: ServiceSettings, *, prefix: str | None = None,
+                 clock: Clock | None = None) -> None:
         self.name = name
+        self.prefix = prefix or name  # of the events it publishes: `<prefix>.clock.set`
         self.settings = settings
-        self.clock = clock or settings.calendar.now
-        self.today = settings.calendar.day_of
+        self.clock = clock or Clock(settings.calendar.calendar, mode=settings.calendar.clock,
+                                    pinned=settings.calendar.today_override)
+        self._drill_checked = 0.0
+        self.api: ASGIApp | None = None  # the read-only queries (`shared.api`), set by the service's app.py
         self.registry = CollectorRegistry()
         self.broker = RabbitBroker(
             settings.bus.rabbitmq_url,
@@ -101,6 +134,7 @@ class Service:
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
         self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self.jobs: list[tuple[str, Callable[[JobRun], Awaitable[None]]]] = []
         self._publishers: dict[str, RabbitPublisher] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
@@ -110,19 +144,46 @@ class Service:
         backlog = Gauge("district_outbox_published", "Events the relay has published since start",
                         registry=self.registry)
         backlog.set_function(lambda: self.relay.published)
+        self._consume_clock()
+        self.publishes(clock_set(self.prefix), ClockSet, "The drill moved this service's day; its jobs for it ran.")
+        self.publishes(clock_rejected(self.prefix), ClockRejected, "A drill asked to move the day back.")
 
     # -- wiring -------------------------------------------------------------------------------------------------
+
+    def include(self, subscriptions: Subscriptions[D], deps: D) -> None:
+        """Wire a service's declared subscribers, outcome events and jobs, giving each its dependencies."""
+        for sub in subscriptions.subscriptions:
+            self.consume(sub.purpose, sub.binding, _bound(sub.handle, deps), document=sub.document,
+                         description=sub.description)
+        for publication in subscriptions.publications:
+            self.publishes(publication.event_type, publication.model, publication.description)
+        for job in subscriptions.jobs:
+            self.add_job(job.name, _bound_job(job, deps), job.every(deps))
 
     def consume(self, purpose: str, binding: str, handler: Handler, *, document: type[BaseModel],
                 description: str) -> None:
         """Subscribe `handler` to events matching `binding`, through the quorum queue `<name>.<purpose>`."""
         consumer = f"{self.name}.{purpose}"
 
-        async def apply(envelope: Envelope) -> None:
-            now = self.clock()
-            emitted = await self.batcher.handle(consumer, envelope, handler, now=now, today=self.today(now))
+        async def handle(envelope: Envelope, message: AbstractIncomingMessage, arrived: Any) -> None:
+            now = await self.received_at(consumer, envelope, message, arrived)
+            try:
+                emitted = await self.batcher.handle(consumer, envelope, handler, now=now,
+                                                    today=self.clock.day_of(now))
+            except AlreadyHandled:
+                raise
+            except BaseException:
+                await self._remember_receipt(consumer, envelope, now)
+                raise
             if emitted:
                 self.outbox.notify()
+
+        self._subscribe(purpose, binding, handle, document=document, description=description)
+
+    def _subscribe(self, purpose: str, binding: str,
+                   handle: Callable[[Envelope, AbstractIncomingMessage, Any], Awaitable[None]], *,
+                   document: type[BaseModel], description: str) -> None:
+        consumer = f"{self.name}.{purpose}"
 
         def count(outcome: str) -> None:
             self.deliveries.labels(consumer, outcome).inc()
@@ -131,6 +192,11 @@ class Service:
             await self.dead_letter(message, reason, queue=queue.name)
 
         async def on_delivery(body: AbstractIncomingMessage) -> None:
+            arrived = self.clock.now()
+
+            async def apply(envelope: Envelope) -> None:
+                await handle(envelope, body, arrived)
+
             await settle(body, apply, dead_letter, self.policy, count)
 
         queue = service_queue(self.name, purpose, binding, self.settings.bus.delivery_limit)
@@ -141,6 +207,89 @@ class Service:
         on_delivery.__name__ = purpose.replace("-", "_")
         self.broker.subscriber(queue, EVENTS_EXCHANGE, ack_policy=AckPolicy.REJECT_ON_ERROR, decoder=_raw_delivery,
                                title=consumer, description=description)(on_delivery)
+
+    # -- time: receipts, the drill's day, jobs ------------------------------------------------------------------
+
+    async def received_at(self, consumer: str, envelope: Envelope, message: AbstractIncomingMessage,
+                          arrived: Any) -> Any:
+        """The district's receipt time of the event: decisions use it on every delivery, never a later clock."""
+        if self.clock.drills:
+            await self._follow_drill()
+            arrived = max(arrived, self.clock.now()) if self.clock.drill_day else arrived
+        first = (not message.redelivered and deliveries_so_far(message) == 0
+                 and message.exchange == EVENTS_EXCHANGE_NAME)
+        return await self.inbox.received_at(consumer, str(envelope.event_id), arrived=arrived, first_delivery=first)
+
+    async def _remember_receipt(self, consumer: str, envelope: Envelope, at: Any) -> None:
+        with contextlib.suppress(Exception):  # the database may be what failed: the redelivery then uses its own
+            await self.inbox.remember_receipt(consumer, str(envelope.event_id), at)
+
+    async def _follow_drill(self, force: bool = False) -> None:
+        # Another replica may have moved the day: read it again at most every half second.
+        if force or time.monotonic() - self._drill_checked > DRILL_REFRESH_SECONDS:
+            doc = await self.db["clock"].find_one({"_id": DRILL_DAY})
+            self.clock.follow(date.fromisoformat(doc["today"]) if doc else None)
+            self._drill_checked = time.monotonic()
+
+    def add_job(self, name: str, job: Callable[[JobRun], Awaitable[None]], every: float) -> None:
+        """Run `job` every `every` seconds while the service runs, and at once when a drill moves the day."""
+        self.jobs.append((name, job))
+
+        async def run() -> None:
+            await self._follow_drill() if self.clock.drills else None
+            await job(self.job_run())
+
+        self.every(every, run)
+
+    def job_run(self) -> JobRun:
+        now = self.clock.now()
+        return JobRun(now=now, today=self.clock.day_of(now), client=self.client, outbox=self.outbox,
+                      source=self.name)
+
+    async def run_jobs(self) -> None:
+        """Every job once, now (a drill's new day)."""
+        for _name, job in self.jobs:
+            await job(self.job_run())
+
+    def _consume_clock(self) -> None:
+        consumer = f"{self.name}.clock-set"
+
+        async def handle(envelope: Envelope, message: AbstractIncomingMessage, arrived: Any) -> None:
+            if not self.clock.drills:
+                raise Unprocessable("intake.clock.set is allowed only in drill mode (DISTRICT_CLOCK=drill, "
+                                    "development only); this service runs on the system clock")
+            if await self.inbox.seen(consumer, str(envelope.event_id)):
+                raise AlreadyHandled(str(envelope.event_id))
+            outcome = await self._move_day(envelope)
+            now = self.clock.now()
+
+            async def answer(event: Envelope, tx: Transaction) -> None:
+                tx.emit(outcome)
+
+            await handle_once(self.client, self.inbox, self.outbox, consumer, envelope, answer, now=now,
+                              today=self.clock.day_of(now), source=self.name)
+            self.outbox.notify()
+
+        self._subscribe("clock-set", CLOCK_SET_REQUESTED, handle, document=ClockSetRequested,
+                        description="A drill moves the district's day forward (drill mode only); the service runs "
+                                    "its time-driven jobs for the new day, then confirms.")
+
+    async def _move_day(self, envelope: Envelope) -> Emit:
+        request = read_intake(ClockSetRequested, envelope.data, rejected=clock_rejected(self.prefix),
+                              echo=("today",))
+        if isinstance(request, Emit):
+            return request
+        await self._follow_drill(force=True)
+        try:
+            self.clock.check_move(request.today)
+        except DayBackwards as exc:
+            return rejected(clock_rejected(self.prefix), [FieldError(field="today", message=str(exc))],
+                            today=request.today.isoformat())
+        await self.db["clock"].update_one({"_id": DRILL_DAY}, {"$max": {"today": request.today.isoformat()}},
+                                          upsert=True)
+        self.clock.follow(request.today)
+        await self.run_jobs()
+        return Emit(clock_set(self.prefix), {"today": request.today.isoformat(), "service": self.name})
 
     def publishes(self, type_: str, model: type[BaseModel], description: str) -> None:
         """Declare an outcome event this service publishes (it appears in the AsyncAPI document)."""
@@ -182,7 +331,7 @@ class Service:
             "x-original-exchange": message.exchange or "",
             "x-original-queue": queue,
             "x-failed-deliveries": deliveries_so_far(message) + 1,
-            "x-dead-lettered-at": self.clock().isoformat(),
+            "x-dead-lettered-at": self.clock.now().isoformat(),
         })
         await self.broker.publish(
             message.body, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.name, headers=headers,
@@ -235,8 +384,9 @@ class Service:
     def app(self) -> AsgiFastStream:
         routes = health_routes(self.name, {"broker": self._broker_down, "database": self._database_down},
                                self.registry)
-        return AsgiFastStream(
+        return ServiceApp(
             self.broker,
+            api=self.api,
             asgi_routes=routes,
             on_startup=[self._prepare],
             after_startup=[self._after_startup],
@@ -245,6 +395,34 @@ class Service:
             specification=AsyncAPI(title=f"district {self.name}", version="1.0.0",
                                    description=f"Events the {self.name} service consumes and publishes."),
         )
+
+
+class ServiceApp(AsgiFastStream):
+    """FastStream's ASGI app, handing every HTTP path it does not serve itself to the service's read API."""
+
+    def __init__(self, *args: Any, api: ASGIApp | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.api = api
+
+    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.api is not None and scope["type"] == "http":
+            await self.api(scope, receive, send)
+            return
+        await super().not_found(scope, receive, send)
+
+
+def _bound(handle: Callable[[Envelope, Transaction, D], Awaitable[None]], deps: D) -> Handler:
+    async def handler(event: Envelope, tx: Transaction) -> None:
+        await handle(event, tx, deps)
+
+    return handler
+
+
+def _bound_job(job: Job[D], deps: D) -> Callable[[JobRun], Awaitable[None]]:
+    async def run(job_run: JobRun) -> None:
+        await job.run(job_run, deps)
+
+    return run
 
 
 async def _until_it_answers(step: Callable[[], Awaitable[None]], what: str) -> None:

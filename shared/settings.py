@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.calendar import DistrictCalendar
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS
 
 # Where `make dev` and the tests put the embedded MongoDB-compatible server when MONGO_URL is unset.
@@ -66,16 +68,21 @@ class StoreSettings(BaseSettings):
 
 
 class CalendarSettings(BaseSettings):
-    """The district's calendar: which day it is there. Dates in rules (late, expired, founded) are local dates.
+    """The district's calendar and clock: which day it is there, and which days are working days.
 
-    `TODAY` (YYYY-MM-DD) pins the day for drills and tests only: the clock then reads that day in the district,
-    with the real time of day, so every decision and every event's `occurred_at` agree. Unset in production.
+    `TODAY` (YYYY-MM-DD) pins the day the clock starts on, for drills and tests only: the clock then reads that
+    day in the district, with the real time of day, so every decision and every event's `occurred_at` agree.
+    `DISTRICT_CLOCK=drill` (development, the demo and the tests; never production) also lets `intake.clock.set`
+    move the day forward in every service; the default, `system`, dead-letters that event as not allowed.
     """
 
     model_config = SettingsConfigDict(extra="ignore")
 
     timezone: str = Field(default="Asia/Shanghai", validation_alias="DISTRICT_TIMEZONE")
     today_override: date | None = Field(default=None, validation_alias="TODAY")
+    clock: Literal["system", "drill"] = Field(default="system", validation_alias="DISTRICT_CLOCK")
+    holidays: tuple[date, ...] = Field(default=(), validation_alias="DISTRICT_HOLIDAYS")
+    working_weekends: tuple[date, ...] = Field(default=(), validation_alias="DISTRICT_WORKING_WEEKENDS")
 
     @field_validator("timezone")
     @classmethod
@@ -86,16 +93,24 @@ class CalendarSettings(BaseSettings):
             raise ValueError(f"DISTRICT_TIMEZONE {value!r} is not a known IANA time zone") from None
         return value
 
+    @property
+    def calendar(self) -> DistrictCalendar:
+        return DistrictCalendar.of(self.timezone, self.holidays, self.working_weekends)
+
     def day_of(self, moment: datetime) -> date:
         """The district's date at the instant `moment`."""
         return moment.astimezone(ZoneInfo(self.timezone)).date()
 
     def now(self) -> datetime:
         """Now, in UTC; with `TODAY` set, moved by whole days so that it falls on that day in the district."""
-        now = datetime.now(UTC)
-        if self.today_override is None:
-            return now
-        return now + timedelta(days=(self.today_override - self.day_of(now)).days)
+        return shifted_to(datetime.now(UTC), self.today_override, self.calendar)
+
+
+def shifted_to(moment: datetime, day: date | None, calendar: DistrictCalendar) -> datetime:
+    """`moment` moved by whole days so that it falls on `day` in the district (unchanged when `day` is None)."""
+    if day is None:
+        return moment
+    return moment + timedelta(days=(day - calendar.day_of(moment)).days)
 
 
 class ServiceSettings(BaseSettings):
@@ -106,8 +121,16 @@ class ServiceSettings(BaseSettings):
     bus: BusSettings = Field(default_factory=BusSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    environment: Literal["development", "production"] = Field(default="production", validation_alias="DISTRICT_ENV")
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @model_validator(mode="after")
+    def _drills_only_in_development(self) -> ServiceSettings:
+        if self.calendar.clock == "drill" and self.environment != "development":
+            raise ValueError("DISTRICT_CLOCK=drill lets any intake publisher move the district's date: it is allowed "
+                             "only with DISTRICT_ENV=development")
+        return self
 
 
 class DistrictSettings(BaseSettings):

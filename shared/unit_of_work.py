@@ -1,49 +1,68 @@
 """One handled event = one transaction: the inbox claim, the state change, and the outbox events it causes.
 
-Under load, the deliveries that wait while earlier transactions run are handled together in one transaction
-(`TransactionBatcher`, a group commit): the same claims, handlers and outbox events, in arrival order, with one
-inbox and one outbox write and one commit for all of them. If anything in a batch fails, nothing of it is kept
-and each of its events is handled again in a transaction of its own, so one event's fault never touches another.
+A time-driven job (a grade's expiry, a standstill's end) uses the same transaction without an inbox claim:
+what it announces goes through the outbox too, so it is as safe as what a handler announces. Batching several
+events into one transaction under load (a group commit) is `shared.batching`, on top of this.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from shared.documents import PendingWrites, Writer
 from shared.envelope import Envelope, new_event
 from shared.inbox import Inbox
 from shared.mongo import Client
 from shared.outbox import Outbox
 from shared.outcome import Emit
 
-log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-@dataclass
-class Transaction:
-    """What a handler gets: the session to write with, the clock reading, and a way to emit events."""
+class Transaction(Writer):
+    """What a handler or a job gets: the district's time, a way to emit events, and the store's writes.
 
-    session: AsyncClientSession
-    event: Envelope
-    now: datetime
-    today: date  # the district's date at `now`
-    source: str
-    emitted: list[Envelope] = field(default_factory=list)
+    `now` is the district's receipt time of the event being handled (the first time this service handled it,
+    reused on every redelivery or replay), or the time a job runs; `today` is its date in the district. Stores
+    read and write through it (`shared.documents`), so writes wait and go out together at the commit.
+    """
 
-    def emit(self, *outcomes: Emit) -> None:
-        """Queue events for the outbox; each answers the event being handled (`correlation_id`)."""
+    def __init__(self, pending: PendingWrites, *, now: datetime, today: date, source: str,
+                 cause: Envelope | None = None) -> None:
+        super().__init__(pending)
+        self.now = now
+        self.today = today
+        self.source = source
+        self.cause = cause
+        self.emitted: list[Envelope] = []
+
+    @classmethod
+    def of(cls, session: AsyncClientSession, *, now: datetime, today: date, source: str,
+           cause: Envelope | None = None) -> Transaction:
+        return cls(PendingWrites(session), now=now, today=today, source=source, cause=cause)
+
+    @property
+    def event(self) -> Envelope:
+        """The event being handled (a job's transaction handles none)."""
+        if self.cause is None:
+            raise RuntimeError("a job's transaction answers no event")
+        return self.cause
+
+    def emit(self, *outcomes: Emit, event_id: uuid.UUID | None = None) -> None:
+        """Queue events for the outbox; each answers the event being handled (`correlation_id`). A job passes a
+        stable `event_id` (derived from what it announces), so running it twice announces once."""
+        if event_id is not None and len(outcomes) != 1:
+            raise ValueError("a stable event_id names one event")
         for outcome in outcomes:
-            self.emitted.append(
-                new_event(outcome.type, outcome.data, source=self.source, correlation_id=self.event.event_id,
-                          occurred_at=self.now)
-            )
+            self.emitted.append(new_event(
+                outcome.type, outcome.data, source=self.source, occurred_at=self.now, event_id=event_id,
+                correlation_id=self.cause.event_id if self.cause is not None else None))
 
 
 Handler = Callable[[Envelope, Transaction], Awaitable[None]]
@@ -77,111 +96,31 @@ async def _transaction(
     async with client.start_session() as session:
 
         async def body(session: AsyncClientSession) -> list[Envelope]:
-            tx = Transaction(session=session, event=event, now=now, today=today, source=source)
+            tx = Transaction.of(session, now=now, today=today, source=source, cause=event)
             await inbox.record(consumer, event, now, session)
             await handler(event, tx)
+            await tx.pending.flush()
             await outbox.add(tx.emitted, session)
             return tx.emitted
 
         return await session.with_transaction(body)
 
 
-@dataclass
-class _Waiting:
-    consumer: str
-    event: Envelope
-    handler: Handler
-    now: datetime
-    today: date
-    answer: asyncio.Future[list[Envelope]]
+async def run_job_step(
+    client: Client, outbox: Outbox, step: Callable[[Transaction], Awaitable[T]], *, now: datetime, today: date,
+    source: str,
+) -> T:
+    """One step of a time-driven job in a transaction of its own, with the outbox and without an inbox claim.
 
-
-class TransactionBatcher:
-    """Handles each event exactly once, batching the events that arrive while `transactions` are running.
-
-    With no backlog an event starts its own transaction at once (no added latency); while `transactions`
-    transactions run, newly arrived events wait and the next free one takes up to `max_batch` of them.
-    `max_batch=1` handles every event alone (`handle_once`).
+    The step reads again what it changes (another replica may have come first) and emits with stable ids.
     """
-
-    def __init__(self, client: Client, inbox: Inbox, outbox: Outbox, *, source: str, max_batch: int,
-                 transactions: int = 2) -> None:
-        self.client, self.inbox, self.outbox, self.source = client, inbox, outbox, source
-        self.max_batch = max_batch
-        self.transactions = transactions
-        self.batches = 0
-        self._waiting: list[_Waiting] = []
-        self._running: set[asyncio.Task[None]] = set()
-
-    async def handle(self, consumer: str, event: Envelope, handler: Handler, *, now: datetime,
-                     today: date) -> list[Envelope]:
-        """What `handle_once` does for one event (raises AlreadyHandled for a repeat), batched with others."""
-        if self.max_batch <= 1:
-            return await handle_once(self.client, self.inbox, self.outbox, consumer, event, handler, now=now,
-                                     today=today, source=self.source)
-        answer: asyncio.Future[list[Envelope]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(consumer, event, handler, now, today, answer))
-        self._start()
-        return await answer
-
-    def _start(self) -> None:
-        while self._waiting and len(self._running) < self.transactions:
-            batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
-            task = asyncio.create_task(self._settle(batch))
-            self._running.add(task)
-            task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        self._start()
-
-    async def _settle(self, batch: list[_Waiting]) -> None:
-        try:
-            await self._handle(batch)
-        finally:  # cancelled (shutdown): the deliveries are not acknowledged, so the broker redelivers them
-            for waiting in batch:
-                if not waiting.answer.done():
-                    waiting.answer.cancel()
-
-    async def _handle(self, batch: list[_Waiting]) -> None:
-        if len(batch) > 1:
-            try:
-                results = await _batch_transaction(self.client, self.inbox, self.outbox, batch, self.source)
-            except Exception as exc:  # each event is handled again alone, where its own fault shows
-                log.debug("a batch of %d events failed (%s: %s); handling each alone", len(batch),
-                          type(exc).__name__, exc)
-            else:
-                self.batches += 1
-                for waiting, emitted in zip(batch, results, strict=True):
-                    if not waiting.answer.done():
-                        waiting.answer.set_result(emitted)
-                return
-        outcomes = await asyncio.gather(*(
-            handle_once(self.client, self.inbox, self.outbox, w.consumer, w.event, w.handler, now=w.now,
-                        today=w.today, source=self.source) for w in batch), return_exceptions=True)
-        for waiting, outcome in zip(batch, outcomes, strict=True):
-            if waiting.answer.done():
-                continue
-            if isinstance(outcome, asyncio.CancelledError):
-                waiting.answer.cancel()
-            elif isinstance(outcome, BaseException):
-                waiting.answer.set_exception(outcome)
-            else:
-                waiting.answer.set_result(outcome)
-
-
-async def _batch_transaction(
-    client: Client, inbox: Inbox, outbox: Outbox, batch: list[_Waiting], source: str,
-) -> list[list[Envelope]]:
     async with client.start_session() as session:
 
-        async def body(session: AsyncClientSession) -> list[list[Envelope]]:
-            txs = [Transaction(session=session, event=w.event, now=w.now, today=w.today, source=source)
-                   for w in batch]
-            await inbox.record_many([(w.consumer, w.event, w.now) for w in batch], session)
-            for waiting, tx in zip(batch, txs, strict=True):
-                await waiting.handler(waiting.event, tx)
-            await outbox.add([e for tx in txs for e in tx.emitted], session)
-            return [tx.emitted for tx in txs]
+        async def body(session: AsyncClientSession) -> T:
+            tx = Transaction.of(session, now=now, today=today, source=source)
+            result = await step(tx)
+            await tx.pending.flush()
+            await outbox.add(tx.emitted, session)
+            return result
 
         return await session.with_transaction(body)

@@ -1,6 +1,8 @@
 """Catalog rules: which proposals are published, and how a project moves through its lifecycle.
 
-Pure: values in, values out. Ids, dates and the district's purchasers are passed in.
+Pure: typed values in, values out. Ids, dates and the district's purchasers are passed in. The district's rules
+on a proposal (a purchaser it has, a term of at most three years) are validators of `Proposal`, so one reading
+names every bad field.
 """
 
 from __future__ import annotations
@@ -10,11 +12,22 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from shared.contracts.catalog import Period, ProjectProposed, ProjectStatus, ProjectWithdrawn
+from pydantic import ValidationInfo, field_validator
+
+from shared.calendar import add_years
+from shared.contracts.catalog import (
+    PROJECT_PUBLISHED,
+    PROJECT_REJECTED,
+    PROJECT_STATUS_CHANGED,
+    Period,
+    ProjectProposed,
+    ProjectStatus,
+    ProjectWithdrawn,
+)
 from shared.contracts.common import Purchaser
 from shared.envelope import FieldError
+from shared.intake import read_intake
 from shared.outcome import Emit, rejected
-from shared.validation import parse
 
 MAX_TERM_YEARS = 3  # Ministry of Finance Order 102: a purchase normally runs one year, at most three
 PROJECT_NAMESPACE = uuid.UUID("6f1c9a52-4a1e-4d7b-9a8e-2c0b5d3e7f10")
@@ -54,62 +67,71 @@ def project_id_for(purchaser: Purchaser, project_ref: str) -> str:
     return str(uuid.uuid5(PROJECT_NAMESPACE, f"{purchaser.kind}:{purchaser.name}:{project_ref}"))
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February in a year without one
-        return day.replace(year=day.year + years, day=28)
+def _district(info: ValidationInfo) -> District:
+    district = info.context.get("district") if isinstance(info.context, dict) else None
+    if not isinstance(district, District):
+        raise TypeError("a proposal is read with the district as context: read_proposal(data, district)")
+    return district
 
 
-def period_errors(period: Period) -> list[FieldError]:
-    if period.end < period.start:
-        return [FieldError(field="period.end", message=f"ends {period.end} before it starts {period.start}")]
-    if period.end > add_years(period.start, MAX_TERM_YEARS):
-        return [FieldError(field="period.end", message=(
-            f"a term from {period.start} to {period.end} is over {MAX_TERM_YEARS} years "
-            "(Ministry of Finance Order 102: normally one year, at most three)"))]
-    return []
+class DistrictPurchaser(Purchaser):
+    """A purchaser the district has: one of its sub-districts or departments (configurable)."""
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str, info: ValidationInfo) -> str:
+        kind = info.data.get("kind")
+        if kind not in ("street", "department"):
+            return name  # the kind itself is refused; which list to check is unknown
+        district = _district(info)
+        known = district.streets if kind == "street" else district.departments
+        if name not in known:
+            noun = "sub-district" if kind == "street" else "department"
+            raise ValueError(f"{name!r} is not one of the district's {len(known)} {noun}s")
+        return name
 
 
-def purchaser_errors(purchaser: Purchaser, district: District) -> list[FieldError]:
-    if district.knows(purchaser):
-        return []
-    known = district.streets if purchaser.kind == "street" else district.departments
-    kind = "sub-district" if purchaser.kind == "street" else "department"
-    return [FieldError(field="purchaser.name",
-                       message=f"{purchaser.name!r} is not one of the district's {len(known)} {kind}s")]
+class Term(Period):
+    """A project's period: it ends after it starts, and runs at most three years (Order 102)."""
+
+    @field_validator("end")
+    @classmethod
+    def _within_term(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if not isinstance(start, date):
+            return end
+        if end < start:
+            raise ValueError(f"ends {end} before it starts {start}")
+        if end > add_years(start, MAX_TERM_YEARS):
+            raise ValueError(f"a term from {start} to {end} is over {MAX_TERM_YEARS} years "
+                             "(Ministry of Finance Order 102: normally one year, at most three)")
+        return end
 
 
-def validate_proposal(data: dict[str, Any], district: District) -> ProjectProposed | list[FieldError]:
-    """The proposal, or every reason it cannot be published (all fields, not just the first bad one)."""
-    parsed = parse(ProjectProposed, data)
-    if isinstance(parsed, ProjectProposed):
-        errors = purchaser_errors(parsed.purchaser, district) + period_errors(parsed.period)
-        return errors or parsed
-    errors = list(parsed)
-    # The rest of the proposal is broken, but judge the parts that do parse, so one answer names everything.
-    purchaser = parse(Purchaser, data.get("purchaser"))
-    if isinstance(purchaser, Purchaser):
-        errors += purchaser_errors(purchaser, district)
-    period = parse(Period, data.get("period"))
-    if isinstance(period, Period):
-        errors += period_errors(period)
-    return errors
+class Proposal(ProjectProposed):
+    """A proposal that passes the district's rules too; read with `read_proposal`, every bad field named."""
+
+    purchaser: DistrictPurchaser
+    period: Term
 
 
-def propose(data: dict[str, Any], district: District, existing: Project | None) -> tuple[Project | None, Emit]:
-    """Publish a valid, new proposal; refuse an invalid one or a second one for the same purchaser and ref."""
-    ref = data.get("project_ref") if isinstance(data.get("project_ref"), str) else None
-    proposal = validate_proposal(data, district)
-    if isinstance(proposal, list):
-        return None, rejected("catalog.project.rejected", proposal, project_ref=ref)
+def read_proposal(data: Any, district: District) -> Proposal | Emit:
+    """The proposal, or the rejection naming every reason it cannot be published (all fields at once)."""
+    return read_intake(Proposal, data, rejected=PROJECT_REJECTED, echo=("project_ref",),
+                       context={"district": district})
+
+
+def propose(proposal: ProjectProposed, existing: Project | None) -> tuple[Project | None, Emit]:
+    """Publish a new proposal; refuse a second one for the same purchaser and ref, naming the first."""
     if existing is not None:
         error = FieldError(field="project_ref", message=(
             f"{proposal.purchaser.name} already proposed {proposal.project_ref!r}: project {existing.project_id}"))
-        return None, rejected("catalog.project.rejected", [error], project_ref=ref, project_id=existing.project_id)
-    project = Project(project_id=project_id_for(proposal.purchaser, proposal.project_ref), proposal=proposal,
+        return None, rejected(PROJECT_REJECTED, [error], project_ref=proposal.project_ref,
+                              project_id=existing.project_id)
+    plain = ProjectProposed.model_validate(proposal.model_dump())  # kept without the district's validators
+    project = Project(project_id=project_id_for(plain.purchaser, proposal.project_ref), proposal=plain,
                       status="published", version=1)
-    return project, Emit("catalog.project.published", project.published_data())
+    return project, Emit(PROJECT_PUBLISHED, project.published_data())
 
 
 def _status_changed(before: Project, after: Project, reason: str | None = None) -> Emit:
@@ -119,7 +141,7 @@ def _status_changed(before: Project, after: Project, reason: str | None = None) 
         data["contract_id"] = after.contract_id
     if reason:
         data["reason"] = reason
-    return Emit("catalog.project.status_changed", data)
+    return Emit(PROJECT_STATUS_CHANGED, data)
 
 
 def advance(project: Project, status: ProjectStatus, contract_id: str) -> tuple[Project, list[Emit]]:
@@ -135,18 +157,14 @@ def advance(project: Project, status: ProjectStatus, contract_id: str) -> tuple[
     return moved, [_status_changed(project, moved)]
 
 
-def withdraw(data: dict[str, Any], project: Project | None) -> tuple[Project | None, Emit]:
+def withdraw(request: ProjectWithdrawn, project: Project | None) -> tuple[Project | None, Emit]:
     """A purchaser may withdraw a project that is published and not yet awarded."""
-    request = parse(ProjectWithdrawn, data)
-    pid = data.get("project_id") if isinstance(data.get("project_id"), str) else None
-    if isinstance(request, list):
-        return None, rejected("catalog.project.rejected", request, project_id=pid)
     if project is None:
         error = FieldError(field="project_id", message=f"no project {request.project_id} in the catalog")
-        return None, rejected("catalog.project.rejected", [error], project_id=pid)
+        return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     if project.status != "published":
         error = FieldError(field="project_id", message=f"project is {project.status}; only a published one can "
                            "be withdrawn")
-        return None, rejected("catalog.project.rejected", [error], project_id=pid)
+        return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     moved = replace(project, status="withdrawn", version=project.version + 1)
     return moved, _status_changed(project, moved, request.reason)

@@ -1,55 +1,78 @@
-"""The catalog's subscribers: proposals and withdrawals from outside, awards and evaluations from other services."""
+"""The catalog's subscribers: proposals and withdrawals from outside, awards and evaluations from other services.
+
+Each reads its input (the kernel's `intake`/`reads`), loads what the decision needs, lets `domain` decide, and
+keeps the outcome; the kernel runs it in one transaction with the inbox claim and the outbox events.
+"""
 
 from __future__ import annotations
 
-from services.catalog.domain import District, advance, propose, withdraw
+from dataclasses import dataclass
+
+from services.catalog.domain import District, Proposal, advance, project_id_for, propose, withdraw
+from services.catalog.projections import ContractAwardedRef, ContractEvaluatedRef
 from services.catalog.store import ProjectStore
 from shared.consumer import Unprocessable
-from shared.contracts.catalog import ContractAwardedRef, ContractEvaluatedRef, ProjectStatus
-from shared.envelope import Envelope
+from shared.contracts import catalog as events
+from shared.contracts.catalog import ProjectStatus, ProjectWithdrawn
+from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
-from shared.validation import parse
 
 
-class CatalogHandlers:
-    def __init__(self, store: ProjectStore, district: District) -> None:
-        self.store = store
-        self.district = district
+@dataclass(frozen=True)
+class Catalog:
+    """What the catalog's handlers need: its store and the district's purchasers."""
 
-    async def project_proposed(self, event: Envelope, tx: Transaction) -> None:
-        existing = await self.store.find_by_ref(event.data.get("purchaser"), event.data.get("project_ref"),
-                                                tx.session)
-        project, outcome = propose(event.data, self.district, existing)
-        if project is not None:
-            await self.store.insert(project, tx.session)
-        tx.emit(outcome)
+    store: ProjectStore
+    district: District
 
-    async def project_withdrawn(self, event: Envelope, tx: Transaction) -> None:
-        pid = event.data.get("project_id")
-        current = await self.store.get(pid, tx.session) if isinstance(pid, str) else None
-        project, outcome = withdraw(event.data, current)
-        if project is not None:
-            await self.store.save(project, tx.session)
-        tx.emit(outcome)
 
-    async def contract_awarded(self, event: Envelope, tx: Transaction) -> None:
-        ref = parse(ContractAwardedRef, event.data)
-        if isinstance(ref, list):
-            raise Unprocessable("; ".join(f"{e.field}: {e.message}" for e in ref))
-        await self._move(ref.project_id, "awarded", ref.contract_id, tx)
+subscriptions = Subscriptions[Catalog]()
 
-    async def contract_evaluated(self, event: Envelope, tx: Transaction) -> None:
-        ref = parse(ContractEvaluatedRef, event.data)
-        if isinstance(ref, list):
-            raise Unprocessable("; ".join(f"{e.field}: {e.message}" for e in ref))
-        await self._move(ref.project_id, "evaluated", ref.contract_id, tx)
 
-    async def _move(self, project_id: str, status: ProjectStatus, contract_id: str, tx: Transaction) -> None:
-        project = await self.store.get(project_id, tx.session)
-        if project is None:
-            raise Unprocessable(f"no project {project_id} in the catalog")
-        moved, outcomes = advance(project, status, contract_id)
-        if outcomes:
-            await self.store.save(moved, tx.session)
-            tx.emit(*outcomes)
+@subscriptions.intake(events.PROJECT_PROPOSED, Proposal, rejects=events.PROJECT_REJECTED, echo=("project_ref",),
+                      context=lambda catalog, tx: {"district": catalog.district}, document=events.ProjectProposed,
+                      description="A purchaser proposes a project: published, or rejected naming every bad field.")
+async def project_proposed(proposal: Proposal, tx: Transaction, catalog: Catalog) -> None:
+    existing = await catalog.store.get(project_id_for(proposal.purchaser, proposal.project_ref), tx)
+    project, outcome = propose(proposal, existing)
+    if project is not None:
+        catalog.store.insert(project, tx)
+    tx.emit(outcome)
 
+
+@subscriptions.intake(events.PROJECT_WITHDRAWN, ProjectWithdrawn, rejects=events.PROJECT_REJECTED,
+                      echo=("project_id",),
+                      description="A purchaser withdraws a published project that is not yet awarded.")
+async def project_withdrawn(request: ProjectWithdrawn, tx: Transaction, catalog: Catalog) -> None:
+    project, outcome = withdraw(request, await catalog.store.get(request.project_id, tx))
+    if project is not None:
+        catalog.store.save(project, tx)
+    tx.emit(outcome)
+
+
+@subscriptions.reads("matching.contract.awarded", ContractAwardedRef,
+                     description="An award moves its project to `awarded`.")
+async def contract_awarded(award: ContractAwardedRef, tx: Transaction, catalog: Catalog) -> None:
+    await _move(award.project_id, "awarded", award.contract_id, tx, catalog)
+
+
+@subscriptions.reads("evaluation.contract.evaluated", ContractEvaluatedRef,
+                     description="An evaluation moves its project to `evaluated`.")
+async def contract_evaluated(evaluation: ContractEvaluatedRef, tx: Transaction, catalog: Catalog) -> None:
+    await _move(evaluation.project_id, "evaluated", evaluation.contract_id, tx, catalog)
+
+
+async def _move(project_id: str, status: ProjectStatus, contract_id: str, tx: Transaction, catalog: Catalog) -> None:
+    project = await catalog.store.get(project_id, tx)
+    if project is None:
+        raise Unprocessable(f"no project {project_id} in the catalog")
+    moved, outcomes = advance(project, status, contract_id)
+    if outcomes:
+        catalog.store.save(moved, tx)
+        tx.emit(*outcomes)
+
+
+subscriptions.publishes(events.PROJECT_PUBLISHED, events.ProjectPublished, "A proposal became a project.")
+subscriptions.publishes(events.PROJECT_REJECTED, events.ProjectRejected, "A proposal or withdrawal was refused.")
+subscriptions.publishes(events.PROJECT_STATUS_CHANGED, events.ProjectStatusChanged,
+                        "A project moved along its lifecycle.")

@@ -6,6 +6,8 @@ from pydantic import Field
 
 from shared.settings import DistrictSettings, ServiceSettings
 
+NAME = "catalog"
+
 
 class CatalogSettings(ServiceSettings):
     port: int = Field(default=8081, ge=1, le=65535, validation_alias="CATALOG_PORT")

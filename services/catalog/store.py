@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 
 from services.catalog.domain import Project
-from shared.contracts.catalog import ProjectProposed, ShortText
+from shared.contracts.catalog import ProjectProposed
 from shared.contracts.common import Purchaser
+from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database
-
-_REF: TypeAdapter[str] = TypeAdapter(ShortText)
+from shared.unit_of_work import Transaction
 
 
 class ProjectStore:
@@ -27,33 +25,21 @@ class ProjectStore:
         )
         await self.projects.create_index([("batch", ASCENDING), ("status", ASCENDING)], name="by_batch_status")
 
-    async def get(self, project_id: str, session: AsyncClientSession | None = None) -> Project | None:
-        doc = await self.projects.find_one({"_id": project_id}, session=session)
+    async def get(self, project_id: str, reader: Writer | None = None) -> Project | None:
+        doc = await find_one(self.projects, {"_id": project_id}, reader)
         return _project(doc) if doc else None
 
-    async def find_by_ref(self, purchaser: Any, project_ref: Any, session: AsyncClientSession) -> Project | None:
-        # Called before the proposal is validated: only plain strings reach the query, so a value such as
-        # {"$where": ...} or {"$ne": null} is never read as a query operator.
-        kind, name = (purchaser.get("kind"), purchaser.get("name")) if isinstance(purchaser, dict) else (None, None)
-        if not (isinstance(project_ref, str) and isinstance(kind, str) and isinstance(name, str)):
-            return None
-        try:  # the ref as validation will keep it (its notion of white space is not str.strip's)
-            ref = _REF.validate_python(project_ref)
-        except ValidationError:
-            return None
-        doc = await self.projects.find_one(
-            {"purchaser.kind": kind, "purchaser.name": name, "project_ref": ref}, session=session)
-        return _project(doc) if doc else None
+    def insert(self, project: Project, tx: Transaction) -> None:
+        tx.insert(self.projects, _document(project))
 
-    async def insert(self, project: Project, session: AsyncClientSession) -> None:
-        await self.projects.insert_one(_document(project), session=session)
+    def save(self, project: Project, tx: Transaction) -> None:
+        tx.replace(self.projects, project.project_id, _document(project))
 
-    async def save(self, project: Project, session: AsyncClientSession) -> None:
-        await self.projects.replace_one({"_id": project.project_id}, _document(project), session=session)
-
-    async def by_batch(self, batch: str | None = None) -> list[Project]:
-        query = {"batch": batch} if batch else {}
-        return [_project(d) async for d in self.projects.find(query).sort("_id", ASCENDING)]
+    async def search(self, query: dict[str, Any], *, limit: int, offset: int) -> tuple[list[Project], int]:
+        """One page of the projects matching `query` (by project_ref, then id), and how many match in all."""
+        docs = await find(self.projects, query, sort=[("batch", ASCENDING), ("project_ref", ASCENDING),
+                                                      ("_id", ASCENDING)], limit=limit, skip=offset)
+        return [_project(d) for d in docs], await count(self.projects, query)
 
 
 def _document(project: Project) -> dict[str, Any]:

@@ -23,8 +23,8 @@ def build(settings: TrainingGradingSettings | None = None) -> Service:
     _consume_training(service, handlers)
     _consume_grading(service, handlers)
     _consume_organizations(service, handlers)
-    expiry = GradeExpiry(service.client, store, service.outbox, source=NAME, clock=service.clock,
-                         day_of=service.today)
+    expiry = GradeExpiry(service.client, store, service.outbox, source=NAME, clock=service.clock.now,
+                         day_of=service.clock.day_of)
     service.every(settings.expiry_check_seconds, expiry.check)
     _publish(service)
     return service

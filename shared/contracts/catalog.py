@@ -14,6 +14,12 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ServiceClass = Literal["administrative", "self_governance", "public_welfare", "market"]
 ProjectStatus = Literal["published", "awarded", "evaluated", "withdrawn"]
+PROJECT_PROPOSED = "intake.project.proposed"
+PROJECT_WITHDRAWN = "intake.project.withdrawn"
+PROJECT_PUBLISHED = "catalog.project.published"
+PROJECT_REJECTED = "catalog.project.rejected"
+PROJECT_STATUS_CHANGED = "catalog.project.status_changed"
+
 MAX_BUDGET_FEN = 100_000_000_000  # 1 billion yuan: far beyond any single district project
 
 
@@ -91,23 +97,3 @@ class ProjectStatusChanged(BaseModel):
     version: int
     contract_id: str | None = None
     reason: str | None = None
-
-
-class ContractAwardedRef(BaseModel):
-    """The part of `matching.contract.awarded` the catalog reads."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    contract_id: str
-    project_id: str
-    org_id: str
-
-
-class ContractEvaluatedRef(BaseModel):
-    """The part of `evaluation.contract.evaluated` the catalog reads."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    contract_id: str
-    project_id: str
-    rating: str

@@ -9,13 +9,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from shared.batching import TransactionBatcher
 from shared.envelope import Envelope, new_event
 from shared.inbox import AlreadyHandled, Inbox
 from shared.mongo import Client, Database, make_client
 from shared.outbox import Outbox
 from shared.outcome import Emit
 from shared.settings import StoreSettings
-from shared.unit_of_work import Transaction, TransactionBatcher
+from shared.unit_of_work import Transaction
 
 pytestmark = pytest.mark.integration
 

@@ -8,10 +8,30 @@ from typing import Any
 
 import pytest
 
-from services.catalog.domain import District, Project, advance, project_id_for, propose, validate_proposal, withdraw
+from services.catalog import domain
+from services.catalog.domain import District, Project, advance, project_id_for, read_proposal
+from shared.contracts.catalog import PROJECT_REJECTED, ProjectWithdrawn
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS, Purchaser
+from shared.intake import read_intake
+from shared.outcome import Emit
 
 DISTRICT = District(DEFAULT_STREETS, DEFAULT_DEPARTMENTS)
+
+
+def propose(data: dict[str, Any], district: District, existing: Project | None) -> tuple[Project | None, Emit]:
+    """The proposal read as the handler reads it, then decided."""
+    read = read_proposal(data, district)
+    return (None, read) if isinstance(read, Emit) else domain.propose(read, existing)
+
+
+def validate_proposal(data: dict[str, Any], district: District) -> object:
+    read = read_proposal(data, district)
+    return read.data["errors"] if isinstance(read, Emit) else read
+
+
+def withdraw(data: dict[str, Any], project: Project | None) -> tuple[Project | None, Emit]:
+    read = read_intake(ProjectWithdrawn, data, rejected=PROJECT_REJECTED, echo=("project_id",))
+    return (None, read) if isinstance(read, Emit) else domain.withdraw(read, project)
 
 
 def proposal(**changes: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from services.catalog.domain import District as Purchasers
-from services.catalog.domain import propose, validate_proposal
+from services.catalog.domain import propose, read_proposal
 from services.registration import domain as registration
 from services.registration.identity import birth_date, id_number_problems
 from services.registration.intake import Application, IntakeRules, PersonEntry, read
@@ -85,8 +85,9 @@ def test_about_90_percent_are_community_services_the_rest_government_affairs(dis
 def test_every_project_is_published_by_the_catalogs_own_rules(district: District) -> None:
     purchasers = Purchasers(streets=DEFAULT_STREETS, departments=DEFAULT_DEPARTMENTS)
     for data in district.projects:
-        assert isinstance(validate_proposal(data, purchasers), ProjectProposed), data["project_ref"]
-        project, emitted = propose(data, purchasers, existing=None)
+        proposal = read_proposal(data, purchasers)
+        assert isinstance(proposal, ProjectProposed), data["project_ref"]
+        project, emitted = propose(proposal, existing=None)
         assert project is not None, emitted.data
         assert emitted.type == "catalog.project.published"
 
@@ -233,7 +234,7 @@ def test_the_sample_district_is_small_and_valid(sample: District) -> None:
     by_community = Counter(organization["community"] for organization in sample.organizations)
     assert (len(sample.projects), len(sample.organizations), len(by_community)) == (24, 60, 10)
     assert min(by_community.values()) >= 2
-    assert all(isinstance(validate_proposal(data, purchasers), ProjectProposed) for data in sample.projects)
+    assert all(isinstance(read_proposal(data, purchasers), ProjectProposed) for data in sample.projects)
     assert all(isinstance(read(Application, data, RULES), Application) for data in sample.organizations)
     assert {"晋阳社区", "黉门街社区"} <= set(by_community)
 

@@ -1,0 +1,29 @@
+"""The catalog's readings of other services' events: an award and an evaluation, each moving its project along.
+
+Each reads only what the catalog needs of the producer's event (`shared.contracts`), so the producer may add
+fields freely; one that lacks these is dead-lettered as breaking the contract.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ContractAwardedRef(BaseModel):
+    """The part of `matching.contract.awarded` the catalog reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    contract_id: str
+    project_id: str
+    org_id: str
+
+
+class ContractEvaluatedRef(BaseModel):
+    """The part of `evaluation.contract.evaluated` the catalog reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    contract_id: str
+    project_id: str
+    rating: str

@@ -1,0 +1,130 @@
+"""How stores read and write MongoDB documents inside a handler's transaction.
+
+Writes are collected, not sent one by one: at the end of the transaction (or of a group commit's batch) they go
+out as one `bulk_write` per collection, in the order they were made, with the inbox and outbox writes. A read
+of a collection that has writes waiting sends them first, so every read sees what the transaction wrote.
+Outside a transaction (read queries, operators' commands) the same read functions go straight to the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+Document = dict[str, Any]
+Collection = AsyncCollection[Document]
+Sort = Sequence[tuple[str, int]]
+WriteOp = InsertOne[Document] | ReplaceOne[Document] | UpdateOne | UpdateMany | DeleteOne
+
+
+@dataclass
+class PendingWrites:
+    """The writes a transaction has made and not yet sent, in order, grouped by collection when sent."""
+
+    session: AsyncClientSession
+    queued: list[tuple[Collection, WriteOp]] = field(default_factory=list)
+    flushes: int = 0
+
+    def add(self, collection: Collection, op: WriteOp) -> None:
+        self.queued.append((collection, op))
+
+    def waiting_on(self, collection: Collection) -> bool:
+        return any(c.name == collection.name for c, _ in self.queued)
+
+    async def flush(self) -> None:
+        """Send every waiting write: one ordered `bulk_write` per collection, collections in first-write order."""
+        if not self.queued:
+            return
+        queued, self.queued = self.queued, []
+        groups: dict[str, tuple[Collection, list[WriteOp]]] = {}
+        for collection, op in queued:
+            groups.setdefault(collection.name, (collection, []))[1].append(op)
+        for collection, ops in groups.values():
+            try:
+                await collection.bulk_write(ops, ordered=True, session=self.session)
+            except BulkWriteError as exc:
+                # A unique index refused a write: the same fault a single insert raises, so a competing writer
+                # is handled the same way (the unit of work runs the handler again and it sees the winner).
+                duplicate = next((e for e in exc.details.get("writeErrors", []) if e.get("code") == 11000), None)
+                if duplicate is not None:
+                    raise DuplicateKeyError(duplicate.get("errmsg", "duplicate key"), 11000, duplicate) from exc
+                raise
+        self.flushes += 1
+
+
+class Writer:
+    """The write side of a transaction, for stores: every write waits to be sent with the others."""
+
+    def __init__(self, pending: PendingWrites) -> None:
+        self.pending = pending
+
+    @property
+    def session(self) -> AsyncClientSession:
+        return self.pending.session
+
+    def insert(self, collection: Collection, document: Document) -> None:
+        self.pending.add(collection, InsertOne(document))
+
+    def insert_many(self, collection: Collection, documents: Sequence[Document]) -> None:
+        for document in documents:
+            self.insert(collection, document)
+
+    def replace(self, collection: Collection, key: Any, document: Document, *, upsert: bool = False) -> None:
+        self.pending.add(collection, ReplaceOne({"_id": key}, document, upsert=upsert))
+
+    def update(self, collection: Collection, query: Mapping[str, Any], change: Mapping[str, Any], *,
+               upsert: bool = False, many: bool = False) -> None:
+        op: WriteOp = (UpdateMany(dict(query), dict(change), upsert=upsert) if many
+                       else UpdateOne(dict(query), dict(change), upsert=upsert))
+        self.pending.add(collection, op)
+
+    def delete(self, collection: Collection, key: Any) -> None:
+        self.pending.add(collection, DeleteOne({"_id": key}))
+
+    async def update_now(self, collection: Collection, query: Mapping[str, Any], change: Mapping[str, Any]) -> int:
+        """A conditional update whose outcome the caller needs at once (a lost race): sent now, after whatever
+        waits; returns how many documents it matched."""
+        await self.pending.flush()
+        result = await collection.update_one(dict(query), dict(change), session=self.session)
+        return int(result.matched_count)
+
+    async def before_read(self, collection: Collection) -> None:
+        if self.pending.waiting_on(collection):
+            await self.pending.flush()
+
+
+async def find_one(collection: Collection, query: Mapping[str, Any], writer: Writer | None = None, *,
+                   projection: Mapping[str, Any] | None = None, sort: Sort | None = None) -> Document | None:
+    """One document, seeing the transaction's own writes when `writer` is given."""
+    if writer is None:
+        return await collection.find_one(dict(query), projection, sort=sort)
+    await writer.before_read(collection)
+    return await collection.find_one(dict(query), projection, sort=sort, session=writer.session)
+
+
+async def find(collection: Collection, query: Mapping[str, Any], writer: Writer | None = None, *,
+               projection: Mapping[str, Any] | None = None, sort: Sort | None = None, limit: int = 0,
+               skip: int = 0) -> list[Document]:
+    """Every document matching `query` (in `sort` order), seeing the transaction's own writes."""
+    session = None
+    if writer is not None:
+        await writer.before_read(collection)
+        session = writer.session
+    cursor = collection.find(dict(query), projection, session=session, limit=limit, skip=skip)
+    if sort:
+        cursor = cursor.sort(list(sort))
+    return await cursor.to_list()
+
+
+async def count(collection: Collection, query: Mapping[str, Any], writer: Writer | None = None) -> int:
+    session = None
+    if writer is not None:
+        await writer.before_read(collection)
+        session = writer.session
+    return int(await collection.count_documents(dict(query), session=session))

@@ -1,0 +1,147 @@
+"""A service's subscribers, outcome events and time-driven jobs, declared with decorators where they are written
+(FastStream's router is the model), then included into the running service by its `app.py`:
+
+    subscriptions = Subscriptions[Catalog]()
+
+    @subscriptions.intake(PROJECT_PROPOSED, ProjectProposed, rejects=PROJECT_REJECTED, echo=("project_ref",))
+    async def project_proposed(proposal: ProjectProposed, tx: Transaction, catalog: Catalog) -> None: ...
+
+- `intake`: an `intake.*` event read into its typed model (`shared.intake.read_intake`); a bad one is answered
+  with the `rejects` event naming every bad field, and the handler never sees it.
+- `reads`: another service's event read into this consumer's model (`shared.intake.read_event`); one that
+  breaks the contract is dead-lettered as unprocessable.
+- `subscriber`: the raw envelope, for the rare handler that must look at an input before it is read.
+- `job`: a time-driven job, run every so often and at once when a drill moves the day (`shared.jobs`).
+
+Every handler takes `(message, tx, deps)`: the typed message, the transaction (`shared.unit_of_work`), and the
+service's dependencies (its store, its rules), given once to `Service.include`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from shared.envelope import Envelope
+from shared.intake import read_event, read_intake
+from shared.outcome import Emit
+from shared.unit_of_work import Transaction
+
+D = TypeVar("D")
+M = TypeVar("M", bound=BaseModel)
+
+Handle = Callable[[Envelope, Transaction, D], Awaitable[None]]
+Context = Callable[[D, Transaction], Mapping[str, Any]]
+
+
+def purpose_of(binding: str) -> str:
+    """The queue's purpose from the event type: `intake.project.proposed` -> `project-proposed`."""
+    return "-".join(binding.split(".")[-2:]).replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[D]):
+    binding: str
+    purpose: str
+    document: type[BaseModel]
+    description: str
+    handle: Handle[D]
+    reading: type[BaseModel] | None = None  # the consumer's own model of another service's event (`reads`)
+
+
+@dataclass(frozen=True)
+class Publication:
+    event_type: str
+    model: type[BaseModel]
+    description: str
+
+
+@dataclass(frozen=True)
+class Job(Generic[D]):
+    name: str
+    run: Callable[[Any, D], Awaitable[None]]  # (shared.jobs.JobRun, deps)
+    every: Callable[[D], float]
+
+
+class Subscriptions(Generic[D]):
+    """What one service consumes, publishes and runs on its own clock; `Service.include` wires it."""
+
+    def __init__(self) -> None:
+        self.subscriptions: list[Subscription[D]] = []
+        self.publications: list[Publication] = []
+        self.jobs: list[Job[D]] = []
+
+    def intake(
+        self, binding: str, model: type[M], *, rejects: str, description: str, echo: Iterable[str] = (),
+        purpose: str | None = None, context: Context[D] | None = None, document: type[BaseModel] | None = None,
+    ) -> Callable[[Callable[[M, Transaction, D], Awaitable[None]]], Callable[[M, Transaction, D], Awaitable[None]]]:
+        """Subscribe to an intake event; the handler gets the typed model, a bad input gets `rejects`."""
+        echoed = tuple(echo)
+
+        def register(handler: Callable[[M, Transaction, D], Awaitable[None]]) -> Callable[
+                [M, Transaction, D], Awaitable[None]]:
+            async def handle(event: Envelope, tx: Transaction, deps: D) -> None:
+                given = context(deps, tx) if context is not None else None
+                message = read_intake(model, event.data, rejected=rejects, echo=echoed, context=given)
+                if isinstance(message, Emit):
+                    tx.emit(message)
+                    return
+                await handler(message, tx, deps)
+
+            self._add(binding, purpose, document or model, description, handle)
+            return handler
+
+        return register
+
+    def reads(
+        self, binding: str, model: type[M], *, description: str, purpose: str | None = None,
+        document: type[BaseModel] | None = None,
+    ) -> Callable[[Callable[[M, Transaction, D], Awaitable[None]]], Callable[[M, Transaction, D], Awaitable[None]]]:
+        """Subscribe to another service's event, read as this consumer's `model` (dead-lettered if it cannot be)."""
+
+        def register(handler: Callable[[M, Transaction, D], Awaitable[None]]) -> Callable[
+                [M, Transaction, D], Awaitable[None]]:
+            async def handle(event: Envelope, tx: Transaction, deps: D) -> None:
+                await handler(read_event(model, event), tx, deps)
+
+            self._add(binding, purpose, document or model, description, handle, reading=model)
+            return handler
+
+        return register
+
+    def subscriber(
+        self, binding: str, *, document: type[BaseModel], description: str, purpose: str | None = None,
+    ) -> Callable[[Handle[D]], Handle[D]]:
+        """Subscribe with the raw envelope; the handler reads it itself, with `shared.intake`."""
+
+        def register(handler: Handle[D]) -> Handle[D]:
+            self._add(binding, purpose, document, description, handler)
+            return handler
+
+        return register
+
+    def publishes(self, type_: str, model: type[BaseModel], description: str) -> None:
+        """An outcome event this service publishes (it appears in the AsyncAPI document)."""
+        self.publications.append(Publication(type_, model, description))
+
+    def job(self, name: str, *, every: Callable[[D], float]) -> Callable[
+            [Callable[[Any, D], Awaitable[None]]], Callable[[Any, D], Awaitable[None]]]:
+        """A time-driven job: `async def job(run: JobRun, deps)`, every `every(deps)` seconds and on every drill."""
+
+        def register(run: Callable[[Any, D], Awaitable[None]]) -> Callable[[Any, D], Awaitable[None]]:
+            self.jobs.append(Job(name, run, every))
+            return run
+
+        return register
+
+    def _add(self, binding: str, purpose: str | None, document: type[BaseModel], description: str,
+             handle: Handle[D], reading: type[BaseModel] | None = None) -> None:
+        self.subscriptions.append(Subscription(binding, purpose or purpose_of(binding), document, description,
+                                               handle, reading))
+
+    def readings(self) -> dict[str, type[BaseModel]]:
+        """Each other service's event this one reads, and the model it reads it with (for contract tests)."""
+        return {s.binding: s.reading for s in self.subscriptions if s.reading is not None}

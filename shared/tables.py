@@ -1,0 +1,50 @@
+"""Plain-text tables for the operators' commands, aligned for Chinese text (a CJK character takes two columns)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Align = Literal["left", "right"]
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, width: int, align: Align = "left") -> str:
+    fill = " " * max(0, width - display_width(text))
+    return fill + text if align == "right" else text + fill
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table; `align` per column (left unless told), an empty table prints `empty`."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    align: Sequence[Align] = field(default=())
+    empty: str = "(none)"
+
+
+def render(table: Table) -> str:
+    """The table as aligned plain text: title, headers, a rule, then its rows."""
+    widths = [display_width(h) for h in table.headers]
+    for row in table.rows:
+        widths = [max(w, display_width(cell)) for w, cell in zip(widths, row, strict=True)]
+    align = list(table.align) + ["left"] * (len(widths) - len(table.align))
+    lines = [table.title, _line(table.headers, widths, align), "  ".join("-" * w for w in widths)]
+    lines += [_line(row, widths, align) for row in table.rows] or [table.empty]
+    return "\n".join(lines)
+
+
+def render_all(tables: Sequence[Table]) -> str:
+    return "\n\n".join(render(t) for t in tables)
+
+
+def _line(cells: Sequence[str], widths: Sequence[int], align: Sequence[Align]) -> str:
+    return "  ".join(pad(cell, w, a) for cell, w, a in zip(cells, widths, align, strict=True)).rstrip()
