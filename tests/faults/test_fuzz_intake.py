@@ -31,8 +31,8 @@ from services.registration import uscc
 from services.registration.identity import make_id_number
 from shared.consumer import InvalidEnvelope, decode_envelope
 from shared.contracts import catalog, evaluation, grading, matching, registration, training
-from tests.faults.hostile_inputs import KINDS, Case, Intake, hostile_case
-from tests.faults.results import record
+from tests.faults.support.hostile_inputs import KINDS, Case, Intake, hostile_case
+from tests.faults.support.results import record
 from tests.support.bus import BusProbe, Event
 from tests.support.processes import ROOT, ServiceProcess
 

@@ -20,7 +20,7 @@ import pytest
 from services.registration import uscc
 from services.registration.identity import make_id_number
 from shared.contracts import registration, training
-from tests.faults.results import record
+from tests.faults.support.results import record
 from tests.support.bus import BusProbe, Event
 from tests.support.processes import ServiceProcess
 

@@ -28,8 +28,8 @@ import aio_pika
 import pytest
 
 from shared import embedded_db
-from tests.faults.deliveries import TODAY, CrossServiceEvents, cross_service_events, differences, final_state
-from tests.faults.drill import (
+from tests.faults.support.deliveries import TODAY, CrossServiceEvents, cross_service_events, differences, final_state
+from tests.faults.support.drill import (
     MODULES,
     RATE,
     SEED,
@@ -48,9 +48,9 @@ from tests.faults.drill import (
     vhost_of,
     watch,
 )
-from tests.faults.ledger import Databases, Ledger, tally
-from tests.faults.results import record
-from tests.faults.workload import Stream, StreamSize, district_size
+from tests.faults.support.ledger import Databases, Ledger, tally
+from tests.faults.support.results import record
+from tests.faults.support.workload import Stream, StreamSize, district_size
 from tests.integration.test_kernel import kernel_service, running
 from tests.support.bus import BusProbe
 from tests.support.endpoints import isolated_vhost

@@ -22,7 +22,7 @@ from services.catalog.domain import project_id_for
 from services.registration.domain import Organization, org_id_for
 from shared.contracts.common import Purchaser
 from shared.envelope import new_event
-from tests.faults.workload import Databases, Event
+from tests.faults.support.workload import Databases, Event
 from tools.seed import SAMPLE, build
 
 PRODUCERS = {"registration": "registration", "grading": "training-grading", "training": "training-grading",

@@ -24,7 +24,7 @@ from pymongo.errors import PyMongoError
 
 from services.registration.domain import org_id_for
 from shared.envelope import new_event
-from tests.faults.ledger import SOURCE, Databases, Event, Ledger
+from tests.faults.support.ledger import SOURCE, Databases, Event, Ledger
 from tools.demo.cycle import COURSE_TOPICS, FAIR_DATE, _report, _scores
 from tools.seed import SAMPLE, DistrictSize, build
 

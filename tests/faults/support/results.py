@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 RESULTS_JSON = HERE / "RESULTS.json"
 RESULTS_MD = HERE / "RESULTS.md"
 RECORDED_SETTINGS = ("FUZZ_", "FAULT")  # environment settings that change what a fault test measures
@@ -88,7 +88,8 @@ def render(path: Path = RESULTS_JSON, markdown: Path = RESULTS_MD) -> str:
     """Write the markdown view of the results: one section each, with its date, machine and command."""
     results = load(path)
     lines = ["# Fault-test results", "",
-             "Written by the test suite (`tests/faults/results.py`) from `RESULTS.json`; do not edit by hand.", ""]
+             "Written by the test suite (`tests/faults/support/results.py`) from `RESULTS.json`; do not edit by "
+             "hand.", ""]
     for section in sorted(results):
         lines += _section(section, results[section])
     text = "\n".join(lines).rstrip() + "\n"

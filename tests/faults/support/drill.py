@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tests.faults.ledger import Databases, Ledger, Tally, tally
-from tests.faults.workload import Stream, StreamSize, prepare_contracts
+from tests.faults.support.ledger import Databases, Ledger, Tally, tally
+from tests.faults.support.workload import Stream, StreamSize, prepare_contracts
 from tests.support.processes import ServiceProcess
 from tools.suite import SUITE
 
