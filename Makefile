@@ -7,15 +7,18 @@ STAMP := $(VENV)/.installed
 COMPOSE ?= docker compose
 SERVICE ?=
 
-.PHONY: install test test-all test-faults lint dev dev-stop health training-progress asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
+.PHONY: install licences test test-all test-faults lint dev dev-stop health training-progress asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,embedded]"
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the suite with its test tools
+install: $(STAMP) ## create .venv and install the suite with its test tools and the embedded database
+
+licences: $(STAMP) ## the licence of every runtime dependency, from the installed packages' metadata, into the README
+	$(PY) -m tools.licences --write README.md
 
 test: $(STAMP) ## unit, integration and end-to-end tests against the real broker and database (bounded fault tests included)
 	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"

@@ -34,7 +34,8 @@ def _server_command() -> list[str]:
         return [str(exe)]
     found = shutil.which("secantusd-py")
     if found is None:
-        raise RuntimeError("secantusd-py not found: run `make install` (it installs the secantusdb package)")
+        raise RuntimeError("the embedded database server (secantusd-py) is not installed: run `make install`, or "
+                           "`pip install -e '.[embedded]'`, or set MONGO_URL to a MongoDB server")
     return [found]
 
 
