@@ -8,7 +8,8 @@ over HTTP (CONTRACT.md). A malformed query gets 422 naming each bad parameter in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -77,6 +78,29 @@ def read_api(service: str, description: str) -> FastAPI:
     api.add_exception_handler(RequestValidationError, _field_errors)
     api.add_exception_handler(HTTPException, _not_found)
     return api
+
+
+class Handled(BaseModel):
+    """Which of the events asked about this service has handled (by any of its consumers)."""
+
+    handled: list[str]
+    not_yet: list[str]
+
+
+MAX_HANDLED_QUERY = 200
+
+
+def add_handled_query(api: FastAPI, lookup: Callable[[list[str]], Awaitable[set[str]]]) -> None:
+    """`GET /handled?event_id=...`: lets a caller wait for this service to have consumed what it published (the
+    demo, a drill, another system), by the events' ids, whatever the service handled before."""
+
+    @api.get("/handled", response_model=Handled, summary="Which of these events this service has handled")
+    async def handled(
+        event_id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=MAX_HANDLED_QUERY)],
+    ) -> Handled:
+        asked = list(dict.fromkeys(str(e) for e in event_id))
+        found = await lookup(asked)
+        return Handled(handled=[e for e in asked if e in found], not_yet=[e for e in asked if e not in found])
 
 
 def as_json(value: Any) -> Any:

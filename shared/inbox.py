@@ -41,6 +41,12 @@ class Inbox:
         """Claim several `(consumer, event, at)` at once; any repeat fails the whole claim (BulkWriteError)."""
         await self.collection.insert_many([claim(*c) for c in claims], session=session)
 
+    async def handled_among(self, consumers: list[str], event_ids: list[str]) -> set[str]:
+        """Which of `event_ids` any of `consumers` has handled."""
+        keys = [f"{c}:{e}" for c in consumers for e in event_ids]
+        found = await self.collection.find({"_id": {"$in": keys}}, {"_id": 1}).to_list()
+        return {doc["_id"].rsplit(":", 1)[1] for doc in found}
+
     async def seen(self, consumer: str, event_id: str) -> bool:
         return await self.collection.find_one({"_id": f"{consumer}:{event_id}"}, {"_id": 1}) is not None
 

@@ -21,6 +21,7 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
+from fastapi import FastAPI
 from faststream import AckPolicy
 from faststream.asgi import AsgiFastStream
 from faststream.asgi.types import ASGIApp, Receive, Scope, Send
@@ -31,6 +32,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import BaseModel, WithJsonSchema, create_model
 
+from shared.api import add_handled_query, read_api
 from shared.batching import TransactionBatcher
 from shared.clock import Clock, DayBackwards
 from shared.consumer import DeliveryPolicy, Unprocessable, deliveries_so_far, settle
@@ -110,7 +112,7 @@ class Service:
         self.clock = clock or Clock(settings.calendar.calendar, mode=settings.calendar.clock,
                                     pinned=settings.calendar.today_override)
         self._drill_checked = 0.0
-        self.api: ASGIApp | None = None  # the read-only queries (`shared.api`), set by the service's app.py
+        self.api: FastAPI | None = None  # the read-only queries (`shared.api`), set by the service's app.py
         self.registry = CollectorRegistry()
         self.broker = RabbitBroker(
             settings.bus.rabbitmq_url,
@@ -135,6 +137,7 @@ class Service:
         self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self.jobs: list[tuple[str, Callable[[JobRun], Awaitable[None]]]] = []
+        self.consumers: list[str] = []
         self._publishers: dict[str, RabbitPublisher] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._started = False
@@ -184,6 +187,7 @@ class Service:
                    handle: Callable[[Envelope, AbstractIncomingMessage, Any], Awaitable[None]], *,
                    document: type[BaseModel], description: str) -> None:
         consumer = f"{self.name}.{purpose}"
+        self.consumers.append(consumer)
 
         def count(outcome: str) -> None:
             self.deliveries.labels(consumer, outcome).inc()
@@ -384,9 +388,11 @@ class Service:
     def app(self) -> AsgiFastStream:
         routes = health_routes(self.name, {"broker": self._broker_down, "database": self._database_down},
                                self.registry)
+        api = self.api or read_api(self.name, f"The {self.name} service's read-only queries.")
+        add_handled_query(api, lambda ids: self.inbox.handled_among(self.consumers, ids))
         return ServiceApp(
             self.broker,
-            api=self.api,
+            api=api,
             asgi_routes=routes,
             on_startup=[self._prepare],
             after_startup=[self._after_startup],
