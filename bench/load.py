@@ -107,10 +107,14 @@ class CpuMeter:
 class Bus:
     """The driver's two connections: one publishes with confirms, the other receives outcomes."""
 
-    def __init__(self, url: str, outcome_patterns: tuple[str, ...]) -> None:
+    def __init__(self, url: str, outcome_patterns: tuple[str, ...], expected: tuple[str, ...] = ()) -> None:
         self.url = url
         self.patterns = outcome_patterns
+        # Only these outcome types count as throughput (a rejection answers an event but is no work done);
+        # empty: every outcome counts.
+        self.expected = frozenset(expected)
         self.arrivals: dict[str, float] = {}
+        self.expected_ids: set[str] = set()
         self.types: collections.Counter[str] = collections.Counter()
         self._waiting: set[str] = set()
         self._all_arrived = asyncio.Event()
@@ -140,6 +144,8 @@ class Bus:
         if correlation is not None and correlation not in self.arrivals:
             self.arrivals[correlation] = time.monotonic()
             self.types[message.routing_key or "?"] += 1
+            if not self.expected or message.routing_key in self.expected:
+                self.expected_ids.add(correlation)
             if correlation in self._waiting:
                 self._waiting.discard(correlation)
                 if not self._waiting:
@@ -220,7 +226,7 @@ async def saturate(bus: Bus, count: int, make: MakeEvent, *, start: int = 0, win
     await asyncio.gather(*tasks)
     published = time.monotonic() - began
     await bus.until_answered(ids, timeout)
-    answered_at = [bus.arrivals[e] for e in ids if e in bus.arrivals]
+    answered_at = [bus.arrivals[e] for e in ids if e in bus.expected_ids]
     seconds = (max(answered_at) if answered_at else time.monotonic()) - began
     used = meter.stop() if meter is not None else {}
     return Saturated(count, len(answered_at), seconds, published, dict(bus.types - before), used)
@@ -277,6 +283,6 @@ async def open_loop(bus: Bus, rate: float, seconds: float, make: MakeEvent, *, s
     if failed:
         raise RuntimeError(f"{len(failed)} of {count} publishes failed, the first: {failed[0]!r}")
     await bus.until_answered(list(scheduled), drain_timeout)
-    latencies = sorted((bus.arrivals[e] - due) * 1000 for e, due in scheduled.items() if e in bus.arrivals)
+    latencies = sorted((bus.arrivals[e] - due) * 1000 for e, due in scheduled.items() if e in bus.expected_ids)
     return OpenLoop(rate, elapsed, count, len(latencies), latencies, worst_lag * 1000,
                     dict(bus.types - before))

@@ -55,7 +55,8 @@ def _point(pid: int, events: int, rate: float) -> MemoryPoint:
 
 
 async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: MakeEvent,
-                          outcomes: tuple[str, ...], *, warmup: int, events: int, rate: float, seconds: float,
+                          outcomes: tuple[str, ...], *, expected: tuple[str, ...], warmup: int, events: int,
+                          rate: float, seconds: float,
                           memory_total: int, env: dict[str, str] | None = None,
                           database_pid: int | None = None) -> ServiceFigures:
     """Run `module` as `python -m services.<module>` on its own database and measure it (see the module doc)."""
@@ -67,7 +68,7 @@ async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: Ma
         process.wait_ready()
         assert process.process is not None
         pid = process.process.pid
-        async with Bus(rabbit_url, outcomes) as bus:
+        async with Bus(rabbit_url, outcomes, expected) as bus:
             done = 0
             warm = await saturate(bus, warmup, make, start=done, timeout=120)
             done += warmup

@@ -16,6 +16,7 @@ from services.registration.uscc import WUHOU_REGION_CODE, make_uscc
 
 INTAKE = "intake.organization.applied"
 OUTCOMES = ("registration.organization.#",)
+EXPECTED = ("registration.organization.registered",)  # a rejection is not throughput
 SEED_OFFSET = 1_000_000  # warm-up events are numbered below zero; codes need a non-negative seed
 
 
@@ -36,4 +37,5 @@ def applied(n: int) -> Outgoing:
 async def measure(rabbit_url: str, mongo_url: str, **plan: Any) -> ServiceFigures:
     """Throughput, latency at a fixed rate, and the process's memory over `plan`'s event counts."""
     env = {"IDENTITY_HASH_KEY": "bench-identity-hash-key-not-for-production", **plan.pop("env", {})}
-    return await measure_service("registration", rabbit_url, mongo_url, applied, OUTCOMES, env=env, **plan)
+    return await measure_service("registration", rabbit_url, mongo_url, applied, OUTCOMES, expected=EXPECTED,
+                                 env=env, **plan)

@@ -362,7 +362,8 @@ async def test_every_hostile_intake_is_rejected_or_dead_lettered_and_the_service
 
     wrong = [describe(c, outcomes) for c in cases if len(outcomes.of(c.tag)) != 1 or
              outcomes.of(c.tag)[0] not in c.expect]
-    record(SECTION, {"seed": SEED, "cases per service (FUZZ_CASES)": CASES, **figures(
+    record(SECTION, {"seed": SEED, "cases per service (FUZZ_CASES)": CASES,
+                     "hostile intakes in a run over every service": CASES * len(SERVICES), **figures(
         service, intakes, cases, outcomes, watch, wrong, before == after, seconds)})
 
     assert watch.exited is None, f"{service.module} exited with {watch.exited}:\n{process.log()}"

@@ -1,7 +1,12 @@
-"""The fault suite's figures: each test merges its section into RESULTS.json, and RESULTS.md is rendered from it.
+"""The fault suite's figures: each test records its section into RESULTS.json, and RESULTS.md is rendered from it.
 
 Both files are written by the suite, never by hand: `record(section, figures)` after a test has measured
 something, `render()` (called by `record`) to rewrite the markdown with when, where and how each was measured.
+
+Only the full run (`make test-faults`, which sets `FAULT_RESULTS=tracked`) writes the tracked
+tests/faults/RESULTS.*; the bounded run inside `make test` writes the same files under .data/fault-results/, so
+it never overwrites the full run's evidence with smaller figures. Within one run (one pytest session) the tests
+of a section add their rows to it; a section from an earlier run is replaced whole, never merged.
 """
 
 from __future__ import annotations
@@ -19,9 +24,14 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parents[1]
-RESULTS_JSON = HERE / "RESULTS.json"
-RESULTS_MD = HERE / "RESULTS.md"
+ROOT = HERE.parents[1]
+TRACKED = os.environ.get("FAULT_RESULTS") == "tracked"
+OUT = HERE if TRACKED else ROOT / ".data" / "fault-results"
+RESULTS_JSON = OUT / "RESULTS.json"
+RESULTS_MD = OUT / "RESULTS.md"
 RECORDED_SETTINGS = ("FUZZ_", "FAULT")  # environment settings that change what a fault test measures
+# One id per pytest session: the module is imported once per test process.
+RUN = f"{datetime.now(UTC).isoformat(timespec='seconds')}/{os.getpid()}"
 
 
 def machine() -> str:
@@ -61,14 +71,18 @@ def _exclusive(folder: Path) -> Iterator[None]:
 
 
 def record(section: str, figures: dict[str, Any], *, path: Path = RESULTS_JSON,
-           markdown: Path | None = RESULTS_MD) -> dict[str, Any]:
-    """Merge `figures` into `section` of the results (other sections, and keys not given, are kept; a table merges
-    row by row, so two tests may each add their own row to one table); re-render the markdown."""
+           markdown: Path | None = RESULTS_MD, run: str = RUN) -> dict[str, Any]:
+    """Record `figures` as `section` of the results and re-render the markdown. Other sections are kept. Within
+    one run a table merges row by row (the tests of one section each add their own row); a section recorded by an
+    earlier run is replaced whole, so no figure of an older run survives under a newer date."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(path.parent):
         results = load(path)
-        merged = merge(results.get(section, {}), figures)
+        earlier = results.get(section, {})
+        same_run = earlier.get("measured", {}).get("run") == run
+        merged = merge(earlier if same_run else {}, figures)
         merged["measured"] = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-                              "command": command()}
+                              "command": command(), "run": run}
         results[section] = merged
         _write(path, json.dumps(results, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         if markdown is not None:
@@ -101,6 +115,7 @@ def _section(name: str, figures: dict[str, Any]) -> list[str]:
     measured = figures.get("measured", {})
     lines = [f"## {name}", "",
              f"- date: {measured.get('at', '?')}",
+             f"- run: {measured.get('run', '?')}",
              f"- machine: {measured.get('machine', '?')}",
              f"- command: `{measured.get('command', '?')}`", ""]
     scalars = {k: v for k, v in figures.items() if k != "measured" and not isinstance(v, dict)}
