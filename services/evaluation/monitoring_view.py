@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from services.evaluation.domain import MonitoredContract
-from services.evaluation.scoring import to_hundredths
+from services.evaluation.domain.contract import MonitoredContract
+from services.evaluation.domain.scoring import to_hundredths
 from shared.contracts.evaluation import RATINGS
 
 Dimension = Literal["category", "street"]

@@ -6,7 +6,8 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from services.evaluation.domain import EvaluationRules, MonitoredContract, open_monitoring, submit_report
+from services.evaluation.domain.contract import MonitoredContract
+from services.evaluation.domain.rules import EvaluationRules
 from services.evaluation.monitoring_view import (
     Table,
     monitoring_table,
@@ -15,6 +16,7 @@ from services.evaluation.monitoring_view import (
     ratings_by,
     render,
 )
+from tests.unit.evaluation_examples import open_monitoring, submit_report
 
 RULES = EvaluationRules()
 # Default plan over 2026: start due 2026-01-31, mid_term 2026-07-02, final 2026-12-31.
