@@ -1,10 +1,11 @@
-"""The evaluation process: wires its store and handlers to the kernel's service;
+"""The evaluation process: wires its store, handlers and read queries to the kernel's service;
 `python -m services.evaluation` runs it."""
 
 from __future__ import annotations
 
 from faststream.asgi import AsgiFastStream
 
+from services.evaluation.api import build_api
 from services.evaluation.handlers import Evaluation, subscriptions
 from services.evaluation.settings import NAME, EvaluationSettings
 from services.evaluation.store import ContractStore
@@ -17,6 +18,7 @@ def build(settings: EvaluationSettings | None = None) -> Service:
     store = ContractStore(service.db)
     service.on_startup.append(store.ensure_indexes)
     service.include(subscriptions, Evaluation(store, settings.rules))
+    service.api = build_api(store, service.clock.today)
     return service
 
 
