@@ -61,7 +61,7 @@ training-progress: $(STAMP) ## progress toward the 1,150-person training target,
 
 .PHONY: evaluation-report
 evaluation-report: $(STAMP) ## evaluation's operator view: contracts under monitoring, overdue milestones, ratings
-	$(PY) -m services.evaluation.report
+	$(PY) -m services.evaluation.cli
 
 asyncapi: $(STAMP) ## write the AsyncAPI document of every service to docs/asyncapi/
 	$(PY) -m tools.asyncapi docs/asyncapi

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationError, model_validator
 
-from services.evaluation.domain import EvaluationRules
-from services.evaluation.scoring import RatingBands, ScoreWeights, StatusThresholds
+from services.evaluation.domain.rules import EvaluationRules, RatingBands, ScoreWeights, StatusThresholds
 from shared.contracts.evaluation import MilestoneName, TranchePct
 from shared.settings import ServiceSettings
 from shared.validation import field_errors
 
+NAME = "evaluation"
 DEFAULT_RULES = EvaluationRules()
 
 

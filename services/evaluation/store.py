@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.evaluation.domain import MonitoredContract
+from services.evaluation.domain.contract import MonitoredContract
+from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database
+from shared.unit_of_work import Transaction
 
 
 class StaleContract(Exception):
@@ -23,25 +24,33 @@ class ContractStore:
     async def ensure_indexes(self) -> None:
         await self.contracts.create_index([("project_id", ASCENDING)], name="by_project")
         await self.contracts.create_index([("org_id", ASCENDING)], name="by_organization")
+        await self.contracts.create_index([("category", ASCENDING)], name="by_category")
+        await self.contracts.create_index([("street", ASCENDING)], name="by_street")
 
-    async def get(self, contract_id: str, session: AsyncClientSession | None = None) -> MonitoredContract | None:
-        doc = await self.contracts.find_one({"_id": contract_id}, session=session)
+    async def get(self, contract_id: str, reader: Writer | None = None) -> MonitoredContract | None:
+        doc = await find_one(self.contracts, {"_id": contract_id}, reader)
         return _contract(doc) if doc else None
 
-    async def insert(self, contract: MonitoredContract, session: AsyncClientSession) -> None:
-        """A newly monitored contract; a second insert of the same id raises DuplicateKeyError."""
-        await self.contracts.insert_one(_document(contract), session=session)
+    def insert(self, contract: MonitoredContract, tx: Transaction) -> None:
+        """A newly monitored contract; a second insert of the same id fails the commit (DuplicateKeyError)."""
+        tx.insert(self.contracts, _document(contract))
 
-    async def save(self, contract: MonitoredContract, read_version: int, session: AsyncClientSession) -> None:
+    async def save(self, contract: MonitoredContract, read_version: int, tx: Transaction) -> None:
         """Replace the contract if it is still at the version it was read at."""
-        result = await self.contracts.replace_one(
-            {"_id": contract.contract_id, "version": read_version}, _document(contract), session=session)
-        if result.matched_count != 1:
+        fields = {k: v for k, v in _document(contract).items() if k != "_id"}
+        matched = await tx.update_now(self.contracts, {"_id": contract.contract_id, "version": read_version},
+                                      {"$set": fields})
+        if matched != 1:
             raise StaleContract(f"contract {contract.contract_id} is no longer at version {read_version}")
 
+    async def search(self, query: dict[str, Any], *, limit: int, offset: int) -> tuple[list[MonitoredContract], int]:
+        """One page of the contracts matching `query` (by contract id), and how many match in all."""
+        docs = await find(self.contracts, query, sort=[("_id", ASCENDING)], limit=limit, skip=offset)
+        return [_contract(d) for d in docs], await count(self.contracts, query)
+
     async def all(self) -> list[MonitoredContract]:
-        """Every contract, by id (the operator's view reads them all: a batch is a few hundred)."""
-        return [_contract(d) async for d in self.contracts.find({}).sort("_id", ASCENDING)]
+        """Every contract, by id (the overview reads them all: a batch is a few hundred)."""
+        return [_contract(d) for d in await find(self.contracts, {}, sort=[("_id", ASCENDING)])]
 
 
 def _document(contract: MonitoredContract) -> dict[str, Any]:

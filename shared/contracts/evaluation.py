@@ -1,5 +1,5 @@
-"""Evaluation's events (CONTRACT.md): the report intake, what evaluation publishes about monitoring, reports and
-contract evaluations, and evaluation's reading of the `matching.contract.awarded` event it consumes."""
+"""Evaluation's events (CONTRACT.md): the report intake, and what evaluation publishes about monitoring, reports
+and contract evaluations. Its reading of `matching.contract.awarded` is its own (services/evaluation/projections.py)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,13 @@ from pydantic import (
     field_validator,
 )
 
-from shared.contracts.common import Category, Fen, Purchaser
 from shared.envelope import FieldError
+
+REPORT_SUBMITTED = "intake.report.submitted"
+MONITORING_OPENED = "evaluation.monitoring.opened"
+REPORT_ACCEPTED = "evaluation.report.accepted"
+REPORT_REJECTED = "evaluation.report.rejected"
+CONTRACT_EVALUATED = "evaluation.contract.evaluated"
 
 # OCDS 1.1.5 milestoneStatus codelist (closed): a milestone is `scheduled` until its report is judged.
 MilestoneStatus = Literal["scheduled", "met", "partiallyMet", "notMet"]
@@ -81,25 +86,6 @@ class ContractPeriod(BaseModel):
         if isinstance(start, date) and end < start:
             raise ValueError(f"must not be before period.start ({start.isoformat()})")
         return end
-
-
-class ContractAwarded(BaseModel):
-    """`matching.contract.awarded` as evaluation reads it: what it needs is required, the rest is tolerated."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    contract_id: EntityId
-    project_id: EntityId
-    org_id: EntityId
-    amount_fen: Fen
-    category: Category
-    org_street: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    period: ContractPeriod
-    fair_id: EntityId | None = None
-    title: str | None = None
-    purchaser: Purchaser | None = None
-    org_community: str | None = None
-    fit_score: Decimal | None = None
 
 
 class Satisfaction(BaseModel):
@@ -257,11 +243,16 @@ class ContractEvaluated(BaseModel):
 
 
 __all__ = [
+    "CONTRACT_EVALUATED",
     "MILESTONE_STATUSES",
+    "MONITORING_OPENED",
     "RATINGS",
-    "ContractAwarded",
+    "REPORT_ACCEPTED",
+    "REPORT_REJECTED",
+    "REPORT_SUBMITTED",
     "ContractEvaluated",
     "ContractPeriod",
+    "EntityId",
     "Figure",
     "Measure",
     "MilestoneName",

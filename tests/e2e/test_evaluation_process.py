@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from shared.operator import fetch
 from tests.e2e.test_catalog_process import proposal
 from tests.support.bus import BusProbe, Event, envelope
-from tests.support.processes import ROOT, ServiceProcess
+from tests.support.processes import ROOT, ServiceProcess, http_status
 
 pytestmark = pytest.mark.e2e
 
@@ -232,23 +233,46 @@ async def test_the_catalog_moves_the_project_to_evaluated_after_the_evaluation(
 async def test_the_operator_report_prints_monitored_contracts_overdue_milestones_and_ratings(
     start_service: Callable[..., ServiceProcess], bus: BusProbe, service_env: dict[str, str],
 ) -> None:
-    start_service("evaluation")
+    evaluation = start_service("evaluation")
     await open_monitoring(bus, "C-8")
     await deliver(bus, "C-8")
     await open_monitoring(bus, "C-9")
     await submit(bus, report("C-9", "start"))
     cli = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.evaluation.report", "--today", "2026-11-28", cwd=ROOT,
-        env={**os.environ, **service_env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable, "-m", "services.evaluation.cli", "--today", "2026-11-28", cwd=ROOT,
+        env={**os.environ, **service_env, "EVALUATION_URL": evaluation.url}, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(cli.communicate(), 30)
     assert cli.returncode == 0, err.decode()
     printed = out.decode()
-    monitoring, overdue, by_category, by_street = printed.split("\n\n")[1:]
+    heading, monitoring, overdue, by_category, by_street = printed.split("\n\n")
+    assert heading == f"Evaluation on 2026-11-28: 2 contracts at {evaluation.url}"
     assert "C-9" in monitoring and "1/3" in monitoring and "C-8" not in monitoring
+    assert [line.split()[0] for line in monitoring.splitlines()[3:]] == ["C-9"]
     assert [line.split()[:4] for line in overdue.splitlines()[3:]] == [
         ["C-9", "O-1", "玉林街道", "mid_term"], ["C-9", "O-1", "玉林街道", "final"]]
     assert by_category.splitlines()[3].split() == ["助老", "1", "0", "1", "0", "0", "85.17"]
     assert by_street.splitlines()[3].split() == ["玉林街道", "1", "0", "1", "0", "0", "85.17"]
+
+
+async def test_the_read_api_answers_what_the_bus_announced(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    evaluation = start_service("evaluation")
+    opened = (await open_monitoring(bus, "C-11"))["data"]
+    accepted = (await submit(bus, report("C-11", "start")))["data"]
+    contract = fetch(evaluation.url, "/contracts/C-11")
+    assert contract["milestones"] == [m | ({"status": "met"} if m["name"] == "start" else {})
+                                      for m in opened["milestones"]]
+    assert contract["payment_plan"] == opened["payment_plan"]
+    [kept] = contract["reports"]
+    assert (kept["report_id"], kept["achievement"], kept["late"]) == (
+        accepted["report_id"], accepted["achievement"], accepted["late"])
+    assert (contract["state"], contract["version"]) == ("under_monitoring", accepted["version"])
+    listed = fetch(evaluation.url, "/contracts", {"org_id": "O-1", "state": "under_monitoring"})
+    assert [c["contract_id"] for c in listed["items"]] == ["C-11"]
+    assert http_status(f"{evaluation.url}/contracts/C-nowhere") == 404
+    assert http_status(f"{evaluation.url}/overview?today=tomorrow") == 422
 
 
 def _district_dates() -> set[str]:

@@ -1,21 +1,26 @@
 """Evaluation's store against the real database: contracts read back exactly as saved, a stale save is refused,
-and the operator report reads them from the service's database."""
+and the read queries (filters, pages, one contract, the overview the operator report prints) answer from it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any
 
+import httpx
 import pytest
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
-from services.evaluation.domain import MonitoredContract, open_monitoring, submit_report
-from services.evaluation.report import evaluation_report
+from services.evaluation.api import build_api
+from services.evaluation.cli import operator_report
+from services.evaluation.domain.contract import MonitoredContract
+from services.evaluation.domain.monitoring import Overview
 from services.evaluation.settings import EvaluationSettings
 from services.evaluation.store import ContractStore, StaleContract
-from shared.mongo import Client, make_client
-from shared.settings import StoreSettings
+from shared.mongo import Client
+from shared.unit_of_work import Transaction
+from tests.support.stores import committed, store_database
+from tests.unit.evaluation_examples import open_monitoring, submit_report
 
 pytestmark = pytest.mark.integration
 
@@ -24,35 +29,25 @@ TODAY = date(2026, 11, 28)
 
 
 @pytest.fixture
-def settings(mongo_url: str, db_prefix: str) -> EvaluationSettings:
-    return EvaluationSettings(store=StoreSettings(MONGO_URL=mongo_url, MONGO_DATABASE_PREFIX=db_prefix))
+async def stored(mongo_url: str, db_prefix: str) -> AsyncIterator[tuple[Client, ContractStore]]:
+    async with store_database(mongo_url, f"{db_prefix}evaluation") as (client, db):
+        store = ContractStore(db)
+        await store.ensure_indexes()
+        yield client, store
 
 
 @pytest.fixture
-async def client(settings: EvaluationSettings) -> AsyncIterator[Client]:
-    client = make_client(settings.store, "evaluation-test")
-    yield client
-    await client.drop_database(settings.store.database_prefix + "evaluation")
-    await client.close()
+async def api(stored: tuple[Client, ContractStore]) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=build_api(stored[1], lambda: TODAY))
+    async with httpx.AsyncClient(transport=transport, base_url="http://evaluation") as client:
+        yield client
 
 
-@pytest.fixture
-async def store(client: Client, settings: EvaluationSettings) -> ContractStore:
-    store = ContractStore(client[settings.store.database_prefix + "evaluation"])
-    await store.ensure_indexes()
-    return store
-
-
-@pytest.fixture
-async def session(client: Client) -> AsyncIterator[AsyncClientSession]:
-    async with client.start_session() as session:
-        yield session
-
-
-def monitored(contract_id: str, street: str = "玉林街道") -> MonitoredContract:
+def monitored(contract_id: str, street: str = "玉林街道", **changes: Any) -> MonitoredContract:
     award = {"contract_id": contract_id, "project_id": "P-1", "org_id": "O-1", "amount_fen": 1_000_001,
              "category": "助老", "org_street": street, "org_community": "黉门街", "title": "社区助老服务",
-             "purchaser": {"kind": "street", "name": street}, "period": {"start": "2026-01-01", "end": "2026-10-31"}}
+             "purchaser": {"kind": "street", "name": street}, "period": {"start": "2026-01-01", "end": "2026-10-31"},
+             **changes}
     contract = open_monitoring(None, award, SETTINGS_RULES).contract
     assert contract is not None
     return contract
@@ -70,47 +65,120 @@ def reported(contract: MonitoredContract, *milestones: str) -> MonitoredContract
     return contract
 
 
-async def test_an_evaluated_contract_reads_back_exactly_as_saved(
-    store: ContractStore, session: AsyncClientSession,
-) -> None:
+async def insert(client: Client, store: ContractStore, *contracts: MonitoredContract) -> None:
+    async def step(tx: Transaction) -> None:
+        for contract in contracts:
+            store.insert(contract, tx)
+
+    await committed(client, store.contracts.database, step)
+
+
+async def save(client: Client, store: ContractStore, contract: MonitoredContract, read_version: int) -> None:
+    async def step(tx: Transaction) -> None:
+        await store.save(contract, read_version, tx)
+
+    await committed(client, store.contracts.database, step)
+
+
+async def test_an_evaluated_contract_reads_back_exactly_as_saved(stored: tuple[Client, ContractStore]) -> None:
+    client, store = stored
     contract = monitored("C-1")
-    await store.insert(contract, session)
+    await insert(client, store, contract)
     done = reported(contract, "start", "mid_term", "final")
-    await store.save(done, contract.version, session)
+    await save(client, store, done, contract.version)
     back = await store.get("C-1")
     assert back == done
     assert back is not None and back.evaluation is not None and str(back.evaluation.score) == "88.63"
 
 
 async def test_a_second_insert_of_the_same_contract_is_refused_by_the_database(
-    store: ContractStore, session: AsyncClientSession,
+    stored: tuple[Client, ContractStore],
 ) -> None:
-    await store.insert(monitored("C-2"), session)
+    client, store = stored
+    await insert(client, store, monitored("C-2"))
     with pytest.raises(DuplicateKeyError):
-        await store.insert(monitored("C-2"), session)
+        await insert(client, store, monitored("C-2"))
 
 
-async def test_a_save_from_a_stale_read_is_refused_and_changes_nothing(
-    store: ContractStore, session: AsyncClientSession,
-) -> None:
+async def test_a_save_from_a_stale_read_is_refused_and_changes_nothing(stored: tuple[Client, ContractStore]) -> None:
+    client, store = stored
     contract = monitored("C-3")
-    await store.insert(contract, session)
+    await insert(client, store, contract)
     started = reported(contract, "start")
-    await store.save(started, contract.version, session)
+    await save(client, store, started, contract.version)
     with pytest.raises(StaleContract):
-        await store.save(reported(contract, "mid_term"), contract.version, session)
+        await save(client, store, reported(contract, "mid_term"), contract.version)
     assert await store.get("C-3") == started
 
 
-async def test_the_operator_report_reads_the_services_database(
-    store: ContractStore, session: AsyncClientSession, settings: EvaluationSettings,
+async def test_a_save_in_the_same_transaction_as_the_insert_is_seen_by_a_later_read(
+    stored: tuple[Client, ContractStore],
 ) -> None:
-    await store.insert(reported(monitored("C-4"), "start", "mid_term", "final"), session)
-    await store.insert(reported(monitored("C-5", street="望江路街道"), "start"), session)
-    printed = await evaluation_report(settings, TODAY)
-    heading, monitoring, overdue, by_category, by_street = printed.split("\n\n")
-    assert heading.startswith("Evaluation on 2026-11-28: 2 contracts in ")
-    assert heading.endswith(f"/{settings.store.database_prefix}evaluation")
+    client, store = stored
+    contract = monitored("C-4")
+
+    async def step(tx: Transaction) -> MonitoredContract | None:
+        store.insert(contract, tx)
+        await store.save(reported(contract, "start"), contract.version, tx)
+        return await store.get("C-4", tx)
+
+    seen = await committed(client, store.contracts.database, step)
+    assert seen is not None and [r.milestone for r in seen.reports] == ["start"]
+
+
+async def test_the_contracts_query_filters_and_pages_in_contract_order(
+    stored: tuple[Client, ContractStore], api: httpx.AsyncClient,
+) -> None:
+    client, store = stored
+    await insert(client, store, *(monitored(f"C-{n}") for n in range(1, 5)),
+                 reported(monitored("C-5", street="望江路街道", category="助残"), "start", "mid_term", "final"))
+    page = (await api.get("/contracts", params={"street": "玉林街道", "limit": 2, "offset": 1})).json()
+    assert (page["total"], [c["contract_id"] for c in page["items"]]) == (4, ["C-2", "C-3"])
+    evaluated = (await api.get("/contracts", params={"state": "evaluated"})).json()
+    assert [c["contract_id"] for c in evaluated["items"]] == ["C-5"]
+    assert evaluated["items"][0]["evaluation"]["rating"] == "good"
+    monitoring = (await api.get("/contracts", params={"state": "under_monitoring", "category": "助老"})).json()
+    assert monitoring["total"] == 4
+    assert (await api.get("/contracts", params={"rating": "good", "org_id": "O-1"})).json()["total"] == 1
+
+
+async def test_one_contract_shows_its_plan_reports_tranches_and_evaluation(
+    stored: tuple[Client, ContractStore], api: httpx.AsyncClient,
+) -> None:
+    client, store = stored
+    await insert(client, store, reported(monitored("C-6"), "start", "mid_term", "final"))
+    answer = await api.get("/contracts/C-6")
+    assert answer.status_code == 200
+    contract = answer.json()
+    assert contract["state"] == "evaluated"
+    assert [(m["name"], m["due_on"], m["status"]) for m in contract["milestones"]] == [
+        ("start", "2026-01-31", "met"), ("mid_term", "2026-06-01", "met"), ("final", "2026-10-31", "met")]
+    assert [t["amount_fen"] for t in contract["payment_plan"]] == [300_000, 400_000, 300_001]
+    assert contract["reports"][0]["achievement"] == 85.25
+    assert contract["reports"][0]["indicators"] == {"attendance_rate": 90.0, "home_visits_done": 80.5}
+    assert contract["evaluation"]["score"] == 88.63
+
+
+async def test_an_unknown_contract_is_404_and_a_malformed_query_names_the_field(api: httpx.AsyncClient) -> None:
+    missing = await api.get("/contracts/C-nowhere")
+    assert (missing.status_code, missing.json()) == (404, {"error": "no contract C-nowhere is under monitoring"})
+    for path, params, field in [("/contracts", {"state": "lost"}, "state"), ("/contracts", {"category": "x"},
+                                "category"), ("/contracts", {"limit": 0}, "limit"),
+                                ("/overview", {"today": "28.11.2026"}, "today")]:
+        answer = await api.get(path, params=params)
+        assert answer.status_code == 422, (path, params)
+        assert [e["field"] for e in answer.json()["errors"]] == [field]
+
+
+async def test_the_operator_report_reads_the_services_overview(
+    stored: tuple[Client, ContractStore], api: httpx.AsyncClient,
+) -> None:
+    client, store = stored
+    await insert(client, store, reported(monitored("C-4"), "start", "mid_term", "final"),
+                 reported(monitored("C-5", street="望江路街道"), "start"))
+    answer = Overview.model_validate((await api.get("/overview")).json())
+    assert (answer.today, answer.contracts) == (TODAY, 2)
+    monitoring, overdue, by_category, by_street = operator_report(answer).split("\n\n")
     assert [line.split()[0] for line in monitoring.splitlines()[3:]] == ["C-5"]
     assert [line.split()[3] for line in overdue.splitlines()[3:]] == ["mid_term", "final"]
     assert by_category.splitlines()[3].split() == ["助老", "1", "0", "1", "0", "0", "88.63"]

@@ -11,14 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.evaluation.domain import (
-    MONITORING_OPENED,
-    MONITORING_REJECTED,
-    EvaluationRules,
-    open_monitoring,
-    split_into_tranches,
-)
-from services.evaluation.scoring import RatingBands, ScoreWeights, StatusThresholds
+from services.evaluation.domain.plan import split_into_tranches
+from services.evaluation.domain.rules import EvaluationRules, RatingBands, ScoreWeights, StatusThresholds
+from shared.consumer import Unprocessable
+from shared.contracts.evaluation import MONITORING_OPENED
+from tests.unit.evaluation_examples import open_monitoring
 
 RULES = EvaluationRules()
 
@@ -72,14 +69,14 @@ def test_a_repeated_award_for_the_same_contract_changes_nothing() -> None:
 
 
 def test_an_award_that_does_not_fit_is_refused_naming_each_field() -> None:
-    decision = open_monitoring(None, award(amount_fen=0, period={"start": "2026-06-01", "end": "2026-01-01"}), RULES)
+    # It breaks the contract between matching and evaluation: dead-lettered with the reasons, nothing opened.
+    with pytest.raises(Unprocessable) as refused:
+        open_monitoring(None, award(amount_fen=0, period={"start": "2026-06-01", "end": "2026-01-01"}), RULES)
 
-    [event] = decision.events
-    assert decision.contract is None
-    assert event.type == MONITORING_REJECTED
-    assert event.data["contract_id"] == "C-1"
-    assert {e["field"] for e in event.data["errors"]} == {"amount_fen", "period.end"}
-    assert "must not be before period.start (2026-06-01)" in str(event.data["errors"])
+    reasons = str(refused.value)
+    assert {part.split(":")[0].strip() for part in reasons.removeprefix("breaks the contract: ").split(";")} == {
+        "amount_fen", "period.end"}
+    assert "must not be before period.start (2026-06-01)" in reasons
 
 
 def test_a_short_period_caps_the_first_due_date_at_the_end_and_keeps_dates_in_order() -> None:

@@ -8,17 +8,10 @@ from typing import Any
 
 import pytest
 
-from services.evaluation.domain import (
-    CONTRACT_EVALUATED,
-    REPORT_ACCEPTED,
-    REPORT_REJECTED,
-    Decision,
-    EvaluationRules,
-    MonitoredContract,
-    open_monitoring,
-    submit_report,
-)
-from services.evaluation.scoring import ScoreWeights
+from services.evaluation.domain.contract import Decision, MonitoredContract
+from services.evaluation.domain.rules import EvaluationRules, ScoreWeights
+from shared.contracts.evaluation import CONTRACT_EVALUATED, REPORT_ACCEPTED, REPORT_REJECTED
+from tests.unit.evaluation_examples import open_monitoring, submit_report
 
 RULES = EvaluationRules()
 TODAY = date(2027, 1, 10)

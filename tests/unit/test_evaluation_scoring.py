@@ -7,9 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.evaluation.scoring import (
-    RatingBands,
-    ScoreWeights,
+from services.evaluation.domain.rules import RatingBands, ScoreWeights
+from services.evaluation.domain.scoring import (
     TrancheOutcome,
     achievement,
     rate,

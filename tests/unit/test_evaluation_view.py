@@ -6,15 +6,12 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from services.evaluation.domain import EvaluationRules, MonitoredContract, open_monitoring, submit_report
-from services.evaluation.monitoring_view import (
-    Table,
-    monitoring_table,
-    operator_report,
-    overdue_milestones,
-    ratings_by,
-    render,
-)
+from services.evaluation.cli import monitoring_table, operator_report
+from services.evaluation.domain.contract import MonitoredContract
+from services.evaluation.domain.monitoring import overdue_milestones, overview, ratings_by
+from services.evaluation.domain.rules import EvaluationRules
+from shared.tables import Table, render
+from tests.unit.evaluation_examples import open_monitoring, submit_report
 
 RULES = EvaluationRules()
 # Default plan over 2026: start due 2026-01-31, mid_term 2026-07-02, final 2026-12-31.
@@ -59,7 +56,7 @@ def evaluated(contract_id: str, value: int, street: str = "玉林街道", catego
 def test_contracts_under_monitoring_leave_out_evaluated_ones_and_show_progress() -> None:
     contracts = [evaluated("C-3", 90), reported(contract("C-2"), "start"), contract("C-1")]
 
-    table = monitoring_table(contracts)
+    table = monitoring_table(overview(contracts, date(2026, 2, 1)))
 
     assert table.rows == (
         ("C-1", "O-C-1", "助老", "玉林街道", "0/3", "start 2026-01-31"),
@@ -125,7 +122,7 @@ def test_an_empty_table_says_none() -> None:
 
 
 def test_the_operator_report_shows_every_table() -> None:
-    text = operator_report([contract("C-1"), evaluated("C-2", 95)], date(2026, 2, 1))
+    text = operator_report(overview([contract("C-1"), evaluated("C-2", 95)], date(2026, 2, 1)))
 
     for title in (
         "Contracts under monitoring",

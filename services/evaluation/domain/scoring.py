@@ -1,16 +1,19 @@
-"""How delivery is judged (pure): a report's achievement and milestone status, a contract's score out of 100,
-its rating, and the payment recommendation that follows from them. Every figure is an exact Decimal."""
+"""How delivery is judged: a report's achievement and milestone status, a contract's score out of 100, its rating,
+and the payment recommendation that follows from them; `evaluate` puts them together after the final report.
+Every figure is an exact Decimal."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
+from services.evaluation.domain.contract import MonitoredContract
+from services.evaluation.domain.rules import EvaluationRules, RatingBands, ScoreWeights, StatusThresholds
 from shared.contracts.evaluation import (
+    ContractEvaluated,
     JudgedStatus,
     Measure,
     MilestoneStatus,
@@ -28,54 +31,6 @@ ZERO = Decimal(0)
 def to_hundredths(value: Decimal) -> Decimal:
     """Round half-up to 2 decimals (59.995 -> 60.00), as scores are published."""
     return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
-
-
-class StatusThresholds(BaseModel):
-    """Achievement from which a milestone counts as met / partially met; below the second it is notMet."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    met_from: Decimal = Field(default=Decimal(80), ge=0, le=100)
-    partially_met_from: Decimal = Field(default=Decimal(50), ge=0, le=100)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> StatusThresholds:
-        if self.partially_met_from >= self.met_from:
-            raise ValueError("partially_met_from must be below met_from")
-        return self
-
-
-class ScoreWeights(BaseModel):
-    """Points out of 100 for each part of the score; they must add up to 100."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    indicators: int = Field(default=50, ge=0, le=100)
-    satisfaction: int = Field(default=40, ge=0, le=100)
-    timeliness: int = Field(default=10, ge=0, le=100)
-
-    @model_validator(mode="after")
-    def _sum_to_100(self) -> ScoreWeights:
-        total = self.indicators + self.satisfaction + self.timeliness
-        if total != 100:
-            raise ValueError(f"weights must add up to 100, they add up to {total}")
-        return self
-
-
-class RatingBands(BaseModel):
-    """Lowest score of each rating (DOMAIN.md: excellent >= 90, good 80-89.99, pass 60-79.99, fail below)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    excellent_from: Decimal = Field(default=Decimal(90), gt=0, le=100)
-    good_from: Decimal = Field(default=Decimal(80), gt=0, le=100)
-    pass_from: Decimal = Field(default=Decimal(60), gt=0, le=100)
-
-    @model_validator(mode="after")
-    def _descending(self) -> RatingBands:
-        if not self.excellent_from > self.good_from > self.pass_from:
-            raise ValueError("bands must descend: excellent_from > good_from > pass_from")
-        return self
 
 
 def achievement(indicators: Mapping[str, Decimal]) -> Decimal:
@@ -202,3 +157,32 @@ def _recommendation(rule: str, release: list[PaymentLine], withhold: list[Paymen
         release_fen=sum(line.amount_fen for line in release),
         withhold_fen=sum(line.amount_fen for line in withhold),
     )
+
+
+def evaluate(contract: MonitoredContract, rules: EvaluationRules, *, evaluated_on: date) -> MonitoredContract:
+    """The contract with its evaluation: score, rating, breakdown and payment recommendation."""
+    score = score_contract(contract.reports, len(contract.milestones), rules.weights)
+    rating = rate(score.total, rules.ratings)
+    tranches = [
+        TrancheOutcome(
+            milestone=m.name,
+            pct=m.tranche_pct,
+            amount_fen=m.amount_fen,
+            status=contract.status_of(m.name),
+            final=m.name == contract.final_milestone,
+        )
+        for m in contract.milestones
+    ]
+    version = contract.version + 1
+    evaluation = ContractEvaluated(
+        contract_id=contract.contract_id,
+        project_id=contract.project_id,
+        org_id=contract.org_id,
+        score=score.total,
+        rating=rating,
+        breakdown=score.breakdown(rules.weights),
+        payment_recommendation=recommend_payment(tranches, rating, score.total),
+        evaluated_on=evaluated_on,
+        version=version,
+    )
+    return contract.model_copy(update={"evaluation": evaluation, "version": version})
