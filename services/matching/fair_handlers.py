@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from services.matching.awards import FairAwards
-from services.matching.domain import (
+from services.matching.domain.awards import FairAwards
+from services.matching.domain.fairs import (
     MatchingRules,
     award_fair,
     express_interest,

@@ -19,8 +19,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
-from services.matching.awards import FairAwards
-from services.matching.domain import Fair
+from services.matching.domain.awards import FairAwards
+from services.matching.domain.fairs import Fair
 from services.matching.projections import (
     EvaluationRecord,
     GradeView,

@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching.awards import FairAwards, capacity_left, contract_id_for, decide_awards
-from services.matching.domain import Fair, award_fair
-from services.matching.eligibility import refusals
-from services.matching.fit import centipoints, fit
+from services.matching.domain.awards import FairAwards, capacity_left, contract_id_for, decide_awards
+from services.matching.domain.eligibility import refusals
+from services.matching.domain.fairs import Fair, award_fair
+from services.matching.domain.fit import centipoints, fit
 from services.matching.projections import GradeView, OrganizationProfile, ProjectView
 from shared.contracts.matching import AwardsRequested, InterestRecorded
 from tests.unit.matching_examples import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.matching.eligibility import EligibilityRules, refusals, yuan
+from services.matching.domain.eligibility import EligibilityRules, refusals, yuan
 from services.matching.projections import EvaluationResult, GradeView, OrganizationView, ProjectView
 from shared.envelope import FieldError
 from tests.unit.matching_examples import TODAY, evaluation, grade, organization, project

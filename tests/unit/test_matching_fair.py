@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from services.matching.domain import (
+from services.matching.domain.fairs import (
     Fair,
     MatchingRules,
     express_interest,
@@ -13,7 +13,7 @@ from services.matching.domain import (
     interest_id_for,
     open_fair,
 )
-from services.matching.fit import fit
+from services.matching.domain.fit import fit
 from services.matching.projections import OrganizationProfile, ProjectStatusChange, ProjectView
 from shared.contracts.matching import FairOpenRequested, InterestExpressed, InterestRecorded
 from shared.outcome import Emit

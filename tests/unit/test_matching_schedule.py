@@ -9,9 +9,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching.domain import Fair, schedule_fair
-from services.matching.fit import centipoints
-from services.matching.schedule import colour_edges, district_tables, plan_schedule
+from services.matching.domain.fairs import Fair, schedule_fair
+from services.matching.domain.fit import centipoints
+from services.matching.domain.schedule import colour_edges, district_tables, plan_schedule
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS, Purchaser
 from shared.contracts.matching import FairScheduled, InterestRecorded, ScheduleRequested
 from tests.unit.matching_examples import talk

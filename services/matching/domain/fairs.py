@@ -32,11 +32,11 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.matching.awards import FairAwards, decide_awards
-from services.matching.eligibility import EligibilityRules, organization_reasons, project_reasons, refusals
-from services.matching.fit import FitRules, fit, organization_values, project_values, score_centipoints
+from services.matching.domain.awards import FairAwards, decide_awards
+from services.matching.domain.eligibility import EligibilityRules, organization_reasons, project_reasons, refusals
+from services.matching.domain.fit import FitRules, fit, organization_values, project_values, score_centipoints
+from services.matching.domain.schedule import plan_schedule
 from services.matching.projections import OrganizationProfile, ProjectState, ProjectView, known_project
-from services.matching.schedule import plan_schedule
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import (
     CONTRACT_AWARDED,
