@@ -36,6 +36,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.calendar import valid_on
 from shared.contracts.catalog import Period, ProjectStatus
 from shared.contracts.common import Category, GradeCode, Purchaser
 from shared.contracts.evaluation import Rating
@@ -103,8 +104,9 @@ class GradeView(_View):
     version: int
 
     def lapsed_on(self, today: date) -> bool:
-        """True when the grade no longer counts: announced expired, or valid only before `today`."""
-        return self.expired or (self.valid_until is not None and self.valid_until <= today)
+        """True when the grade no longer counts: announced expired, or past its validity (valid until D: holds on
+        D, lapses on D + 1, as in every service)."""
+        return self.expired or (self.valid_until is not None and not valid_on(self.valid_until, today))
 
     def held_on(self, today: date) -> GradeCode | None:
         """The grade that counts on `today`: none once it has expired."""

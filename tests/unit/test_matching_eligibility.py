@@ -42,6 +42,12 @@ def test_an_expired_grade_counts_as_none_and_says_when_it_expired() -> None:
     assert "grade 5A expired on 2026-01-01" in error.message and error.message.endswith("(rule: min_grade)")
 
 
+def test_a_grade_valid_until_today_still_counts_and_lapses_tomorrow() -> None:
+    assert check(held=grade(code="3A", valid_until=TODAY)) == []
+    [error] = check(held=grade(code="3A", valid_until=TODAY - timedelta(days=1)))
+    assert f"grade 3A expired on {TODAY - timedelta(days=1)}" in error.message
+
+
 def test_a_grade_announced_expired_is_refused_even_before_its_date() -> None:
     [error] = check(held=grade(valid_until=date(2027, 1, 1), expired=True))
     assert "expired on 2027-01-01" in error.message

@@ -101,7 +101,11 @@ def test_an_expired_grade_replaces_the_assigned_one_and_the_late_assignment_is_s
 def test_a_grade_counts_until_its_validity_ends() -> None:
     held = grade(valid_until=date(2026, 1, 1))
     assert held.held_on(date(2025, 12, 31)) == "4A"
-    assert held.held_on(date(2026, 1, 1)) is None
+    assert held.held_on(date(2026, 1, 1)) == "4A"
+
+
+def test_a_grade_lapses_the_day_after_its_valid_until_day() -> None:
+    assert grade(valid_until=date(2026, 1, 1)).held_on(date(2026, 1, 2)) is None
 
 
 def _completed(enrolment_id: str, audience: Any = "finance") -> CourseCompletion:
