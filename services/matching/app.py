@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from faststream.asgi import AsgiFastStream
 
+from services.matching.api import build_api
 from services.matching.handlers import Matching, subscriptions
 from services.matching.settings import NAME, MatchingSettings
 from services.matching.store import MatchingStore
@@ -17,6 +18,7 @@ def build(settings: MatchingSettings | None = None) -> Service:
     store = MatchingStore(service.db)
     service.on_startup.append(store.ensure_indexes)
     service.include(subscriptions, Matching(store, settings.rules, tuple(settings.tables)))
+    service.api = build_api(store, settings.rules, service.clock.today)
     return service
 
 
