@@ -9,7 +9,9 @@ as it is; one that breaks its contract is dead-lettered saying why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from services.matching.domain.fairs import (
     MatchingRules,
@@ -136,22 +138,27 @@ async def awards_requested(request: AwardsRequested, tx: Transaction, matching: 
 
 # -- other contexts' events: matching's copies ----------------------------------------------------------------
 
+S = TypeVar("S")
+
+
+def keep(state: S | None, new: S, save: Callable[[S, Transaction], None], tx: Transaction) -> None:
+    """Keep the copy a projection's rule gives, unless it is the very copy already kept (a stale or repeated event)."""
+    if new is not state:
+        save(new, tx)
+
+
 @subscriptions.reads(PROJECT_PUBLISHED, ProjectView,
                      description=f"A catalog project matching can offer at a fair, {KEPT}.")
 async def project_published(project: ProjectView, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.project(project.project_id, tx)
-    new = apply_project_published(state, project)
-    if new is not state:
-        matching.store.save_project(new, tx)
+    keep(state, apply_project_published(state, project), matching.store.save_project, tx)
 
 
 @subscriptions.reads(PROJECT_STATUS_CHANGED, ProjectStatusChange,
                      description=f"A project's status (only published ones are offered), {KEPT}.")
 async def project_status_changed(change: ProjectStatusChange, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.project(change.project_id, tx)
-    new = apply_project_status_changed(state, change)
-    if new is not state:
-        matching.store.save_project(new, tx)
+    keep(state, apply_project_status_changed(state, change), matching.store.save_project, tx)
 
 
 ORGANIZATION_CHANGED = f"An organization's full state (suspended: never eligible), {KEPT}."
@@ -164,35 +171,27 @@ ORGANIZATION_CHANGED = f"An organization's full state (suspended: never eligible
 async def organization_changed(organization: OrganizationView, tx: Transaction, matching: Matching) -> None:
     """Any `registration.organization.*` event: each carries the organization's full state and version."""
     state = await matching.store.organization(organization.org_id, tx)
-    new = apply_organization(state, organization)
-    if new is not state:
-        matching.store.save_organization(new, tx)
+    keep(state, apply_organization(state, organization), matching.store.save_organization, tx)
 
 
 @subscriptions.reads(GRADE_ASSIGNED, GradeView,
                      description=f"An organization's grade, for the min_grade rule and the grade factor, {KEPT}.")
 async def grade_assigned(grade: GradeView, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.grade(grade.org_id, tx)
-    new = apply_grade_assigned(state, grade)
-    if new is not state:
-        matching.store.save_grade(new, tx)
+    keep(state, apply_grade_assigned(state, grade), matching.store.save_grade, tx)
 
 
 @subscriptions.reads(GRADE_EXPIRED, GradeExpiry, description="A grade's validity ended: from now on it counts as none.")
 async def grade_expired(expiry: GradeExpiry, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.grade(expiry.org_id, tx)
-    new = apply_grade_expired(state, expiry)
-    if new is not state:
-        matching.store.save_grade(new, tx)
+    keep(state, apply_grade_expired(state, expiry), matching.store.save_grade, tx)
 
 
 @subscriptions.reads(COURSE_COMPLETED, CourseCompletion,
                      description="A finance-staff completion counts toward the finance_trained factor, once each.")
 async def course_completed(completion: CourseCompletion, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.training_record(completion.org_id, tx)
-    new = apply_course_completed(state, completion)
-    if new is not state:
-        matching.store.save_training_record(new, tx)
+    keep(state, apply_course_completed(state, completion), matching.store.save_training_record, tx)
 
 
 @subscriptions.reads(CONTRACT_EVALUATED, EvaluationResult,
@@ -200,9 +199,7 @@ async def course_completed(completion: CourseCompletion, tx: Transaction, matchi
                                  "while (no_recent_fail), and it ends the contract's hold on capacity.")
 async def contract_evaluated(result: EvaluationResult, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.evaluation_record(result.org_id, tx)
-    new = apply_contract_evaluated(state, result)
-    if new is not state:
-        matching.store.save_evaluation_record(new, tx)
+    keep(state, apply_contract_evaluated(state, result), matching.store.save_evaluation_record, tx)
 
 
 subscriptions.publishes(events.FAIR_OPENED, events.FairOpened,
