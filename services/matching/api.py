@@ -20,22 +20,16 @@ from services.matching.projections import EvaluationResult, GradeView, Organizat
 from services.matching.store import MatchingStore
 from shared.api import Page, PageOf, not_found, page, read_api
 from shared.contracts.common import GradeCode
-from shared.contracts.matching import FairOpened, FairScheduled, InterestRecorded
+from shared.contracts.matching import FairDay, FairOpened, FairScheduled, InterestRecorded
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 Ref = Annotated[str | None, Query(min_length=1, max_length=100)]
 Names = dict[str, str]
 
 
-class FairSummary(BaseModel):
+class FairSummary(FairDay):
     """A fair in a list: when and for which batch, how many are invited, and how far it has gone."""
 
-    fair_id: str
-    fair_ref: str
-    batch: str
-    date: dt.date
-    slots: int
-    slot_minutes: int
     invited: int
     scheduled: bool
     awards_decided_on: dt.date | None
@@ -84,9 +78,7 @@ class ProfileView(BaseModel):
 
 
 def summary(record: FairRecord) -> FairSummary:
-    fair = record.fair
-    return FairSummary(fair_id=fair.fair_id, fair_ref=fair.fair_ref, batch=fair.batch, date=fair.date,
-                       slots=fair.slots, slot_minutes=fair.slot_minutes, invited=len(fair.invited),
+    return FairSummary(**record.fair.model_dump(exclude={"invited", "invitations"}), invited=len(record.fair.invited),
                        scheduled=record.schedule is not None, awards_decided_on=record.awards_decided_on)
 
 
