@@ -52,6 +52,11 @@ seed: $(STAMP) ## publish the source's 2015-1 catalog and the district's 1,177 o
 projects: $(STAMP) ## the catalog's projects by category and status, and budgets per purchaser (BATCH=2015-1 for one batch)
 	$(PY) -m services.catalog.cli $(if $(BATCH),--batch "$(BATCH)")
 
+.PHONY: fair
+fair: $(STAMP) ## one fair: its invitations, its schedule as tables by slots, its awards (FAIR=<fair_ref or fair_id>)
+	@test -n "$(FAIR)" || { echo "usage: make fair FAIR=<fair_ref or fair_id>" >&2; exit 2; }
+	$(PY) -m services.matching.cli "$(FAIR)"
+
 .PHONY: census
 census: $(STAMP) ## registration's census: organizations per street and community, communities below the minimum
 	$(PY) -m services.registration.census_report

@@ -34,9 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from services.matching.assignment import max_weight_b_matching
-from services.matching.awards import Candidate, candidates, capacity_left, decide_awards
-from services.matching.domain import MatchingRules, invitations
+from services.matching.domain.awards import Candidate, candidates, capacity_left, decide_awards
+from services.matching.domain.fairs import MatchingRules, invitations
+from services.matching.domain.schedule import district_tables, plan_schedule
+from services.matching.domain.solver import max_weight_b_matching
 from services.matching.projections import (
     EvaluationResult,
     GradeView,
@@ -44,7 +45,6 @@ from services.matching.projections import (
     OrganizationView,
     ProjectView,
 )
-from services.matching.schedule import district_tables, plan_schedule
 from shared.contracts.catalog import Period
 from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS, GRADES
 from shared.contracts.matching import InterestRecorded

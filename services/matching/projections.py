@@ -1,6 +1,6 @@
 """Matching's own copies of other contexts' entities: projects, organizations, grades, training, evaluations.
 
-Each view is read from the event that announces it (`shared.validation.parse(<model>, envelope.data)`; unknown
+Each view is read from the event that announces it (`shared.intake.read_event(<model>, envelope)`; unknown
 fields are ignored) and keeps its source's version or identity. `apply_*(state, event)` returns the new view, or
 the very same object when the event is stale or a repeat, so a caller can skip the write with `new is state`.
 Any delivery order converges to the same view.
@@ -22,8 +22,9 @@ Any delivery order converges to the same view.
 - grades: by grading's version; an expired grade counts as none.
 - training: finance-audience completions, counted once per enrolment (the event has no version).
 - evaluations: one result per contract; a newer version of the same contract's evaluation replaces it.
-- `OrganizationProfile` bundles one organization's views for the rules; `count_active_contracts` gives its
-  `active_contracts` from the contracts matching awarded it and the evaluations that closed them.
+- `OrganizationProfile` bundles one organization's views for the rules (`organization_profile` builds it);
+  `count_active_contracts` gives its `active_contracts` from the contracts matching awarded it and the
+  evaluations that closed them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.calendar import valid_on
 from shared.contracts.catalog import Period, ProjectStatus
 from shared.contracts.common import Category, GradeCode, Purchaser
 from shared.contracts.evaluation import Rating
@@ -102,8 +104,9 @@ class GradeView(_View):
     version: int
 
     def lapsed_on(self, today: date) -> bool:
-        """True when the grade no longer counts: announced expired, or valid only before `today`."""
-        return self.expired or (self.valid_until is not None and self.valid_until <= today)
+        """True when the grade no longer counts: announced expired, or past its validity (valid until D: holds on
+        D, lapses on D + 1, as in every service)."""
+        return self.expired or (self.valid_until is not None and not valid_on(self.valid_until, today))
 
     def held_on(self, today: date) -> GradeCode | None:
         """The grade that counts on `today`: none once it has expired."""
@@ -244,3 +247,16 @@ def count_active_contracts(awarded_contract_ids: Iterable[str], evaluations: Eva
     """Contracts matching awarded to the organization that evaluation has not yet closed."""
     closed = {r.contract_id for r in evaluations.results} if evaluations else set()
     return sum(1 for contract_id in set(awarded_contract_ids) if contract_id not in closed)
+
+
+def organization_profile(
+    organization: OrganizationView, grade: GradeView | None, training: TrainingRecord | None,
+    evaluations: EvaluationRecord | None, awarded_contract_ids: Iterable[str],
+) -> OrganizationProfile:
+    """One organization's views, as the rules read them."""
+    return OrganizationProfile(
+        organization=organization, grade=grade,
+        finance_completions=training.finance_completions if training is not None else 0,
+        evaluations=evaluations.results if evaluations is not None else (),
+        active_contracts=count_active_contracts(awarded_contract_ids, evaluations),
+    )

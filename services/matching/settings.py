@@ -8,8 +8,8 @@ from typing import Final
 
 from pydantic import Field
 
-from services.matching.domain import MatchingRules
-from services.matching.schedule import district_tables
+from services.matching.domain.fairs import MatchingRules
+from services.matching.domain.schedule import district_tables
 from shared.contracts.common import Purchaser
 from shared.settings import DistrictSettings, ServiceSettings
 

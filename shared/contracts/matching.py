@@ -104,8 +104,8 @@ class Invitation(_Outcome):
     project_id: str
 
 
-class FairOpened(_Outcome):
-    """`matching.fair.opened`: `invited` lists org_ids best fit first (ties by org_id)."""
+class FairDay(_Outcome):
+    """A fair: its id and ref, the batch it offers, its day and its meeting slots."""
 
     fair_id: str
     fair_ref: str
@@ -113,6 +113,11 @@ class FairOpened(_Outcome):
     date: dt.date
     slots: int
     slot_minutes: int
+
+
+class FairOpened(FairDay):
+    """`matching.fair.opened`: `invited` lists org_ids best fit first (ties by org_id)."""
+
     invited: list[str]
     invitations: list[Invitation]
 
@@ -209,7 +214,7 @@ class FairRejected(_Outcome):
 __all__ = [
     "AWARDS_REQUESTED", "CONTRACT_AWARDED", "FAIR_OPENED", "FAIR_OPEN_REQUESTED", "FAIR_REJECTED", "FAIR_SCHEDULED",
     "FIT_FACTORS", "INTEREST_EXPRESSED", "INTEREST_RECORDED", "INTEREST_REJECTED", "PROJECT_UNAWARDED",
-    "SCHEDULE_REQUESTED", "AwardsRequested", "ContractAwarded", "FairOpenRequested", "FairOpened", "FairRejected",
-    "FairScheduled", "Fit", "FitFactor", "FitFactorName", "InterestExpressed", "InterestRecorded",
+    "SCHEDULE_REQUESTED", "AwardsRequested", "ContractAwarded", "FairDay", "FairOpenRequested", "FairOpened",
+    "FairRejected", "FairScheduled", "Fit", "FitFactor", "FitFactorName", "InterestExpressed", "InterestRecorded",
     "InterestRejected", "Invitation", "Meeting", "ProjectUnawarded", "ScheduleRequested", "UnscheduledMeeting",
 ]

@@ -5,8 +5,11 @@ running too, the awards move the catalog's projects; an evaluation changes an or
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.matching import cli
 from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS, GRADES
 from tests.e2e.test_catalog_process import proposal
 from tests.support.bus import BusProbe, Event
@@ -338,3 +342,69 @@ async def test_a_district_sized_fair_opens_and_awards_within_two_seconds_each(
     awarded = of_type(answers, "matching.contract.awarded")
     assert 0 < len(awarded) <= 55 and len(awarded) + len(of_type(answers, "matching.project.unawarded")) == 240
     assert opening < 2.0 and awarding < 2.0, f"opening took {opening:.2f}s, awarding {awarding:.2f}s"
+
+
+def get(process: ServiceProcess, path: str) -> tuple[int, Any]:
+    """A read query's status and JSON answer."""
+    try:
+        with urllib.request.urlopen(f"{process.url}{path}", timeout=10) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), json.loads(exc.read())
+
+
+async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_it(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    matching = start_service("matching")
+    contact = {"phone_masked": "138****5678", "email": "office@example.org"}
+    await publish_and_apply(bus, matching, [
+        (type_, data | {"contact": contact}) if type_.startswith("registration.") else (type_, data)
+        for type_, data in FAIR_DAY_SOURCES])
+    fair = await open_fair(bus, "wuhou-2014-11-19")
+    fair_id = fair["fair_id"]
+    recorded = [await interest(bus, fair_id, org_id, project_id)
+                for org_id, project_id in ((A, "P-1"), (A, "P-3"), (B, "P-2"), (C, "P-3"))]
+    assert get(matching, f"/fairs/{fair_id}/schedule") == (
+        404, {"error": f"fair {fair_id} has not been scheduled yet"})
+    assert get(matching, f"/fairs/{fair_id}/awards")[0] == 404
+    [scheduled] = await ask(bus, "intake.fair.schedule_requested", {"fair_id": fair_id})
+    answers = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair_id}, answers=4)
+
+    status, listed = get(matching, "/fairs?batch=2015-1")
+    assert status == 200 and listed["total"] == 1
+    assert listed["items"][0] | {} == {"fair_id": fair_id, "fair_ref": "wuhou-2014-11-19", "batch": BATCH,
+                                       "date": "2014-11-19", "slots": 4, "slot_minutes": 20, "invited": 3,
+                                       "scheduled": True, "awards_decided_on": TODAY.isoformat()}
+    assert get(matching, "/fairs?batch=2015-2")[1]["total"] == 0
+    status, one = get(matching, f"/fairs/{fair_id}")
+    assert status == 200 and one["invitations"] == fair["invitations"] and one["invited"] == fair["invited"]
+    assert one["names"] == {org_id: f"机构{org_id[:4]}" for org_id in (A, B, C)}
+    status, page = get(matching, f"/fairs/{fair_id}/interests?limit=3&offset=1")
+    assert status == 200 and page["total"] == 4
+    assert page["items"] == sorted((r["data"] for r in recorded), key=lambda i: i["interest_id"])[1:4]
+    status, schedule = get(matching, f"/fairs/{fair_id}/schedule")
+    assert status == 200 and {k: v for k, v in schedule.items() if k != "names"} == scheduled["data"]
+    status, awards = get(matching, f"/fairs/{fair_id}/awards")
+    assert status == 200 and awards["decided_on"] == TODAY.isoformat()
+    assert awards["awards"] == [e["data"] for e in of_type(answers, "matching.contract.awarded")]
+    assert awards["unawarded"] == [e["data"] for e in of_type(answers, "matching.project.unawarded")]
+
+    status, profile = get(matching, f"/organizations/{A}/profile")
+    assert status == 200 and profile["grade_held"] == "4A" and profile["finance_completions"] == 1
+    assert (profile["capacity"], profile["active_contracts"], profile["capacity_left"]) == (1, 1, 0)
+    assert "138" not in json.dumps(profile) and "office@" not in json.dumps(profile)
+
+    assert get(matching, "/fairs/no-such-fair") == (404, {"error": "no fair no-such-fair has been opened"})
+    assert get(matching, "/fairs/no-such-fair/interests")[0] == 404
+    assert get(matching, "/organizations/nobody/profile") == (404, {"error": "matching knows no organization nobody"})
+    status, malformed = get(matching, "/fairs?limit=0&batch=")
+    assert status == 422 and {e["field"] for e in malformed["errors"]} == {"limit", "batch"}
+
+    monkeypatch.setenv("MATCHING_URL", matching.url)
+    assert await asyncio.to_thread(cli.main, ["wuhou-2014-11-19"]) == 0
+    printed = capsys.readouterr().out
+    assert "Fair wuhou-2014-11-19 (batch 2015-1, 2014-11-19): 3 invited" in printed
+    assert f"机构{A[:4]}" in printed and "slot 2" in printed and "slot 3" not in printed
+    assert "Awards decided on" in printed and "no organization expressed interest" in printed

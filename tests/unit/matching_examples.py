@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.matching.domain import MatchingRules
-from services.matching.fit import fit
+from services.matching.domain.fairs import MatchingRules
+from services.matching.domain.fit import fit
 from services.matching.projections import (
     EvaluationResult,
     GradeView,

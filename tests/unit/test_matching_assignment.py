@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching.assignment import max_weight_b_matching
+from services.matching.domain.solver import max_weight_b_matching
 
 
 def solve(left: list[int], right: list[int], edges: list[tuple[int, int, int]]) -> list[bool]:

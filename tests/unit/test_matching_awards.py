@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching.awards import FairAwards, capacity_left, contract_id_for, decide_awards
-from services.matching.domain import Fair, award_fair
-from services.matching.eligibility import refusals
-from services.matching.fit import centipoints, fit
+from services.matching.domain.awards import FairAwards, capacity_left, contract_id_for, decide_awards
+from services.matching.domain.eligibility import refusals
+from services.matching.domain.fairs import Fair, FairRecord, award_fair
+from services.matching.domain.fit import centipoints, fit
 from services.matching.projections import GradeView, OrganizationProfile, ProjectView
 from shared.contracts.matching import AwardsRequested, InterestRecorded
 from tests.unit.matching_examples import (
@@ -98,8 +98,9 @@ def test_the_decision_is_announced_awards_first_then_the_projects_left_over() ->
     who = profile()
     the_fair = Fair(fair_id=FAIR, fair_ref="f", batch="2015-1", date=TODAY, slots=3, slot_minutes=20,
                     invited=["o-1"], invitations=[])
-    state, emits = award_fair(AwardsRequested(fair_id=FAIR), fair=the_fair, projects=[p2, p1],
-                              profiles={"o-1": who}, interests=[interest(FAIR, who, p1)], today=TODAY, rules=RULES)
+    state, emits = award_fair(AwardsRequested(fair_id=FAIR), record=FairRecord(the_fair), projects=[p2, p1],
+                              taken=(), profiles={"o-1": who}, interests=[interest(FAIR, who, p1)], today=TODAY,
+                              rules=RULES)
     assert state is not None
     assert [(e.type, e.data["project_id"]) for e in emits] == [
         ("matching.contract.awarded", "p-1"), ("matching.project.unawarded", "p-2")]
@@ -108,8 +109,8 @@ def test_the_decision_is_announced_awards_first_then_the_projects_left_over() ->
 
 
 def test_an_unknown_fair_is_refused() -> None:
-    state, [emit] = award_fair(AwardsRequested(fair_id="f-x"), fair=None, projects=[], profiles={}, interests=[],
-                               today=TODAY, rules=RULES)
+    state, [emit] = award_fair(AwardsRequested(fair_id="f-x"), record=None, projects=[], taken=(), profiles={},
+                               interests=[], today=TODAY, rules=RULES)
     assert state is None and emit.type == "matching.fair.rejected"
 
 
@@ -120,12 +121,40 @@ def test_awards_requested_twice_or_in_another_order_are_the_same() -> None:
     the_fair = Fair(fair_id=FAIR, fair_ref="f", batch="2015-1", date=TODAY, slots=3, slot_minutes=20,
                     invited=[], invitations=[])
     answers = {
-        str(award_fair(AwardsRequested(fair_id=FAIR), fair=the_fair, projects=ps, profiles={p.org_id: p for p in os},
-                       interests=is_, today=TODAY, rules=RULES)[1])
+        str(award_fair(AwardsRequested(fair_id=FAIR), record=FairRecord(the_fair), projects=ps, taken=(),
+                       profiles={p.org_id: p for p in os}, interests=is_, today=TODAY, rules=RULES)[1])
         for ps, os, is_ in [(projects, profiles, interests), (projects[::-1], profiles[::-1], interests[::-1])]
     }
     assert len(answers) == 1
 
+
+
+def test_a_second_awards_request_names_the_contracts_already_awarded_and_awards_nothing_again() -> None:
+    p1, p2 = project("p-1"), project("p-2")
+    who = profile()
+    the_fair = Fair(fair_id=FAIR, fair_ref="f", batch="2015-1", date=TODAY, slots=3, slot_minutes=20,
+                    invited=["o-1"], invitations=[])
+    first = award([p1, p2], [who], [interest(FAIR, who, p1)])
+    decided = FairRecord(the_fair, awards=first, awards_decided_on=date(2026, 5, 30))
+    state, [emit] = award_fair(AwardsRequested(fair_id=FAIR), record=decided, projects=[p1, p2], taken=(),
+                               profiles={"o-1": who}, interests=[interest(FAIR, who, p1)], today=TODAY, rules=RULES)
+    assert state is None and emit.type == "matching.fair.rejected"
+    assert emit.data["contract_ids"] == [contract_id_for(FAIR, "p-1")]
+    assert emit.data["errors"] == [{"field": "fair_id", "message": (
+        "the fair's awards were decided on 2026-05-30: 1 contracts awarded and 1 projects unawarded; they stand "
+        "and are not announced again (rule: awards_once)")}]
+
+
+def test_a_project_another_fair_awarded_is_taken_neither_offered_nor_listed_as_unawarded() -> None:
+    p1, p2 = project("p-1"), project("p-2")
+    who = profile()
+    the_fair = Fair(fair_id=FAIR, fair_ref="f", batch="2015-1", date=TODAY, slots=3, slot_minutes=20,
+                    invited=["o-1"], invitations=[])
+    state, emits = award_fair(AwardsRequested(fair_id=FAIR), record=FairRecord(the_fair), projects=[p1, p2],
+                              taken={"p-1"}, profiles={"o-1": who},
+                              interests=[interest(FAIR, who, p1), interest(FAIR, who, p2)], today=TODAY, rules=RULES)
+    assert state is not None and awarded(state) == {"p-2": "o-1"} and state.unawarded == []
+    assert [(e.type, e.data["project_id"]) for e in emits] == [("matching.contract.awarded", "p-2")]
 
 # --- property: against brute force on small random instances -----------------------------------------------
 

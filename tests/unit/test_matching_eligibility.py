@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.matching.eligibility import EligibilityRules, refusals, yuan
+from services.matching.domain.eligibility import EligibilityRules, refusals, yuan
 from services.matching.projections import EvaluationResult, GradeView, OrganizationView, ProjectView
 from shared.envelope import FieldError
 from tests.unit.matching_examples import TODAY, evaluation, grade, organization, project
@@ -40,6 +40,12 @@ def test_an_expired_grade_counts_as_none_and_says_when_it_expired() -> None:
     [error] = check(held=grade(code="5A", valid_until=date(2026, 1, 1)))
     assert error.field == "org_id"
     assert "grade 5A expired on 2026-01-01" in error.message and error.message.endswith("(rule: min_grade)")
+
+
+def test_a_grade_valid_until_today_still_counts_and_lapses_tomorrow() -> None:
+    assert check(held=grade(code="3A", valid_until=TODAY)) == []
+    [error] = check(held=grade(code="3A", valid_until=TODAY - timedelta(days=1)))
+    assert f"grade 3A expired on {TODAY - timedelta(days=1)}" in error.message
 
 
 def test_a_grade_announced_expired_is_refused_even_before_its_date() -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from services.matching.domain import (
+from services.matching.domain.awards import FairAwards
+from services.matching.domain.fairs import (
     Fair,
+    FairRecord,
     MatchingRules,
     express_interest,
     fair_id_for,
     interest_id_for,
     open_fair,
 )
-from services.matching.fit import fit
+from services.matching.domain.fit import fit
 from services.matching.projections import OrganizationProfile, ProjectStatusChange, ProjectView
 from shared.contracts.matching import FairOpenRequested, InterestExpressed, InterestRecorded
 from shared.outcome import Emit
@@ -103,9 +105,10 @@ def express(request: dict[str, Any] | None = None, *, at: Fair | None = None, wh
             awards_decided: bool = False, rules: MatchingRules = RULES) -> tuple[InterestRecorded | None, list[Emit]]:
     the_fair = at or fair("o-1")
     data = {"fair_id": the_fair.fair_id, "org_id": "o-1", "project_id": "p-1"} | (request or {})
+    decided = FairAwards(fair_id=the_fair.fair_id, awards=[], unawarded=[]) if awards_decided else None
     return express_interest(
-        InterestExpressed.model_validate(data), fair=the_fair, project=what or project(), profile=who or profile(),
-        earlier=earlier, awards_decided=awards_decided, today=TODAY, rules=rules,
+        InterestExpressed.model_validate(data), record=FairRecord(the_fair, awards=decided), project=what or project(),
+        profile=who or profile(), earlier=earlier, today=TODAY, rules=rules,
     )
 
 
@@ -126,9 +129,9 @@ def test_an_interest_is_recorded_with_its_fit_and_breakdown() -> None:
 
 def test_unknown_fair_project_and_organization_are_each_named() -> None:
     state, emits = express_interest(
-        InterestExpressed(fair_id="f-x", org_id="o-x", project_id="p-x"), fair=None,
+        InterestExpressed(fair_id="f-x", org_id="o-x", project_id="p-x"), record=None,
         project=ProjectStatusChange(project_id="p-x", status="published", version=1), profile=None, earlier=None,
-        awards_decided=False, today=TODAY, rules=RULES)
+        today=TODAY, rules=RULES)
     assert state is None
     assert messages(emits) == [("fair_id", "no fair f-x has been opened"), ("project_id", "unknown project p-x"),
                                ("org_id", "unknown organization o-x")]

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.matching.fit import CapacityRule, FitRules, MatchingWeights, fit
+from services.matching.domain.fit import CapacityRule, FitRules, MatchingWeights, fit
 from shared.contracts.common import CATEGORIES
 from shared.contracts.matching import FIT_FACTORS
 from tests.unit.matching_examples import TODAY, evaluation, profile, project

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
-from decimal import Decimal
 from functools import reduce
 from typing import Any
-from uuid import uuid4
 
 from services.matching.projections import (
     CourseCompletion,
     EvaluationRecord,
-    EvaluationResult,
     GradeExpiry,
-    GradeView,
-    OrganizationView,
     ProjectState,
     ProjectStatusChange,
     ProjectView,
@@ -30,12 +25,6 @@ from services.matching.projections import (
     count_active_contracts,
     known_project,
 )
-from shared.contracts.catalog import ProjectPublished, ProjectStatusChanged
-from shared.contracts.evaluation import ContractEvaluated, Measure
-from shared.contracts.grading import GradeAssigned, GradeExpired
-from shared.contracts.registration import OrganizationRegistered
-from shared.contracts.training import CourseCompleted
-from shared.validation import parse
 from tests.unit.matching_examples import evaluation, grade, organization, project
 
 
@@ -101,7 +90,11 @@ def test_an_expired_grade_replaces_the_assigned_one_and_the_late_assignment_is_s
 def test_a_grade_counts_until_its_validity_ends() -> None:
     held = grade(valid_until=date(2026, 1, 1))
     assert held.held_on(date(2025, 12, 31)) == "4A"
-    assert held.held_on(date(2026, 1, 1)) is None
+    assert held.held_on(date(2026, 1, 1)) == "4A"
+
+
+def test_a_grade_lapses_the_day_after_its_valid_until_day() -> None:
+    assert grade(valid_until=date(2026, 1, 1)).held_on(date(2026, 1, 2)) is None
 
 
 def _completed(enrolment_id: str, audience: Any = "finance") -> CourseCompletion:
@@ -149,34 +142,3 @@ def test_active_contracts_are_the_awarded_ones_not_yet_evaluated() -> None:
     assert count_active_contracts(["c-1", "c-2", "c-3", "c-2"], record) == 2
     assert count_active_contracts(["c-1"], None) == 1
 
-
-def test_matching_reads_every_event_it_consumes_as_its_producer_publishes_it() -> None:
-    org_id, sheet = str(uuid4()), {"basic_conditions": 80, "internal_governance": 300, "performance": 350,
-                                   "social_evaluation": 120}
-    measure = Measure(measure=Decimal(80), weight=50, points=Decimal(40))
-    published: list[tuple[Any, type[Any]]] = [
-        (ProjectPublished(**project().model_dump(), service_class="public_welfare", content="c",
-                          requirements=None, standards=None), ProjectView),
-        (ProjectStatusChanged(project_id="p-1", status="awarded", previous="published", version=2),
-         ProjectStatusChange),
-        (OrganizationRegistered(
-            org_id=org_id, uscc="51510107MJ0000000X", name="n", legal_form="social_group", street="s", community="c",
-            domains=["助老"], full_time_staff=3, founded_on=date(2010, 1, 1), registered_on=date(2010, 2, 1),
-            status="active", version=1), OrganizationView),
-        (GradeAssigned(org_id=org_id, assessment_id=uuid4(), round="2015", grade="3A", total_score=Decimal(850),
-                       scores=sheet, assessed_on=date(2015, 1, 1), valid_until=date(2020, 1, 1), version=1),
-         GradeView),
-        (GradeExpired(org_id=org_id, assessment_id=uuid4(), grade="3A", valid_until=date(2020, 1, 1), version=2),
-         GradeExpiry),
-        (CourseCompleted(enrolment_id=uuid4(), course_id=uuid4(), course_ref="fin-1", org_id=org_id,
-                         audience="finance", certificate_no="n-1", completed_on=date(2015, 1, 1)),
-         CourseCompletion),
-        (ContractEvaluated(
-            contract_id="c-1", project_id="p-1", org_id=org_id, score=Decimal("55.5"), rating="fail",
-            breakdown={"indicators": measure, "satisfaction": measure, "timeliness": measure},
-            payment_recommendation={"rule": "r", "release": [], "withhold": [], "release_fen": 0, "withhold_fen": 0},
-            evaluated_on=date(2016, 1, 1), version=1), EvaluationResult),
-    ]
-    for event, view in published:
-        read = parse(view, event.model_dump(mode="json"))
-        assert isinstance(read, view), (type(event).__name__, read)

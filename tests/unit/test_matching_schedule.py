@@ -9,9 +9,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.matching.domain import Fair, schedule_fair
-from services.matching.fit import centipoints
-from services.matching.schedule import colour_edges, district_tables, plan_schedule
+from services.matching.domain.fairs import Fair, FairRecord, schedule_fair
+from services.matching.domain.fit import centipoints
+from services.matching.domain.schedule import colour_edges, district_tables, plan_schedule
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS, Purchaser
 from shared.contracts.matching import FairScheduled, InterestRecorded, ScheduleRequested
 from tests.unit.matching_examples import talk
@@ -90,7 +90,7 @@ FAIR = Fair(fair_id="fair-1", fair_ref="f", batch="2015-1", date=date(2015, 11, 
 
 def test_the_schedule_is_announced_with_its_meetings_from_this_fairs_interests_only() -> None:
     elsewhere = talk("o-2", "t-a", 99.0).model_copy(update={"fair_id": "fair-2"})
-    state, [emit] = schedule_fair(ScheduleRequested(fair_id="fair-1"), fair=FAIR,
+    state, [emit] = schedule_fair(ScheduleRequested(fair_id="fair-1"), record=FairRecord(FAIR),
                                   interests=[talk("o-1", "t-b", 70.0), elsewhere], tables=TABLES)
     assert state is not None and emit.type == "matching.fair.scheduled"
     assert emit.data["meetings"] == [{"org_id": "o-1", "purchaser": {"kind": "street", "name": "t-b"}, "slot": 1,
@@ -99,9 +99,10 @@ def test_the_schedule_is_announced_with_its_meetings_from_this_fairs_interests_o
 
 
 def test_a_schedule_without_interests_or_without_a_fair_is_refused() -> None:
-    state, [emit] = schedule_fair(ScheduleRequested(fair_id="f-x"), fair=None, interests=[], tables=TABLES)
+    state, [emit] = schedule_fair(ScheduleRequested(fair_id="f-x"), record=None, interests=[], tables=TABLES)
     assert state is None and emit.data["errors"] == [{"field": "fair_id", "message": "no fair f-x has been opened"}]
-    state, [emit] = schedule_fair(ScheduleRequested(fair_id="fair-1"), fair=FAIR, interests=[], tables=TABLES)
+    state, [emit] = schedule_fair(ScheduleRequested(fair_id="fair-1"), record=FairRecord(FAIR), interests=[],
+                                  tables=TABLES)
     assert state is None and emit.type == "matching.fair.rejected"
     assert emit.data["errors"][0]["message"] == "no interest has been recorded at this fair yet"
 
@@ -154,3 +155,12 @@ def test_any_bipartite_graph_colours_in_its_maximum_degree(edges: set[tuple[int,
     for side in (0, 1):
         seen = {(edge[side], colour) for edge, colour in zip(ordered, colours, strict=True)}
         assert len(seen) == len(ordered)
+
+
+def test_a_fair_already_scheduled_is_answered_with_its_schedule_as_kept_and_nothing_new_is_kept() -> None:
+    kept = plan_schedule("fair-1", 2, [talk("o-1", "t-b", 70.0)], TABLES)
+    more = [talk("o-1", "t-b", 70.0), talk("o-2", "t-a", 90.0)]
+    state, [emit] = schedule_fair(ScheduleRequested(fair_id="fair-1"), record=FairRecord(FAIR, schedule=kept),
+                                  interests=more, tables=TABLES)
+    assert state is None and emit.type == "matching.fair.scheduled"
+    assert emit.data == kept.model_dump(mode="json")

@@ -1,42 +1,48 @@
 """Matching's decisions for the fair (项目对接会): open it, record interests, schedule its talks, award its projects.
 
-Pure: values in, `(state to keep, [Emit])` out; a refused request gives `(None, [one *.rejected Emit])`. Ids are
-derived from what names the thing (uuid5: `fair_id_for`, `interest_id_for`, `awards.contract_id_for`), and `today`
-is passed in (the date of the request's envelope). Entry points, for the handlers:
+Pure: values in, `(state to keep, [Emit])` out; a refused request gives `(None, [one *.rejected Emit])`, and an
+answer that keeps nothing new gives `(None, [Emit])`. Ids are derived from what names the thing (uuid5:
+`fair_id_for`, `interest_id_for`, `awards.contract_id_for`), and `today` is passed in (the district's receipt
+date of the request). The fair as matching keeps it, with its schedule and awards once decided, is a
+`FairRecord`. Entry points, for the handlers:
 - `open_fair(request, existing=<fair stored under fair_id_for(fair_ref)>|None, projects=<the batch's projects>,
   profiles, today, rules)` -> (FairOpened, [matching.fair.opened]): invites the organizations eligible for at
   least one published project of the batch, best fit first (ties by org_id), at most `rules.invite_limit`.
   Refused: a fair_ref already used, a batch without published projects, a batch nobody is eligible for.
-- `express_interest(request, fair, project, profile, earlier=<interest stored under interest_id_for(...)>|None,
-  awards_decided, today, rules)` -> (InterestRecorded, [matching.interest.recorded]) with fit and breakdown.
+- `express_interest(request, record, project, profile, earlier=<interest stored under interest_id_for(...)>|None,
+  today, rules)` -> (InterestRecorded, [matching.interest.recorded]) with fit and breakdown.
   Refused, every reason at once: unknown fair/project/organization; the fair's awards already decided; a project
   of another batch or no longer published; an organization not invited (rule `invited`: the fair is a closed
   event for its invitees, as in 2014; `rules.interest_needs_invitation=False` opens it to every eligible
   organization); the same interest again; and every eligibility refusal (`eligibility`).
-- `schedule_fair(request, fair, interests=<the fair's>, tables=schedule.district_tables(streets, departments))`
-  -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Refused: an unknown fair, a fair without
-  interests (ask again once there are some).
-- `award_fair(request, fair, projects=<the batch's projects>, profiles, interests=<the fair's>, today, rules)`
-  -> (FairAwards, [matching.contract.awarded per award, matching.project.unawarded per other project]); see
-  `awards`. Refused: an unknown fair.
-Schedule and awards are pure functions of their inputs: asked twice, they answer the same (the service keeps the
-first successful answer). Other contexts' entities as matching keeps them, and `OrganizationProfile` (everything
-known about one organization), are in `projections`.
+- `schedule_fair(request, record, interests=<the fair's>, tables=schedule.district_tables(streets, departments))`
+  -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Decided once: asked again, the schedule as
+  kept is announced again and nothing new is kept. Refused: an unknown fair, a fair without interests (ask again
+  once there are some).
+- `award_fair(request, record, projects=<the batch's projects>, taken=<those another fair awarded>, profiles,
+  interests=<the fair's>, today, rules)` -> (FairAwards, [matching.contract.awarded per award,
+  matching.project.unawarded per other project]); see `awards`. A project another fair of the batch awarded is
+  `taken`: neither offered nor listed as unawarded. Decided once (rule `awards_once`): asked again, one
+  `matching.fair.rejected` naming the contracts already awarded, never the awards again: each was announced once
+  through the outbox and starts work in other contexts. Refused: an unknown fair.
+Other contexts' entities as matching keeps them, and `OrganizationProfile` (everything known about one
+organization), are in `projections`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.matching.awards import FairAwards, decide_awards
-from services.matching.eligibility import EligibilityRules, organization_reasons, project_reasons, refusals
-from services.matching.fit import FitRules, fit, organization_values, project_values, score_centipoints
+from services.matching.domain.awards import FairAwards, decide_awards
+from services.matching.domain.eligibility import EligibilityRules, organization_reasons, project_reasons, refusals
+from services.matching.domain.fit import FitRules, fit, organization_values, project_values, score_centipoints
+from services.matching.domain.schedule import plan_schedule
 from services.matching.projections import OrganizationProfile, ProjectState, ProjectView, known_project
-from services.matching.schedule import plan_schedule
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import (
     CONTRACT_AWARDED,
@@ -61,6 +67,16 @@ from shared.outcome import Emit, rejected
 FAIR_NAMESPACE = uuid.UUID("0d6c3f57-2b8e-4a61-b1f4-7e9a5c2d8f36")
 INTEREST_NAMESPACE = uuid.UUID("9a4e1c7b-6d35-4f82-a0b9-3c5e8f1d2a64")
 Fair = FairOpened  # the fair as matching keeps it is what it announced
+
+
+@dataclass(frozen=True)
+class FairRecord:
+    """A fair as matching keeps it: what it announced, and its schedule and awards once decided."""
+
+    fair: Fair
+    schedule: FairScheduled | None = None
+    awards: FairAwards | None = None
+    awards_decided_on: date | None = None
 
 
 class MatchingRules(BaseModel):
@@ -165,35 +181,37 @@ def _fair_rules(request: InterestExpressed, fair: Fair, project: ProjectView, ea
 
 
 def express_interest(
-    request: InterestExpressed, *, fair: Fair | None, project: ProjectState | None,
-    profile: OrganizationProfile | None, earlier: InterestRecorded | None, awards_decided: bool, today: date,
-    rules: MatchingRules,
+    request: InterestExpressed, *, record: FairRecord | None, project: ProjectState | None,
+    profile: OrganizationProfile | None, earlier: InterestRecorded | None, today: date, rules: MatchingRules,
 ) -> tuple[InterestRecorded | None, list[Emit]]:
     """Record an organization's interest in a project of the fair, with its fit, or say every reason not to."""
     ids = {"fair_id": request.fair_id, "org_id": request.org_id, "project_id": request.project_id}
     seen = known_project(project)
-    errors = _unknown(request, fair, seen, profile)
-    if fair is None or seen is None or profile is None:
+    errors = _unknown(request, record.fair if record else None, seen, profile)
+    if record is None or seen is None or profile is None:
         return None, [rejected(INTEREST_REJECTED, errors, **ids)]
-    errors = _fair_rules(request, fair, seen, earlier, awards_decided, rules) + refusals(
+    errors = _fair_rules(request, record.fair, seen, earlier, record.awards is not None, rules) + refusals(
         profile.organization, seen, profile.grade, profile.evaluations, request.price_fen, today, rules.eligibility)
     if errors:
         return None, [rejected(INTEREST_REJECTED, errors, **ids)]
     fitted = fit(profile, seen, today, rules.fit)
     interest = InterestRecorded(
-        interest_id=interest_id_for(fair.fair_id, request.org_id, request.project_id), **ids,
+        interest_id=interest_id_for(record.fair.fair_id, request.org_id, request.project_id), **ids,
         purchaser=seen.purchaser, price_fen=request.price_fen, fit_score=fitted.score, breakdown=fitted.breakdown,
     )
     return interest, [Emit(INTEREST_RECORDED, interest.model_dump(mode="json"))]
 
 
 def schedule_fair(
-    request: ScheduleRequested, *, fair: Fair | None, interests: Sequence[InterestRecorded],
+    request: ScheduleRequested, *, record: FairRecord | None, interests: Sequence[InterestRecorded],
     tables: Sequence[Purchaser],
 ) -> tuple[FairScheduled | None, list[Emit]]:
-    """Plan the fair's one-to-one talks from its recorded interests."""
-    if fair is None:
+    """Plan the fair's one-to-one talks from its recorded interests; once planned, the same plan again."""
+    if record is None:
         return _fair_refused(None, "fair_id", f"no fair {request.fair_id} has been opened", request.fair_id)
+    fair = record.fair
+    if record.schedule is not None:
+        return None, [Emit(FAIR_SCHEDULED, record.schedule.model_dump(mode="json"))]
     mine = [i for i in interests if i.fair_id == fair.fair_id]
     if not mine:
         return _fair_refused(fair.fair_ref, "fair_id", "no interest has been recorded at this fair yet", fair.fair_id)
@@ -201,16 +219,31 @@ def schedule_fair(
     return schedule, [Emit(FAIR_SCHEDULED, schedule.model_dump(mode="json"))]
 
 
+def awards_already_decided(record: FairRecord, awards: FairAwards) -> Emit:
+    """The answer to a second awards request: the contracts awarded the first time, not announced again."""
+    contract_ids = [a.contract_id for a in awards.awards]
+    error = FieldError(field="fair_id", message=(
+        f"the fair's awards were decided on {record.awards_decided_on}: {len(contract_ids)} contracts awarded and "
+        f"{len(awards.unawarded)} projects unawarded; they stand and are not announced again (rule: awards_once)"))
+    return Emit(FAIR_REJECTED, {"fair_id": record.fair.fair_id, "fair_ref": record.fair.fair_ref,
+                                "errors": [error.model_dump()], "contract_ids": contract_ids})
+
+
 def award_fair(
-    request: AwardsRequested, *, fair: Fair | None, projects: Iterable[ProjectView],
-    profiles: Mapping[str, OrganizationProfile], interests: Iterable[InterestRecorded], today: date,
-    rules: MatchingRules,
+    request: AwardsRequested, *, record: FairRecord | None, projects: Iterable[ProjectView],
+    taken: Collection[str], profiles: Mapping[str, OrganizationProfile], interests: Iterable[InterestRecorded],
+    today: date, rules: MatchingRules,
 ) -> tuple[FairAwards | None, list[Emit]]:
-    """Award the batch's published projects among the fair's interested, eligible organizations."""
-    if fair is None:
+    """Award the batch's published projects that no other fair has taken among the fair's interested, eligible
+    organizations; once decided, the decision stands."""
+    if record is None:
         return _fair_refused(None, "fair_id", f"no fair {request.fair_id} has been opened", request.fair_id)
-    decision = decide_awards(fair.fair_id, fair.batch, projects, profiles, interests, today, rules.eligibility,
-                             rules.fit)
+    if record.awards is not None:
+        return None, [awards_already_decided(record, record.awards)]
+    # A project another fair of the batch awarded is not open, even before the catalog says it is awarded.
+    offered = [p for p in projects if p.project_id not in taken]
+    decision = decide_awards(record.fair.fair_id, record.fair.batch, offered, profiles, interests, today,
+                             rules.eligibility, rules.fit)
     emits = [Emit(CONTRACT_AWARDED, a.model_dump(mode="json")) for a in decision.awards]
     emits += [Emit(PROJECT_UNAWARDED, u.model_dump(mode="json")) for u in decision.unawarded]
     return decision, emits

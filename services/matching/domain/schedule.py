@@ -6,7 +6,7 @@ that pair's interests. Each purchaser has one table; nobody is in two meetings i
   scheduled in exactly as many slots as the busiest one has meetings: a bipartite graph's edges colour in
   max-degree colours (König), here by the alternating-path method, O(E·V).
 - Otherwise the meetings kept are those of greatest total fit with at most `slots` per organization and per table
-  (a b-matching, solved exactly by `assignment`), coloured the same way; the rest are listed with the reason.
+  (a b-matching, solved exactly by `solver`), coloured the same way; the rest are listed with the reason.
 Tables are numbered by the purchasers' stable order (the district's streets, then departments, then any other
 purchaser by name). Ties are broken the same way every time: best fit first, then org_id, then table.
 """
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.matching.assignment import max_weight_b_matching
-from services.matching.fit import centipoints
+from services.matching.domain.fit import centipoints
+from services.matching.domain.solver import max_weight_b_matching
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import FairScheduled, InterestRecorded, Meeting, UnscheduledMeeting
 

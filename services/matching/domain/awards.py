@@ -1,5 +1,5 @@
 """Who gets which project of a fair: each project to at most one interested, eligible organization, each
-organization within its contract capacity, for the greatest total fit (exact: see `assignment`).
+organization within its contract capacity, for the greatest total fit (exact: see `solver`).
 
 Eligibility and fit are judged again on the day of the award (a grade may have expired since the interest was
 recorded, an organization may have been suspended). The amount is the interest's price, else the project's
@@ -18,9 +18,8 @@ from datetime import date
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from services.matching.assignment import max_weight_b_matching
-from services.matching.eligibility import EligibilityRules, refusals
-from services.matching.fit import (
+from services.matching.domain.eligibility import EligibilityRules, refusals
+from services.matching.domain.fit import (
     FactorValues,
     FitRules,
     explain,
@@ -28,6 +27,7 @@ from services.matching.fit import (
     project_values,
     score_centipoints,
 )
+from services.matching.domain.solver import max_weight_b_matching
 from services.matching.projections import OrganizationProfile, ProjectView
 from shared.contracts.matching import ContractAwarded, InterestRecorded, ProjectUnawarded
 
