@@ -120,8 +120,9 @@ async def test_repeated_attendance_completes_the_course_once_and_counts_toward_t
     assert sorted(e["data"]["session"] for e in of_type(bus, "training.attendance.noted")) == [1, 2]
 
     report = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "services.training_grading.progress_report"], cwd=ROOT,
-        env={**os.environ, **service_env}, capture_output=True, text=True, timeout=30)
+        subprocess.run, [sys.executable, "-m", "services.training_grading.cli"], cwd=ROOT,
+        env={**os.environ, **service_env, "TRAINING_GRADING_URL": service.url}, capture_output=True, text=True,
+        timeout=30)
     assert report.returncode == 0, report.stderr
     lines = [" ".join(line.split()) for line in report.stdout.splitlines()]
     assert "completed 1 people (0.1 %)" in lines
@@ -187,7 +188,7 @@ async def test_garbage_goes_to_the_dead_letter_queue_with_the_reason_and_the_ser
     reasons = {m.headers["x-original-routing-key"]: str(m.headers["x-error"]) for m in dead}
     assert reasons["intake.enrolment.requested"].startswith("body is not valid JSON")
     broken = reasons["registration.organization.registered"]
-    assert broken.startswith("unprocessable registration.organization.registered: organization state breaks")
+    assert broken.startswith("unprocessable registration.organization.registered: breaks the contract")
     assert "street: is required" in broken and "founded_on: is required" in broken
     assert service.ready_status() == 200
     refused = await bus.answer((await bus.send("intake.course.offered", offer(capacity=0, audience="mayor")))
