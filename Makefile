@@ -62,7 +62,7 @@ census: $(STAMP) ## registration's census: organizations per street and communit
 	$(PY) -m services.registration.census_report
 
 training-progress: $(STAMP) ## progress toward the 1,150-person training target, by audience and street (read-only)
-	$(PY) -m services.training_grading.progress_report
+	$(PY) -m services.training_grading.cli
 
 .PHONY: evaluation-report
 evaluation-report: $(STAMP) ## evaluation's operator view: contracts under monitoring, overdue milestones, ratings

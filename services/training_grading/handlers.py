@@ -1,102 +1,167 @@
-"""Training and grading's subscribers: courses, enrolments, attendance and assessments from outside, and
-registration's organization events kept as this service's own copy. One transaction each (the kernel's)."""
+"""Training and grading's subscribers and its one job: courses, enrolments, attendance and assessments from
+outside, registration's organization events kept as this service's own copy, and the expiry of grades past
+their validity.
+
+Each handler reads its input (the kernel's `intake`/`reads`), loads what the decision needs, lets `domain` decide,
+and keeps the outcome; the kernel runs it in one transaction with the inbox claim and the outbox events. The
+expiry job changes each record in a transaction of its own, with the outbox and an event id derived from the
+record's version, so running it twice (or on two replicas) announces each expiry once.
+"""
 
 from __future__ import annotations
 
-import uuid
+import logging
+from dataclasses import dataclass
+from functools import partial
 
-from services.training_grading.grading import GradingRules, assess, read_assessment
-from services.training_grading.organizations import newer, read_organization
-from services.training_grading.store import TrainingGradingStore
-from services.training_grading.training import (
+from services.training_grading.domain.grading import (
+    RULES_CONTEXT,
+    Assessment,
+    GradingRules,
+    assess,
+    assessment_id_for,
+    expire,
+    expiry_event_id,
+)
+from services.training_grading.domain.training import (
     Enrolled,
     enrol,
     enrolment_id_for,
     open_course,
     person_key,
-    read_attendance,
-    read_enrolment_request,
-    read_offer,
     record_attendance,
 )
-from shared.consumer import Unprocessable
-from shared.envelope import Envelope
-from shared.outcome import Emit
+from services.training_grading.projections import OrganizationView, newer
+from services.training_grading.store import TrainingGradingStore
+from shared.contracts import grading, registration, training
+from shared.jobs import JobRun
+from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
-# Fixed forever: an assessment's id derives from the event that submitted it, so a re-run gives the same id.
-ASSESSMENT_NAMESPACE = uuid.UUID("3b0e9a52-7c1d-5f4e-8a2b-6d9c0f1e2a47")
+log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class TrainingGrading:
+    """What the handlers and the expiry job need: the store, the district's grading rules, the check's period."""
 
-class TrainingGradingHandlers:
-    def __init__(self, store: TrainingGradingStore, rules: GradingRules) -> None:
-        self.store = store
-        self.rules = rules
+    store: TrainingGradingStore
+    rules: GradingRules
+    expiry_check_seconds: float
 
-    async def course_offered(self, event: Envelope, tx: Transaction) -> None:
-        offer = read_offer(event.data)
-        if isinstance(offer, Emit):
-            tx.emit(offer)
-            return
-        course, outcomes = open_course(offer, existing=await self.store.course_by_ref(offer.course_ref, tx.session))
-        if course is not None:
-            await self.store.insert_course(course, tx.session)
-        tx.emit(*outcomes)
 
-    async def enrolment_requested(self, event: Envelope, tx: Transaction) -> None:
-        request = read_enrolment_request(event.data)
-        if isinstance(request, Emit):
-            tx.emit(request)
-            return
-        enrolment_id = enrolment_id_for(request.course_id, person_key(request.org_id, request.person))
-        enrolled, outcomes = enrol(
-            request,
-            course=await self.store.course(request.course_id, tx.session),
-            organization=await self.store.organization(request.org_id, tx.session),
-            existing=await self.store.enrolment(enrolment_id, tx.session),
-        )
-        if isinstance(enrolled, Enrolled):
-            await self.store.save_course(enrolled.course, tx.session)
-            await self.store.insert_enrolment(enrolled.enrolment, tx.session)
-        tx.emit(*outcomes)
+subscriptions = Subscriptions[TrainingGrading]()
 
-    async def attendance_recorded(self, event: Envelope, tx: Transaction) -> None:
-        attendance = read_attendance(event.data)
-        if isinstance(attendance, Emit):
-            tx.emit(attendance)
-            return
-        enrolment, outcomes = record_attendance(
-            attendance, enrolment=await self.store.enrolment(attendance.enrolment_id, tx.session),
-            today=tx.today,
-        )
-        if enrolment is not None:
-            await self.store.save_enrolment(enrolment, tx.session)
-        tx.emit(*outcomes)
 
-    async def assessment_submitted(self, event: Envelope, tx: Transaction) -> None:
-        submission = read_assessment(event.data, self.rules)
-        if isinstance(submission, Emit):
-            tx.emit(submission)
-            return
-        record, outcomes = assess(
-            submission,
-            assessment_id=uuid.uuid5(ASSESSMENT_NAMESPACE, str(event.event_id)),
-            today=tx.today,
-            organization=await self.store.organization(submission.org_id, tx.session),
-            record=await self.store.grading_record(submission.org_id, tx.session),
-            rules=self.rules,
-        )
-        if record is not None:
-            await self.store.save_grading_record(record, tx.session)
-        tx.emit(*outcomes)
+# -- training ------------------------------------------------------------------------------------------------
 
-    async def organization_changed(self, event: Envelope, tx: Transaction) -> None:
-        """Any `registration.organization.*` event: keep its state unless a newer version is already kept."""
-        incoming = read_organization(event.data)
-        if isinstance(incoming, list):
-            reasons = "; ".join(f"{e.field}: {e.message}" for e in incoming)
-            raise Unprocessable(f"organization state breaks the contract: {reasons}")
-        kept = newer(await self.store.organization(incoming.org_id, tx.session), incoming)
-        if kept is not None:
-            await self.store.save_organization(kept, tx.session)
+@subscriptions.intake(training.COURSE_OFFERED, training.CourseOffered, rejects=training.COURSE_REJECTED,
+                      echo=("course_ref",),
+                      description="The district offers a course: opened, or rejected naming every bad field.")
+async def course_offered(offer: training.CourseOffered, tx: Transaction, deps: TrainingGrading) -> None:
+    course, outcomes = open_course(offer, existing=await deps.store.course_by_ref(offer.course_ref, tx))
+    if course is not None:
+        deps.store.insert_course(course, tx)
+    tx.emit(*outcomes)
+
+
+@subscriptions.intake(training.ENROLMENT_REQUESTED, training.EnrolmentRequested, rejects=training.ENROLMENT_REJECTED,
+                      echo=("course_id", "org_id"),
+                      description="A seat for one person of an active organization, while seats are left.")
+async def enrolment_requested(request: training.EnrolmentRequested, tx: Transaction, deps: TrainingGrading) -> None:
+    enrolment_id = enrolment_id_for(request.course_id, person_key(request.org_id, request.person))
+    enrolled, outcomes = enrol(
+        request,
+        course=await deps.store.course(request.course_id, tx),
+        organization=await deps.store.organization(request.org_id, tx),
+        existing=await deps.store.enrolment(enrolment_id, tx),
+    )
+    if isinstance(enrolled, Enrolled):
+        deps.store.save_course(enrolled.course, tx)
+        deps.store.insert_enrolment(enrolled.enrolment, tx)
+    tx.emit(*outcomes)
+
+
+@subscriptions.intake(training.ATTENDANCE_RECORDED, training.AttendanceRecorded, rejects=training.ATTENDANCE_REJECTED,
+                      echo=("enrolment_id",),
+                      description="One session attended; the last missing one completes the course, announced once.")
+async def attendance_recorded(attendance: training.AttendanceRecorded, tx: Transaction, deps: TrainingGrading) -> None:
+    enrolment, outcomes = record_attendance(
+        attendance, enrolment=await deps.store.enrolment(attendance.enrolment_id, tx), today=tx.today)
+    if enrolment is not None:
+        deps.store.save_enrolment(enrolment, tx)
+    tx.emit(*outcomes)
+
+
+# -- grading -------------------------------------------------------------------------------------------------
+
+@subscriptions.intake(grading.ASSESSMENT_SUBMITTED, Assessment, rejects=grading.ASSESSMENT_REJECTED, echo=("org_id",),
+                      context=lambda deps, tx: {RULES_CONTEXT: deps.rules}, document=grading.AssessmentSubmitted,
+                      description="One round's indicator scores: a 1A-5A grade valid for five years, or a rejection.")
+async def assessment_submitted(submission: Assessment, tx: Transaction, deps: TrainingGrading) -> None:
+    record, outcomes = assess(
+        submission,
+        assessment_id=assessment_id_for(tx.event.event_id),
+        today=tx.today,
+        organization=await deps.store.organization(submission.org_id, tx),
+        record=await deps.store.grading_record(submission.org_id, tx),
+        rules=deps.rules,
+    )
+    if record is not None:
+        deps.store.save_grading_record(record, tx)
+    tx.emit(*outcomes)
+
+
+@subscriptions.job("grade-expiry", every=lambda deps: deps.expiry_check_seconds)
+async def grade_expiry(run: JobRun, deps: TrainingGrading) -> None:
+    """Mark each grade past its validity expired and announce `grading.grade.expired` once."""
+    expired = 0
+    for org_id in await deps.store.grades_past_validity(run.today):
+        expired += await run.step(partial(_expire_grade, org_id, deps))
+    if expired:
+        log.info("%d grade(s) expired on %s", expired, run.today)
+
+
+async def _expire_grade(org_id: str, deps: TrainingGrading, tx: Transaction) -> int:
+    # Read again inside the transaction: another replica, or a new assessment, may have come first.
+    record = await deps.store.grading_record(org_id, tx)
+    due = expire(record, tx.today) if record is not None else None
+    if due is None:
+        return 0
+    expired, event = due
+    deps.store.save_grading_record(expired, tx)
+    tx.emit(event, event_id=expiry_event_id(expired))
+    return 1
+
+
+# -- registration's organizations ----------------------------------------------------------------------------
+
+ORGANIZATION_STATE = "Registration's organization state, kept at its newest version (stale ignored)."
+
+
+@subscriptions.reads(registration.ORGANIZATION_REGISTERED, OrganizationView, description=ORGANIZATION_STATE,
+                     document=registration.OrganizationRegistered)
+@subscriptions.reads(registration.ORGANIZATION_UPDATED, OrganizationView, description=ORGANIZATION_STATE,
+                     document=registration.OrganizationUpdated)
+@subscriptions.reads(registration.ORGANIZATION_SUSPENDED, OrganizationView, description=ORGANIZATION_STATE,
+                     document=registration.OrganizationSuspended)
+@subscriptions.reads(registration.ORGANIZATION_REINSTATED, OrganizationView, description=ORGANIZATION_STATE,
+                     document=registration.OrganizationReinstated)
+async def organization_changed(incoming: OrganizationView, tx: Transaction, deps: TrainingGrading) -> None:
+    """Any `registration.organization.*` event: keep its state unless a newer version is already kept."""
+    kept = newer(await deps.store.organization(incoming.org_id, tx), incoming)
+    if kept is not None:
+        deps.store.save_organization(kept, tx)
+
+
+subscriptions.publishes(training.COURSE_OPENED, training.CourseOpened, "A course is open for enrolment.")
+subscriptions.publishes(training.COURSE_REJECTED, training.CourseRejected, "A course offer was refused.")
+subscriptions.publishes(training.ENROLMENT_CONFIRMED, training.EnrolmentConfirmed, "A person has a seat on a course.")
+subscriptions.publishes(training.ENROLMENT_REJECTED, training.EnrolmentRejected, "An enrolment was refused.")
+subscriptions.publishes(training.ATTENDANCE_NOTED, training.AttendanceNoted, "A session's first attendance.")
+subscriptions.publishes(training.ATTENDANCE_REJECTED, training.AttendanceRejected, "An attendance was refused.")
+subscriptions.publishes(training.COURSE_COMPLETED, training.CourseCompleted,
+                        "Every session attended: the person completed the course (once per enrolment).")
+subscriptions.publishes(grading.GRADE_ASSIGNED, grading.GradeAssigned, "An organization's grade from now on.")
+subscriptions.publishes(grading.GRADE_EXPIRED, grading.GradeExpired, "A grade's validity ended; it counts as none.")
+subscriptions.publishes(grading.ASSESSMENT_REJECTED, grading.AssessmentRejected, "An assessment was refused.")

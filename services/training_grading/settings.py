@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.training_grading.grading import GradingRules
-from services.training_grading.progress import DEFAULT_TARGET_PEOPLE
+from services.training_grading.domain.grading import GradingRules
+from services.training_grading.domain.progress import DEFAULT_TARGET_PEOPLE
 from shared.settings import DistrictSettings, ServiceSettings
 
 NAME = "training-grading"
@@ -22,7 +22,3 @@ class TrainingGradingSettings(ServiceSettings):
     training_target_people: int = Field(default=DEFAULT_TARGET_PEOPLE, ge=1, le=1_000_000,
                                         validation_alias="TRAINING_TARGET_PEOPLE")
     expiry_check_seconds: float = Field(default=3600.0, gt=0, le=86_400, validation_alias="GRADE_EXPIRY_CHECK_SECONDS")
-
-    @property
-    def database(self) -> str:
-        return self.store.database_name(NAME)

@@ -9,14 +9,13 @@ from datetime import date
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.training_grading.grading import GradingRecord
-from services.training_grading.organizations import OrganizationView
-from services.training_grading.training import Course, Enrolment
+from services.training_grading.domain.grading import GradingRecord
+from services.training_grading.domain.training import Course, Enrolment
+from services.training_grading.projections import OrganizationView
+from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database, Document
-
-Session = AsyncClientSession | None
+from shared.unit_of_work import Transaction
 
 
 class TrainingGradingStore:
@@ -37,69 +36,81 @@ class TrainingGradingStore:
 
     # -- courses and enrolments ------------------------------------------------------------------------------
 
-    async def course(self, course_id: uuid.UUID, session: Session = None) -> Course | None:
-        doc = await self.courses.find_one({"_id": str(course_id)}, session=session)
+    async def course(self, course_id: uuid.UUID, reader: Writer | None = None) -> Course | None:
+        doc = await find_one(self.courses, {"_id": str(course_id)}, reader)
         return _course(doc) if doc else None
 
-    async def course_by_ref(self, course_ref: str, session: Session = None) -> Course | None:
-        doc = await self.courses.find_one({"course_ref": course_ref}, session=session)
+    async def course_by_ref(self, course_ref: str, reader: Writer | None = None) -> Course | None:
+        doc = await find_one(self.courses, {"course_ref": course_ref}, reader)
         return _course(doc) if doc else None
 
-    async def insert_course(self, course: Course, session: Session) -> None:
-        await self.courses.insert_one(_course_document(course), session=session)
+    async def courses_page(self, query: dict[str, Any], *, limit: int, offset: int) -> tuple[list[Course], int]:
+        """One page of the courses matching `query` (by course_ref), and how many match in all."""
+        docs = await find(self.courses, query, sort=[("course_ref", ASCENDING)], limit=limit, skip=offset)
+        return [_course(d) for d in docs], await count(self.courses, query)
 
-    async def save_course(self, course: Course, session: Session) -> None:
-        await self.courses.replace_one({"_id": str(course.course_id)}, _course_document(course), session=session)
+    def insert_course(self, course: Course, tx: Transaction) -> None:
+        tx.insert(self.courses, _course_document(course))
 
-    async def enrolment(self, enrolment_id: uuid.UUID, session: Session = None) -> Enrolment | None:
-        doc = await self.enrolments.find_one({"_id": str(enrolment_id)}, session=session)
+    def save_course(self, course: Course, tx: Transaction) -> None:
+        tx.replace(self.courses, str(course.course_id), _course_document(course))
+
+    async def enrolment(self, enrolment_id: uuid.UUID, reader: Writer | None = None) -> Enrolment | None:
+        doc = await find_one(self.enrolments, {"_id": str(enrolment_id)}, reader)
         return _enrolment(doc) if doc else None
 
-    async def insert_enrolment(self, enrolment: Enrolment, session: Session) -> None:
-        await self.enrolments.insert_one(_enrolment_document(enrolment), session=session)
+    def insert_enrolment(self, enrolment: Enrolment, tx: Transaction) -> None:
+        tx.insert(self.enrolments, _enrolment_document(enrolment))
 
-    async def save_enrolment(self, enrolment: Enrolment, session: Session) -> None:
-        await self.enrolments.replace_one({"_id": str(enrolment.enrolment_id)}, _enrolment_document(enrolment),
-                                          session=session)
+    def save_enrolment(self, enrolment: Enrolment, tx: Transaction) -> None:
+        tx.replace(self.enrolments, str(enrolment.enrolment_id), _enrolment_document(enrolment))
 
     async def completed_enrolments(self) -> list[Enrolment]:
-        cursor = self.enrolments.find({"completed_on": {"$ne": None}}).sort("_id", ASCENDING)
-        return [_enrolment(doc) async for doc in cursor]
+        docs = await find(self.enrolments, {"completed_on": {"$ne": None}}, sort=[("_id", ASCENDING)])
+        return [_enrolment(doc) for doc in docs]
 
     # -- organizations (registration's, as this service sees them) -------------------------------------------
 
-    async def organization(self, org_id: str, session: Session = None) -> OrganizationView | None:
-        doc = await self.organizations.find_one({"_id": org_id}, session=session)
+    async def organization(self, org_id: str, reader: Writer | None = None) -> OrganizationView | None:
+        doc = await find_one(self.organizations, {"_id": org_id}, reader)
         return _organization(doc) if doc else None
 
     async def organizations_by_id(self, org_ids: Iterable[str]) -> dict[str, OrganizationView]:
-        cursor = self.organizations.find({"_id": {"$in": sorted(set(org_ids))}})
-        return {doc["_id"]: _organization(doc) async for doc in cursor}
+        docs = await find(self.organizations, {"_id": {"$in": sorted(set(org_ids))}})
+        return {doc["_id"]: _organization(doc) for doc in docs}
 
-    async def save_organization(self, organization: OrganizationView, session: Session) -> None:
+    def save_organization(self, organization: OrganizationView, tx: Transaction) -> None:
         doc = {"_id": organization.org_id, **organization.model_dump(mode="json", exclude={"org_id"})}
-        await self.organizations.replace_one({"_id": organization.org_id}, doc, upsert=True, session=session)
+        tx.replace(self.organizations, organization.org_id, doc, upsert=True)
 
     # -- grading records ---------------------------------------------------------------------------------------
 
-    async def grading_record(self, org_id: str, session: Session = None) -> GradingRecord | None:
-        doc = await self.grades.find_one({"_id": org_id}, session=session)
+    async def grading_record(self, org_id: str, reader: Writer | None = None) -> GradingRecord | None:
+        doc = await find_one(self.grades, {"_id": org_id}, reader)
         return _grading_record(doc) if doc else None
 
-    async def save_grading_record(self, record: GradingRecord, session: Session) -> None:
-        await self.grades.replace_one({"_id": record.org_id}, _grading_document(record), upsert=True,
-                                      session=session)
+    async def assessed(self, grade: str | None = None) -> list[GradingRecord]:
+        """Every organization's grading record that holds an assessment (of `grade` only, if given), by org_id."""
+        query: dict[str, Any] = {"current": {"$ne": None}}
+        if grade is not None:
+            query["current.grade"] = grade
+        return [_grading_record(doc) for doc in await find(self.grades, query, sort=[("_id", ASCENDING)])]
+
+    def save_grading_record(self, record: GradingRecord, tx: Transaction) -> None:
+        tx.replace(self.grades, record.org_id, _grading_document(record), upsert=True)
 
     async def grades_past_validity(self, today: date, limit: int = 500) -> list[str]:
-        """The organizations whose grade was valid until a day before `today` and is not yet marked expired."""
+        """The organizations whose grade may have lapsed by `today` and is not yet marked expired (the domain's
+        `expire` decides on each, inside its own transaction)."""
         query = {"current.expired": False, "current.grade": {"$ne": None},
                  "current.valid_until": {"$lt": today.isoformat()}}
-        cursor = self.grades.find(query, {"_id": 1}).sort("current.valid_until", ASCENDING).limit(limit)
-        return [doc["_id"] async for doc in cursor]
+        docs = await find(self.grades, query, projection={"_id": 1}, sort=[("current.valid_until", ASCENDING)],
+                          limit=limit)
+        return [doc["_id"] for doc in docs]
 
 
 def _course_document(course: Course) -> Document:
-    return {"_id": str(course.course_id), **course.model_dump(mode="json", exclude={"course_id"})}
+    return {"_id": str(course.course_id), **course.model_dump(mode="json", exclude={"course_id", "seats_left"})}
 
 
 def _course(doc: Document) -> Course:

@@ -18,8 +18,6 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     StringConstraints,
-    ValidationInfo,
-    field_validator,
 )
 
 from shared.contracts.common import GradeCode
@@ -31,12 +29,6 @@ GRADE_EXPIRED = "grading.grade.expired"
 ASSESSMENT_REJECTED = "grading.assessment.rejected"
 
 INDICATORS: tuple[str, ...] = ("basic_conditions", "internal_governance", "performance", "social_evaluation")
-# The district's default indicator maxima; they sum to the 1,000-point scale.
-DEFAULT_MAXIMA: dict[str, int] = {
-    "basic_conditions": 100, "internal_governance": 350, "performance": 400, "social_evaluation": 150,
-}
-# The validation-context key under which the grading rules pass their (configurable) maxima.
-MAXIMA_CONTEXT = "indicator_maxima"
 
 _CENT = Decimal("0.01")
 
@@ -76,7 +68,8 @@ OrgId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 
 
 class ScoreSheet(BaseModel):
-    """The four indicator groups' points as assigned (no maxima check: those are the assessor's settings)."""
+    """The four indicator groups' points (each group's maximum is the district's grading rule, checked by
+    training and grading when it reads a submission)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -90,19 +83,6 @@ class ScoreSheet(BaseModel):
         return sum((getattr(self, name) for name in INDICATORS), Decimal(0))
 
 
-class SubmittedScores(ScoreSheet):
-    """Scores as submitted: each within 0..its maximum (the maxima come from the validation context)."""
-
-    @field_validator(*INDICATORS)
-    @classmethod
-    def _within_maximum(cls, value: Decimal, info: ValidationInfo) -> Decimal:
-        maxima: dict[str, int] = (info.context or {}).get(MAXIMA_CONTEXT, DEFAULT_MAXIMA)
-        top = maxima[str(info.field_name)]
-        if not 0 <= value <= top:
-            raise ValueError(f"must be between 0 and {top}, got {value}")
-        return value
-
-
 class AssessmentSubmitted(BaseModel):
     """`intake.assessment.submitted`: one round's assessment of one organization; `assessed_on` defaults to today."""
 
@@ -111,7 +91,7 @@ class AssessmentSubmitted(BaseModel):
     org_id: OrgId
     round: Round
     assessed_on: date | None = None
-    scores: SubmittedScores
+    scores: ScoreSheet
 
 
 class GradeAssigned(BaseModel):

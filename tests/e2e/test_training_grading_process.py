@@ -1,9 +1,10 @@
 """Training and grading as its own process, driven only through `district.events` (and read through its HTTP
-metrics and the progress report), against the real broker and the embedded database."""
+metrics, its read API and the progress report), against the real broker and the embedded database."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.bus import BusProbe, Event, envelope
@@ -120,8 +122,9 @@ async def test_repeated_attendance_completes_the_course_once_and_counts_toward_t
     assert sorted(e["data"]["session"] for e in of_type(bus, "training.attendance.noted")) == [1, 2]
 
     report = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "services.training_grading.progress_report"], cwd=ROOT,
-        env={**os.environ, **service_env}, capture_output=True, text=True, timeout=30)
+        subprocess.run, [sys.executable, "-m", "services.training_grading.cli"], cwd=ROOT,
+        env={**os.environ, **service_env, "TRAINING_GRADING_URL": service.url}, capture_output=True, text=True,
+        timeout=30)
     assert report.returncode == 0, report.stderr
     lines = [" ".join(line.split()) for line in report.stdout.splitlines()]
     assert "completed 1 people (0.1 %)" in lines
@@ -187,7 +190,7 @@ async def test_garbage_goes_to_the_dead_letter_queue_with_the_reason_and_the_ser
     reasons = {m.headers["x-original-routing-key"]: str(m.headers["x-error"]) for m in dead}
     assert reasons["intake.enrolment.requested"].startswith("body is not valid JSON")
     broken = reasons["registration.organization.registered"]
-    assert broken.startswith("unprocessable registration.organization.registered: organization state breaks")
+    assert broken.startswith("unprocessable registration.organization.registered: breaks the contract")
     assert "street: is required" in broken and "founded_on: is required" in broken
     assert service.ready_status() == 200
     refused = await bus.answer((await bus.send("intake.course.offered", offer(capacity=0, audience="mayor")))
@@ -215,3 +218,100 @@ async def test_a_suspended_organization_is_refused_enrolment_and_a_stale_event_d
     await register(bus, service, "reinstated", organization("org-susp", 3, reason="整改完成"),
                    "organization-reinstated")
     assert (await request_enrolment(bus, course_id, "org-susp", "王芳"))["type"] == "training.enrolment.confirmed"
+
+
+async def read(process: ServiceProcess, path: str) -> tuple[int, Any]:
+    """A read query's status and JSON answer, as an operator's tool or another district system gets it."""
+    async with httpx.AsyncClient(base_url=process.url, timeout=10) as client:
+        response = await client.get(path)
+    return response.status_code, response.json()
+
+
+async def test_the_read_api_answers_the_grades_courses_and_progress_the_bus_announced_without_names(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    service = start_service(SERVICE)
+    await register(bus, service, "registered", organization("org-api"), "organization-registered")
+    sent = await bus.send("intake.assessment.submitted", {"org_id": "org-api", "round": "2015",
+                                                          "assessed_on": "2015-11-20", "scores": SCORES_850})
+    assigned = (await bus.answer(sent["event_id"]))["data"]
+    course = (await open_course(bus, sessions=1))["data"]
+    enrolment_id = (await request_enrolment(bus, course["course_id"], "org-api", "王芳"))["data"]["enrolment_id"]
+    await bus.send("intake.attendance.recorded", {"enrolment_id": enrolment_id, "session": 1})
+    await bus.wait_for(lambda events: any(e.get("type") == "training.course.completed" for e in events))
+
+    status, grade = await read(service, "/organizations/org-api/grade")
+    assert status == 200
+    assert {k: grade[k] for k in ("org_id", "assessment_id", "grade", "total_score", "assessed_on", "valid_until",
+                                  "round", "valid")} == {
+        "org_id": "org-api", "assessment_id": assigned["assessment_id"], "grade": "4A", "total_score": 850,
+        "assessed_on": "2015-11-20", "valid_until": "2020-11-20", "round": "2015", "valid": False}
+    assert grade["as_of"] == datetime.now(UTC).astimezone(DISTRICT).date().isoformat()
+    status, fours = await read(service, "/grades?grade=4A&valid=false")
+    assert status == 200 and [g["org_id"] for g in fours["items"]] == ["org-api"] and fours["total"] == 1
+    assert (await read(service, "/grades?valid=true"))[1]["total"] == 0
+
+    status, found = await read(service, f"/courses/{course['course_id']}")
+    assert status == 200
+    assert {k: found[k] for k in ("course_ref", "capacity", "seats_taken", "seats_left")} == {
+        "course_ref": course["course_ref"], "capacity": 30, "seats_taken": 1, "seats_left": 29}
+    status, listed = await read(service, "/courses?audience=finance&limit=1")
+    assert status == 200 and listed["total"] == 1 and listed["items"][0]["course_id"] == course["course_id"]
+
+    status, progress = await read(service, "/progress")
+    assert status == 200
+    assert (progress["target"], progress["people_completed"], progress["by_street"]["玉林街道"]) == (1150, 1, 1)
+    answers = [await read(service, path) for path in ("/progress", "/courses", "/grades",
+                                                      f"/courses/{course['course_id']}")]
+    assert all("王芳" not in json.dumps(answer, ensure_ascii=False) for _, answer in answers)
+
+
+async def test_a_grade_is_valid_through_its_last_day_as_the_district_counts_it(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    service = start_service(SERVICE, TODAY="2020-05-01")
+    await register(bus, service, "registered", organization("org-last-day"), "organization-registered")
+    sent = await bus.send("intake.assessment.submitted", {"org_id": "org-last-day", "round": "2015",
+                                                          "assessed_on": "2015-05-01", "scores": SCORES_850})
+    assert (await bus.answer(sent["event_id"]))["data"]["valid_until"] == "2020-05-01"
+
+    status, grade = await read(service, "/organizations/org-last-day/grade")
+    assert status == 200 and (grade["valid"], grade["as_of"], grade["expired"]) == (True, "2020-05-01", False)
+    assert [g["org_id"] for g in (await read(service, "/grades?valid=true"))[1]["items"]] == ["org-last-day"]
+
+
+async def test_the_read_api_says_what_is_unknown_and_names_each_malformed_parameter(
+    start_service: Callable[..., ServiceProcess],
+) -> None:
+    service = start_service(SERVICE)
+    status, answer = await read(service, "/organizations/org-never-assessed/grade")
+    assert status == 404 and "org-never-assessed" in answer["error"]
+    unknown = uuid.uuid4()
+    status, answer = await read(service, f"/courses/{unknown}")
+    assert status == 404 and str(unknown) in answer["error"]
+
+    for path, field in (("/courses/not-a-uuid", "course_id"), ("/grades?grade=6A", "grade"),
+                        ("/grades?valid=maybe", "valid"), ("/grades?limit=0", "limit"),
+                        ("/courses?audience=mayor", "audience")):
+        status, answer = await read(service, path)
+        assert status == 422, path
+        assert [e["field"] for e in answer["errors"]] == [field], path
+
+
+async def test_a_drill_moving_the_day_past_a_grades_validity_expires_it_before_grading_confirms_the_day(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    service = start_service(SERVICE, TODAY="2015-06-01", DISTRICT_CLOCK="drill", DISTRICT_ENV="development")
+    await register(bus, service, "registered", organization("org-drill"), "organization-registered")
+    sent = await bus.send("intake.assessment.submitted", {"org_id": "org-drill", "round": "2015",
+                                                          "assessed_on": "2015-05-01", "scores": SCORES_850})
+    assert (await bus.answer(sent["event_id"]))["type"] == "grading.grade.assigned"
+
+    confirmed = await bus.answer((await bus.send("intake.clock.set", {"today": "2020-05-02"}))["event_id"])
+    assert confirmed["type"] == "grading.clock.set"
+    assert confirmed["data"] == {"today": "2020-05-02", "service": "training-grading"}
+    status, grade = await read(service, "/organizations/org-drill/grade")  # the job ran before the confirmation
+    assert status == 200 and (grade["valid"], grade["expired"], grade["as_of"]) == (False, True, "2020-05-02")
+    await bus.wait_for(lambda events: any(e.get("type") == "grading.grade.expired" for e in events), timeout=10)
+    [expired] = of_type(bus, "grading.grade.expired")
+    assert (expired["data"]["org_id"], expired["data"]["version"]) == ("org-drill", 2)

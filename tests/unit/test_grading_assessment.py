@@ -8,15 +8,23 @@ from typing import Any
 
 import pytest
 
-from services.training_grading.grading import GradingRecord, GradingRules, add_years, assess, read_assessment
-from services.training_grading.organizations import OrganizationView
-from shared.contracts.grading import AssessmentSubmitted
+from services.training_grading.domain.grading import RULES_CONTEXT, Assessment, GradingRecord, GradingRules, assess
+from services.training_grading.projections import OrganizationView
+from shared.calendar import add_years
+from shared.contracts.grading import ASSESSMENT_REJECTED, AssessmentSubmitted
+from shared.intake import read_intake
 from shared.outcome import Emit
 
 RULES = GradingRules()
 TODAY = date(2015, 11, 19)
 FIRST = uuid.UUID("00000000-0000-4000-8000-000000000001")
 SECOND = uuid.UUID("00000000-0000-4000-8000-000000000002")
+
+
+def read_assessment(data: dict[str, Any], rules: GradingRules) -> AssessmentSubmitted | Emit:
+    """The submission read as the handler reads it, with the district's grading rules."""
+    return read_intake(Assessment, data, rejected=ASSESSMENT_REJECTED, echo=("org_id",),
+                       context={RULES_CONTEXT: rules})
 
 
 def org(status: str = "active", registered_on: date = date(2010, 6, 1)) -> OrganizationView:

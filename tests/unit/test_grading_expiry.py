@@ -6,16 +6,20 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from services.training_grading.grading import (
-    Grade,
-    GradingRecord,
-    due_expiries,
-    expire_due,
-    standing_grade,
-)
+from services.training_grading.domain.grading import Grade, GradingRecord, expire, standing_grade
+from shared.outcome import Emit
 
 ASSESSMENT = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 VALID_UNTIL = date(2020, 6, 1)
+
+
+def expire_due(records: list[GradingRecord], today: date) -> list[tuple[GradingRecord, Emit]]:
+    """Each record's expiry as the grade-expiry job decides it, one record at a time."""
+    return [due for r in records if (due := expire(r, today)) is not None]
+
+
+def due_expiries(records: list[GradingRecord], today: date) -> list[Emit]:
+    return [event for _, event in expire_due(records, today)]
 
 
 def record(

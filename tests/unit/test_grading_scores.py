@@ -10,11 +10,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from services.training_grading.grading import GradingRules, IndicatorMaxima, grade_for, read_assessment
-from shared.contracts.grading import AssessmentSubmitted, ScoreSheet
+from services.training_grading.domain.grading import (
+    RULES_CONTEXT,
+    Assessment,
+    GradingRules,
+    IndicatorMaxima,
+    grade_for,
+)
+from shared.contracts.grading import ASSESSMENT_REJECTED, AssessmentSubmitted, ScoreSheet
+from shared.intake import read_intake
 from shared.outcome import Emit
 
 RULES = GradingRules()
+
+
+def read_assessment(data: dict[str, Any], rules: GradingRules) -> AssessmentSubmitted | Emit:
+    """The submission read as the handler reads it, with the district's grading rules."""
+    return read_intake(Assessment, data, rejected=ASSESSMENT_REJECTED, echo=("org_id",),
+                       context={RULES_CONTEXT: rules})
 
 
 def submission(**scores: Any) -> dict[str, Any]:

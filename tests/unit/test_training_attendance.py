@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 
-from services.training_grading.training import Enrolment, read_attendance, record_attendance
-from shared.contracts.training import AttendanceRecorded
+from services.training_grading.domain.training import Enrolment, record_attendance
+from shared.contracts.training import ATTENDANCE_REJECTED, AttendanceRecorded
+from shared.intake import read_intake
 from shared.outcome import Emit
 
 TODAY = date(2015, 12, 10)
 ENROLMENT_ID = uuid.UUID("00000000-0000-5000-8000-000000000001")
+
+
+def read_attendance(data: dict[str, Any]) -> AttendanceRecorded | Emit:
+    """The attendance read as the handler reads it."""
+    return read_intake(AttendanceRecorded, data, rejected=ATTENDANCE_REJECTED, echo=("enrolment_id",))
 
 
 def enrolment(attended: tuple[int, ...] = (), sessions: int = 3) -> Enrolment:

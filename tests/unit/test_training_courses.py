@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.training_grading.organizations import OrganizationView
-from services.training_grading.training import (
+from services.training_grading.domain.training import (
     Course,
     Enrolled,
     Enrolment,
@@ -18,11 +17,26 @@ from services.training_grading.training import (
     enrolment_id_for,
     open_course,
     person_key,
-    read_enrolment_request,
-    read_offer,
 )
-from shared.contracts.training import CourseOffered, EnrolmentRequested, Person
+from services.training_grading.projections import OrganizationView
+from shared.contracts.training import (
+    COURSE_REJECTED,
+    ENROLMENT_REJECTED,
+    CourseOffered,
+    EnrolmentRequested,
+    Person,
+)
+from shared.intake import read_intake
 from shared.outcome import Emit
+
+
+def read_offer(data: dict[str, Any]) -> CourseOffered | Emit:
+    """The offer read as the handler reads it."""
+    return read_intake(CourseOffered, data, rejected=COURSE_REJECTED, echo=("course_ref",))
+
+
+def read_enrolment_request(data: dict[str, Any]) -> EnrolmentRequested | Emit:
+    return read_intake(EnrolmentRequested, data, rejected=ENROLMENT_REJECTED, echo=("course_id", "org_id"))
 
 
 def offer_data(**changes: Any) -> dict[str, Any]:

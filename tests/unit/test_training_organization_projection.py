@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.training_grading.organizations import OrganizationView, newer, read_organization
+from services.training_grading.projections import OrganizationView, newer
+from shared.envelope import FieldError
+from shared.validation import parse
+
+
+def read_organization(data: dict[str, Any]) -> OrganizationView | list[FieldError]:
+    """The organization as the handler reads it from any `registration.organization.*` event."""
+    return parse(OrganizationView, data)
 
 
 def event(version: int, status: str = "active", **changes: Any) -> dict[str, Any]:

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from services.training_grading.organizations import OrganizationView
-from services.training_grading.progress import UNKNOWN_STREET, progress, render_progress
-from services.training_grading.training import Enrolment
+from services.training_grading.cli import progress_table
+from services.training_grading.domain.progress import UNKNOWN_STREET, TrainingProgress, progress
+from services.training_grading.domain.training import Enrolment
+from services.training_grading.projections import OrganizationView
 from shared.contracts.training import Audience
+from shared.tables import render
 
 ORGS = {
     "org-yulin": OrganizationView(
@@ -21,6 +23,11 @@ ORGS = {
         org_id="org-cuqiao", street="簇桥街道", status="suspended", registered_on=date(2011, 1, 1), version=3
     ),
 }
+
+
+def render_progress(report: TrainingProgress) -> str:
+    """The table `make training-progress` prints, from the report as `GET /progress` answers it."""
+    return render(progress_table(report.model_dump(mode="json")))
 
 
 def completion(person: str, org_id: str, audience: Audience, completed: bool = True) -> Enrolment:

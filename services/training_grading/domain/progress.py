@@ -1,5 +1,5 @@
 """How far the district is toward its training target (1,150 leaders and finance staff in the source): people who
-completed a course, by audience and by their organization's street, and a plain-text table of it. Pure.
+completed a course, by audience and by their organization's street. Pure.
 
 People, not completions, are counted: someone who completed two courses counts once in the total, and once in
 each audience they completed a course for (so the audience rows may add up to more than the total).
@@ -7,14 +7,13 @@ each audience they completed a course for (so the audience rows may add up to mo
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from services.training_grading.organizations import OrganizationView
-from services.training_grading.training import Enrolment
+from services.training_grading.domain.training import Enrolment
+from services.training_grading.projections import OrganizationView
 from shared.contracts.common import DEFAULT_STREETS
 from shared.contracts.training import AUDIENCES, Audience
 
@@ -63,30 +62,3 @@ def progress(
         by_audience={audience: len(keys) for audience, keys in by_audience.items()},
         by_street={street: len(keys) for street, keys in by_street.items()},
     )
-
-
-def render_progress(report: TrainingProgress) -> str:
-    """The progress as a plain-text table, aligned for Chinese street names too."""
-    rows: list[tuple[str, str]] = [
-        ("target", f"{report.target:,} people"),
-        ("completed", f"{report.people_completed:,} people ({report.percent_of_target} %)"),
-        ("", ""),
-        ("by audience", "people"),
-        *((audience, f"{count:,}") for audience, count in report.by_audience.items()),
-        ("", ""),
-        ("by street", "people"),
-        *((street, f"{count:,}") for street, count in report.by_street.items()),
-    ]
-    width = max(_display_width(label) for label, _ in rows) + 2
-    lines = ["Training progress toward the district's target"]
-    lines += [f"{_pad(label, width)}{value}".rstrip() for label, value in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _display_width(text: str) -> int:
-    # A CJK character takes two terminal columns.
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _display_width(text))

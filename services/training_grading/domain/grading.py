@@ -1,39 +1,47 @@
 """Grading rules (等级评估, Ministry of Civil Affairs Order 39): score an assessment on the four indicator groups,
 pass the order's gates, assign a 1A-5A grade valid for five years, supersede the previous grade, expire grades
 past their validity. Pure: the assessment id and today's date are passed in.
+
+The district's rule on a submission's scores (each within its configured maximum) is a validator of
+`Assessment`, read with the grading rules as its context, so one reading names every bad score.
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator, model_validator
 
-from services.training_grading.organizations import OrganizationView
+from services.training_grading.projections import OrganizationView
+from shared.calendar import add_years, valid_on
 from shared.contracts.common import GRADES, GradeCode
 from shared.contracts.grading import (
     ASSESSMENT_REJECTED,
-    DEFAULT_MAXIMA,
     GRADE_ASSIGNED,
     GRADE_EXPIRED,
-    MAXIMA_CONTEXT,
+    INDICATORS,
     AssessmentSubmitted,
     GradeAssigned,
     GradeExpired,
     Points,
+    ScoreSheet,
 )
 from shared.envelope import FieldError
 from shared.outcome import Emit, rejected
-from shared.validation import parse
 
 SCALE = 1000
 GRADES_LOWEST_FIRST = cast(tuple[GradeCode, ...], GRADES)
 DEFAULT_THRESHOLDS: dict[GradeCode, int] = {"5A": 900, "4A": 800, "3A": 700, "2A": 600, "1A": 500}
+RULES_CONTEXT = "grading_rules"  # the validation-context key an assessment is read with
+
+# Fixed forever: an assessment's id derives from the event that submitted it, so a re-run gives the same id.
+ASSESSMENT_NAMESPACE = uuid.UUID("3b0e9a52-7c1d-5f4e-8a2b-6d9c0f1e2a47")
+# Fixed forever: the expiry event of a grading record's version has one id, however often the check runs.
+EXPIRY_NAMESPACE = uuid.UUID("9c4f1b27-0e6a-5d38-b1f2-7a5e3c8d6049")
 
 
 class IndicatorMaxima(BaseModel):
@@ -41,10 +49,10 @@ class IndicatorMaxima(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    basic_conditions: StrictInt = Field(default=DEFAULT_MAXIMA["basic_conditions"], ge=1)
-    internal_governance: StrictInt = Field(default=DEFAULT_MAXIMA["internal_governance"], ge=1)
-    performance: StrictInt = Field(default=DEFAULT_MAXIMA["performance"], ge=1)
-    social_evaluation: StrictInt = Field(default=DEFAULT_MAXIMA["social_evaluation"], ge=1)
+    basic_conditions: StrictInt = Field(default=100, ge=1)
+    internal_governance: StrictInt = Field(default=350, ge=1)
+    performance: StrictInt = Field(default=400, ge=1)
+    social_evaluation: StrictInt = Field(default=150, ge=1)
 
 
 class GradingRules(BaseModel):
@@ -73,6 +81,31 @@ class GradingRules(BaseModel):
         return self
 
 
+def _rules(info: ValidationInfo) -> GradingRules:
+    rules = info.context.get(RULES_CONTEXT) if isinstance(info.context, dict) else None
+    if not isinstance(rules, GradingRules):
+        raise TypeError(f"an assessment is read with the grading rules as context: {{{RULES_CONTEXT!r}: rules}}")
+    return rules
+
+
+class ScoresWithinMaxima(ScoreSheet):
+    """The four indicator groups' points as submitted: each between 0 and the district's maximum for it."""
+
+    @field_validator(*INDICATORS)
+    @classmethod
+    def _within_maximum(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        top: int = getattr(_rules(info).maxima, str(info.field_name))
+        if not 0 <= value <= top:
+            raise ValueError(f"must be between 0 and {top}, got {value}")
+        return value
+
+
+class Assessment(AssessmentSubmitted):
+    """A submission that passes the district's rules on scores too; read with `{RULES_CONTEXT: rules}`."""
+
+    scores: ScoresWithinMaxima
+
+
 class Grade(BaseModel):
     """One assessment's result as this organization's current grade (`grade` None: below 1A)."""
 
@@ -98,12 +131,14 @@ class GradingRecord(BaseModel):
     rounds: dict[str, uuid.UUID] = Field(default_factory=dict)
 
 
-def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later; 29 February falls back to the 28th in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
+def assessment_id_for(submitted_by: uuid.UUID) -> uuid.UUID:
+    """The assessment's id, from the id of the event that submitted it: handling it again gives the same id."""
+    return uuid.uuid5(ASSESSMENT_NAMESPACE, str(submitted_by))
+
+
+def expiry_event_id(expired: GradingRecord) -> uuid.UUID:
+    """The id of the `grading.grade.expired` event of this (expired) version of the record: announced once."""
+    return uuid.uuid5(EXPIRY_NAMESPACE, f"{expired.org_id}:{expired.version}")
 
 
 def grade_for(total: Decimal, rules: GradingRules) -> GradeCode | None:
@@ -117,18 +152,9 @@ def grade_for(total: Decimal, rules: GradingRules) -> GradeCode | None:
 def standing_grade(record: GradingRecord | None, on: date) -> GradeCode | None:
     """The grade the organization holds on `on`: its current one, unless expired by then (then none)."""
     current = record.current if record else None
-    if current is None or current.valid_until is None or current.expired or current.valid_until < on:
+    if current is None or current.expired or not valid_on(current.valid_until, on):
         return None
     return current.grade
-
-
-def read_assessment(data: Mapping[str, Any], rules: GradingRules) -> AssessmentSubmitted | Emit:
-    """The submission, or the rejection naming every bad field (each score checked against its maximum)."""
-    parsed = parse(AssessmentSubmitted, data, context={MAXIMA_CONTEXT: rules.maxima.model_dump()})
-    if isinstance(parsed, list):
-        org_id = data.get("org_id")
-        return rejected(ASSESSMENT_REJECTED, parsed, org_id=org_id if isinstance(org_id, str) else None)
-    return parsed
 
 
 def assess(
@@ -160,38 +186,30 @@ def assess(
         rounds={**previous.rounds, submission.round: assessment_id},
     )
     assigned = GradeAssigned(
-        org_id=updated.org_id, scores=submission.scores, version=updated.version,
+        org_id=updated.org_id, scores=ScoreSheet.model_validate(submission.scores.model_dump()),
+        version=updated.version,
         supersedes=previous.current.assessment_id if previous.current else None, **new.model_dump(exclude={"expired"}),
     )
     return updated, [Emit(GRADE_ASSIGNED, assigned.model_dump(mode="json"))]
 
 
-def expire_due(records: Iterable[GradingRecord], today: date) -> list[tuple[GradingRecord, Emit]]:
-    """Each record whose grade's validity ended before `today`, marked expired (version + 1), with its event.
-
-    A grade valid until D still holds on D and expires from D + 1; an expired grade is never expired again.
+def expire(record: GradingRecord, today: date) -> tuple[GradingRecord, Emit] | None:
+    """The record with its grade marked expired (version + 1) and the event announcing it, or None when the
+    grade still holds on `today`, was already expired, or there is none (a grade valid until D lapses on D + 1).
     """
-    due: list[tuple[GradingRecord, Emit]] = []
-    for record in records:
-        current = record.current
-        if current is None or current.grade is None or current.valid_until is None or current.expired:
-            continue
-        if current.valid_until >= today:
-            continue
-        expired = record.model_copy(
-            update={"version": record.version + 1, "current": current.model_copy(update={"expired": True})}
-        )
-        event = GradeExpired(
-            org_id=record.org_id, assessment_id=current.assessment_id, grade=current.grade,
-            valid_until=current.valid_until, version=expired.version,
-        )
-        due.append((expired, Emit(GRADE_EXPIRED, event.model_dump(mode="json"))))
-    return due
-
-
-def due_expiries(grades: Iterable[GradingRecord], today: date) -> list[Emit]:
-    """The `grading.grade.expired` events due on `today` (save `expire_due`'s records alongside them)."""
-    return [event for _, event in expire_due(grades, today)]
+    current = record.current
+    if current is None or current.grade is None or current.valid_until is None or current.expired:
+        return None
+    if valid_on(current.valid_until, today):
+        return None
+    expired = record.model_copy(
+        update={"version": record.version + 1, "current": current.model_copy(update={"expired": True})}
+    )
+    event = GradeExpired(
+        org_id=record.org_id, assessment_id=current.assessment_id, grade=current.grade,
+        valid_until=current.valid_until, version=expired.version,
+    )
+    return expired, Emit(GRADE_EXPIRED, event.model_dump(mode="json"))
 
 
 def _gate_errors(

@@ -1,23 +1,13 @@
-"""This service's copy of registration's organizations: only what training and grading ask of one (its street,
-whether it is active, when it was registered), kept at the newest version seen. Pure."""
+"""Training and grading's copy of registration's organizations: only what it asks of one (its street, whether it
+is active, when it was registered), read from any `registration.organization.*` event (each carries the full
+state) and kept at the newest version seen. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
-
-from shared.envelope import FieldError
-from shared.validation import parse
-
-ORGANIZATION_EVENTS: tuple[str, ...] = (
-    "registration.organization.registered",
-    "registration.organization.updated",
-    "registration.organization.suspended",
-    "registration.organization.reinstated",
-)
 
 
 def _calendar_day(value: Any) -> Any:
@@ -49,11 +39,6 @@ class OrganizationView(BaseModel):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
-
-
-def read_organization(data: Mapping[str, Any]) -> OrganizationView | list[FieldError]:
-    """The view carried by any `registration.organization.*` event (each carries the full state)."""
-    return parse(OrganizationView, data)
 
 
 def newer(current: OrganizationView | None, incoming: OrganizationView) -> OrganizationView | None:

@@ -1,21 +1,19 @@
 """Training rules (培训): opening courses, enrolling people, recording attendance, issuing completions. Pure.
 
-Each intake is handled in two steps so the caller knows what to load: `read_*` checks the input (or returns the
-rejection to publish), then the decision takes the loaded state and returns (state to save | None, events).
-A repeated attendance of a session changes nothing and announces nothing: the first one was already announced.
+Each decision takes the typed intake (read by the kernel) and the state it needs, and returns (state to save |
+None, events). A repeated attendance of a session changes nothing and announces nothing: the first one was
+already announced.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
-from services.training_grading.organizations import OrganizationView
+from services.training_grading.projections import OrganizationView
 from shared.contracts.training import (
     ATTENDANCE_NOTED,
     ATTENDANCE_REJECTED,
@@ -36,12 +34,9 @@ from shared.contracts.training import (
 )
 from shared.envelope import FieldError
 from shared.outcome import Emit, rejected
-from shared.validation import parse
 
 # Fixed forever: course and enrolment ids derive from it, so the same course_ref always names the same course.
 TRAINING_NAMESPACE = uuid.UUID("6f1d7c3e-52a4-5b8e-9c61-0a7e4d2b9f10")
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class Course(BaseModel):
@@ -58,6 +53,7 @@ class Course(BaseModel):
     sessions: int
     seats_taken: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def seats_left(self) -> int:
         return self.capacity - self.seats_taken
@@ -111,18 +107,6 @@ def enrolment_id_for(course_id: uuid.UUID, key: str) -> uuid.UUID:
 def certificate_no(course_ref: str, seat_no: int) -> str:
     """`WH-TR-<course_ref>-<seat>`: a seat is never given twice on a course, so neither is the number."""
     return f"WH-TR-{course_ref}-{seat_no:04d}"
-
-
-def read_offer(data: Mapping[str, Any]) -> CourseOffered | Emit:
-    return _read(CourseOffered, data, COURSE_REJECTED, "course_ref")
-
-
-def read_enrolment_request(data: Mapping[str, Any]) -> EnrolmentRequested | Emit:
-    return _read(EnrolmentRequested, data, ENROLMENT_REJECTED, "course_id", "org_id")
-
-
-def read_attendance(data: Mapping[str, Any]) -> AttendanceRecorded | Emit:
-    return _read(AttendanceRecorded, data, ATTENDANCE_REJECTED, "enrolment_id")
 
 
 def open_course(offer: CourseOffered, *, existing: Course | None) -> tuple[Course | None, list[Emit]]:
@@ -231,14 +215,6 @@ def _attendance_errors(attendance: AttendanceRecorded, enrolment: Enrolment | No
                    f"got {attendance.session}")
         errors.append(FieldError(field="session", message=message))
     return errors
-
-
-def _read(model: type[M], data: Mapping[str, Any], rejection: str, *id_fields: str) -> M | Emit:
-    parsed = parse(model, data)
-    if isinstance(parsed, list):
-        ids = {name: data.get(name) for name in id_fields if isinstance(data.get(name), str)}
-        return rejected(rejection, parsed, **ids)
-    return parsed
 
 
 def _folded(text: str) -> str:
