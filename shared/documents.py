@@ -94,6 +94,13 @@ class Writer:
         result = await collection.update_one(dict(query), dict(change), session=self.session)
         return int(result.matched_count)
 
+    async def replace_if(self, collection: Collection, query: Mapping[str, Any], document: Document) -> int:
+        """Replace the document matching `query` (an optimistic version check) now, after whatever waits;
+        returns how many it matched: 0 means a competing writer came first."""
+        await self.pending.flush()
+        result = await collection.replace_one(dict(query), document, session=self.session)
+        return int(result.matched_count)
+
     async def before_read(self, collection: Collection) -> None:
         if self.pending.waiting_on(collection):
             await self.pending.flush()

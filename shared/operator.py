@@ -19,6 +19,10 @@ from typing import Any
 class Unreachable(Exception):
     """The service did not answer, or answered an error; the message says which and what to do."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status it answered (404: what was asked for does not exist), or None
+
 
 def service_url(service: str, port: int) -> str:
     """`<SERVICE>_URL` if set (compose, another host), else the service on this machine at its port."""
@@ -35,7 +39,7 @@ def fetch(base_url: str, path: str, params: Mapping[str, Any] | None = None, tim
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
         body = exc.read().decode(errors="replace")[:500]
-        raise Unreachable(f"{url} answered {exc.code}: {body}") from None
+        raise Unreachable(f"{url} answered {exc.code}: {body}", exc.code) from None
     except (OSError, ValueError) as exc:
         raise Unreachable(f"no answer from {base_url} ({getattr(exc, 'reason', exc)}); is the service running "
                           "(`make dev`, or `make up`), or its <SERVICE>_URL set?") from None

@@ -72,13 +72,19 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.published = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
         if self._task is not None:
+            # The flag as well as the cancellation: a cancellation that arrives while the database driver is
+            # reading can be absorbed there, and the loop must end anyway.
+            self._stopping = True
+            self.outbox.wakeup.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -86,7 +92,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping:
             # Cleared before the read, not after: an event committed while this round runs sets it again, so
             # the next round starts at once instead of after `poll_seconds`.
             self.outbox.wakeup.clear()
@@ -102,8 +108,15 @@ class OutboxRelay:
                 await asyncio.sleep(delay)
                 continue
             if sent < self.batch:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.outbox.wakeup.wait(), self.poll_seconds)
+                await self._sleep()
+
+    async def _sleep(self) -> None:
+        """Until an event is committed (or the relay stops), or `poll_seconds` pass."""
+        waiter = asyncio.ensure_future(self.outbox.wakeup.wait())
+        try:
+            await asyncio.wait([waiter], timeout=self.poll_seconds)
+        finally:
+            waiter.cancel()
 
     async def relay_once(self) -> int:
         """Publish up to one batch of unsent events; return how many were sent."""

@@ -112,6 +112,7 @@ class Service:
         self.clock = clock or Clock(settings.calendar.calendar, mode=settings.calendar.clock,
                                     pinned=settings.calendar.today_override)
         self._drill_checked = 0.0
+        self._stopping = False
         self.api: FastAPI | None = None  # the read-only queries (`shared.api`), set by the service's app.py
         self.registry = CollectorRegistry()
         self.broker = RabbitBroker(
@@ -148,6 +149,8 @@ class Service:
                         registry=self.registry)
         backlog.set_function(lambda: self.relay.published)
         self._consume_clock()
+        if self.clock.drills:  # another replica may move the day: every answer, HTTP ones too, follows it
+            self.every(DRILL_REFRESH_SECONDS, self._follow_drill)
         self.publishes(clock_set(self.prefix), ClockSet, "The drill moved this service's day; its jobs for it ran.")
         self.publishes(clock_rejected(self.prefix), ClockRejected, "A drill asked to move the day back.")
 
@@ -368,12 +371,15 @@ class Service:
 
     async def _after_startup(self) -> None:
         self.relay.start()
+        self._stopping = False
         for seconds, job in self.periodic:
-            self._tasks.append(asyncio.create_task(_repeat(seconds, job), name=f"{self.name}-periodic"))
+            self._tasks.append(asyncio.create_task(_repeat(seconds, job, lambda: self._stopping),
+                                                   name=f"{self.name}-periodic"))
         self._started = True
         self.started.set()
 
     async def _on_shutdown(self) -> None:
+        self._stopping = True  # a cancellation absorbed by the database driver must not keep a job looping
         self._started = False
         self.started.clear()
         for task in self._tasks:
@@ -443,8 +449,8 @@ async def _until_it_answers(step: Callable[[], Awaitable[None]], what: str) -> N
             delay = min(delay * 2, 5.0)
 
 
-async def _repeat(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
-    while True:
+async def _repeat(seconds: float, job: Callable[[], Awaitable[None]], stopping: Callable[[], bool]) -> None:
+    while not stopping():
         try:
             await job()
         except asyncio.CancelledError:

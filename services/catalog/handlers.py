@@ -14,6 +14,8 @@ from services.catalog.store import ProjectStore
 from shared.consumer import Unprocessable
 from shared.contracts import catalog as events
 from shared.contracts.catalog import ProjectStatus, ProjectWithdrawn
+from shared.contracts.evaluation import CONTRACT_EVALUATED
+from shared.contracts.matching import CONTRACT_AWARDED
 from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
@@ -50,13 +52,13 @@ async def project_withdrawn(request: ProjectWithdrawn, tx: Transaction, catalog:
     tx.emit(outcome)
 
 
-@subscriptions.reads("matching.contract.awarded", ContractAwardedRef,
+@subscriptions.reads(CONTRACT_AWARDED, ContractAwardedRef,
                      description="An award moves its project to `awarded`.")
 async def contract_awarded(award: ContractAwardedRef, tx: Transaction, catalog: Catalog) -> None:
     await _move(award.project_id, "awarded", award.contract_id, tx, catalog)
 
 
-@subscriptions.reads("evaluation.contract.evaluated", ContractEvaluatedRef,
+@subscriptions.reads(CONTRACT_EVALUATED, ContractEvaluatedRef,
                      description="An evaluation moves its project to `evaluated`.")
 async def contract_evaluated(evaluation: ContractEvaluatedRef, tx: Transaction, catalog: Catalog) -> None:
     await _move(evaluation.project_id, "evaluated", evaluation.contract_id, tx, catalog)

@@ -42,6 +42,7 @@ from services.matching.store import MatchingStore
 from shared.contracts import matching as events
 from shared.contracts.catalog import PROJECT_PUBLISHED, PROJECT_STATUS_CHANGED
 from shared.contracts.common import Purchaser
+from shared.contracts.evaluation import CONTRACT_EVALUATED
 from shared.contracts.grading import GRADE_ASSIGNED, GRADE_EXPIRED
 from shared.contracts.matching import AwardsRequested, FairOpenRequested, InterestExpressed, ScheduleRequested
 from shared.contracts.registration import (
@@ -54,7 +55,6 @@ from shared.contracts.training import COURSE_COMPLETED
 from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
-CONTRACT_EVALUATED = "evaluation.contract.evaluated"
 KEPT = "kept at its newest version; stale, repeated and out-of-order events change nothing"
 
 
