@@ -51,7 +51,7 @@ projects: $(STAMP) ## the catalog's projects by category and status, and budgets
 
 .PHONY: census
 census: $(STAMP) ## registration's census: organizations per street and community, communities below the minimum
-	$(PY) -m services.registration.census_report
+	$(PY) -m services.registration.cli
 
 training-progress: $(STAMP) ## progress toward the 1,150-person training target, by audience and street (read-only)
 	$(PY) -m services.training_grading.progress_report
