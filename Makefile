@@ -59,7 +59,7 @@ fair: $(STAMP) ## one fair: its invitations, its schedule as tables by slots, it
 
 .PHONY: census
 census: $(STAMP) ## registration's census: organizations per street and community, communities below the minimum
-	$(PY) -m services.registration.census_report
+	$(PY) -m services.registration.cli
 
 training-progress: $(STAMP) ## progress toward the 1,150-person training target, by audience and street (read-only)
 	$(PY) -m services.training_grading.cli

@@ -1,8 +1,8 @@
 """The suite under load: intake -> outcome through registration, a real `python -m services.registration` process.
 
 Each event is a valid `intake.organization.applied` with its own unified social credit code (a valid check digit,
-`services.registration.uscc.make_uscc`) and name, so each one is registered: the inbox claim, the look-up by code,
-the organization insert and the outbox insert in one transaction, then the relay's confirmed publish of
+`services.registration.domain.uscc.make_uscc`) and name, so each one is registered: the inbox claim, the look-up by
+code, the organization insert and the outbox insert in one transaction, then the relay's confirmed publish of
 `registration.organization.registered`.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.load import Outgoing, intake_event
 from bench.service_load import ServiceFigures, measure_service
-from services.registration.uscc import WUHOU_REGION_CODE, make_uscc
+from services.registration.domain.uscc import WUHOU_REGION_CODE, make_uscc
 
 INTAKE = "intake.organization.applied"
 OUTCOMES = ("registration.organization.#",)

@@ -1,65 +1,135 @@
 """Registration's subscribers: applications, updates, suspensions, reinstatements and people, from outside.
 
-Each loads the state the decision concerns, lets the domain decide, and saves what it decided; the kernel runs it
-in one transaction with the inbox claim and the outbox events. Invalid input is answered with a rejection event.
+Each reads its input (the kernel's `read_intake`), loads what the decision needs, lets `domain` decide, and keeps
+the outcome; the kernel runs it in one transaction with the inbox claim and the outbox events. Invalid input is
+answered with a rejection event naming every bad field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
-from services.registration.domain import (
+from services.registration.domain.organizations import (
+    Application,
     Decision,
+    Named,
     Organization,
-    add_person,
-    given_code,
-    given_org_id,
+    Reinstatement,
+    Suspension,
+    Update,
+    context,
+    read_about,
     register,
     reinstate,
     suspend,
     update,
 )
+from services.registration.domain.people import add_person, read_person
 from services.registration.store import RegistrationStore
+from shared.contracts import registration as events
 from shared.envelope import Envelope
+from shared.outcome import Emit
+from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
+M = TypeVar("M", Update, Suspension, Reinstatement)
 
-class RegistrationHandlers:
-    def __init__(self, store: RegistrationStore, streets: Sequence[str], id_key: bytes) -> None:
-        self.store = store
-        self.streets = tuple(streets)
-        self.id_key = id_key
 
-    async def organization_applied(self, event: Envelope, tx: Transaction) -> None:
-        existing = await self.store.organization_by_code(given_code(event.data), tx.session)
-        decision = register(event.data, existing=existing, streets=self.streets, today=tx.today)
-        if decision.organization is not None:
-            await self.store.insert_organization(decision.organization, tx.session)
-        tx.emit(*decision.events)
+@dataclass(frozen=True)
+class Registration:
+    """What registration's handlers need: its store, the district's streets, and the key that hashes ID numbers."""
 
-    async def organization_updated(self, event: Envelope, tx: Transaction) -> None:
-        existing = await self._named_organization(event, tx)
-        await self._save(update(event.data, existing=existing, streets=self.streets, today=tx.today), tx)
+    store: RegistrationStore
+    streets: tuple[str, ...]
+    id_key: bytes
 
-    async def organization_suspended(self, event: Envelope, tx: Transaction) -> None:
-        await self._save(suspend(event.data, existing=await self._named_organization(event, tx)), tx)
 
-    async def organization_reinstated(self, event: Envelope, tx: Transaction) -> None:
-        await self._save(reinstate(event.data, existing=await self._named_organization(event, tx)), tx)
+subscriptions = Subscriptions[Registration]()
 
-    async def person_added(self, event: Envelope, tx: Transaction) -> None:
-        organization = await self._named_organization(event, tx)
-        people = await self.store.people_of(organization.org_id, tx.session) if organization else []
-        decision = add_person(event.data, organization=organization, people=people, id_key=self.id_key,
-                              today=tx.today)
-        if decision.person is not None:
-            await self.store.insert_person(decision.person, tx.session)
-        tx.emit(*decision.events)
 
-    async def _named_organization(self, event: Envelope, tx: Transaction) -> Organization | None:
-        return await self.store.organization(given_org_id(event.data), tx.session)
+@subscriptions.intake(events.ORGANIZATION_APPLIED, Application, rejects=events.ORGANIZATION_REJECTED, echo=("uscc",),
+                      context=lambda registration, tx: context(tx.today, registration.streets),
+                      document=events.IntakeOrganizationApplied,
+                      description="An organization applies: registered (version 1), or rejected naming every bad "
+                                  "field; a credit code already registered is refused naming that org_id.")
+async def organization_applied(application: Application, tx: Transaction, registration: Registration) -> None:
+    existing = await registration.store.organization_by_code(application.uscc, tx)
+    decision = register(application, existing, tx.today)
+    if decision.organization is not None:
+        registration.store.insert_organization(decision.organization, tx)
+    tx.emit(*decision.events)
 
-    async def _save(self, decision: Decision, tx: Transaction) -> None:
-        if decision.organization is not None:
-            await self.store.save_organization(decision.organization, tx.session)
-        tx.emit(*decision.events)
+
+# The intakes below name an organization by org_id. Each is a `subscriber`, not an `intake`, because the organization
+# must be looked up before the input is read: the validators are given it, so an org_id naming no registered
+# organization is refused in the same rejection as every other bad field (`read_about` calls the kernel's
+# `read_intake`).
+
+
+@subscriptions.subscriber(events.ORGANIZATION_UPDATE_REQUESTED, document=events.IntakeOrganizationUpdated,
+                          description="A registered organization's changed particulars: its new state, version + 1.")
+async def organization_updated(event: Envelope, tx: Transaction, registration: Registration) -> None:
+    await _decide_about_organization(Update, update, event, tx, registration)
+
+
+@subscriptions.subscriber(events.ORGANIZATION_SUSPENSION_REQUESTED, document=events.IntakeOrganizationSuspended,
+                          description="Civil affairs suspends an active organization, for a stated reason.")
+async def organization_suspended(event: Envelope, tx: Transaction, registration: Registration) -> None:
+    await _decide_about_organization(Suspension, suspend, event, tx, registration)
+
+
+@subscriptions.subscriber(events.ORGANIZATION_REINSTATEMENT_REQUESTED, document=events.IntakeOrganizationReinstated,
+                          description="Civil affairs lifts a suspension, for a stated reason.")
+async def organization_reinstated(event: Envelope, tx: Transaction, registration: Registration) -> None:
+    await _decide_about_organization(Reinstatement, reinstate, event, tx, registration)
+
+
+@subscriptions.subscriber(events.PERSON_ADDITION_REQUESTED, document=events.IntakePersonAdded,
+                          description="An organization names one of its people; an ID number is checked (GB 11643) "
+                                      "and kept only as a keyed hash and a masked form, never stored or published "
+                                      "in clear.")
+async def person_added(event: Envelope, tx: Transaction, registration: Registration) -> None:
+    read = read_person(event.data, await _named_organization(event, tx, registration), tx.today)
+    if isinstance(read, Emit):
+        tx.emit(read)
+        return
+    entry, organization = read
+    people = await registration.store.people_of(organization.org_id, tx)
+    decision = add_person(entry, organization, people, id_key=registration.id_key, today=tx.today)
+    if decision.person is not None:
+        registration.store.insert_person(decision.person, tx)
+    tx.emit(*decision.events)
+
+
+async def _named_organization(event: Envelope, tx: Transaction, registration: Registration) -> Organization | None:
+    org_id = Named.model_validate(event.data).org_id
+    return await registration.store.organization(org_id, tx) if org_id is not None else None
+
+
+async def _decide_about_organization(model: type[M], decide: Callable[[M, Organization], Decision], event: Envelope,
+                                     tx: Transaction, registration: Registration) -> None:
+    """Read the intake with the organization it names, let `decide` decide, and keep the organization it changed."""
+    read = read_about(model, event.data, await _named_organization(event, tx, registration),
+                      rejected=events.ORGANIZATION_REJECTED, today=tx.today, streets=registration.streets)
+    decision = Decision((read,)) if isinstance(read, Emit) else decide(*read)
+    if decision.organization is not None:
+        registration.store.save_organization(decision.organization, tx)
+    tx.emit(*decision.events)
+
+
+subscriptions.publishes(events.ORGANIZATION_REGISTERED, events.OrganizationRegistered,
+                        "An organization is registered: its full state, version 1.")
+subscriptions.publishes(events.ORGANIZATION_UPDATED, events.OrganizationUpdated,
+                        "An organization's particulars changed: its full state, the fields changed, its version.")
+subscriptions.publishes(events.ORGANIZATION_SUSPENDED, events.OrganizationSuspended,
+                        "An organization is suspended (never eligible meanwhile): its full state and the reason.")
+subscriptions.publishes(events.ORGANIZATION_REINSTATED, events.OrganizationReinstated,
+                        "An organization is active again: its full state and the reason.")
+subscriptions.publishes(events.ORGANIZATION_REJECTED, events.OrganizationRejected,
+                        "An application, update, suspension or reinstatement was refused, with every reason.")
+subscriptions.publishes(events.PERSON_ADDED, events.PersonAdded,
+                        "A person of an organization, masked: no ID number or phone in clear.")
+subscriptions.publishes(events.PERSON_REJECTED, events.PersonRejected,
+                        "A person was refused, with every reason (never repeating the ID number).")

@@ -8,7 +8,7 @@ from typing import Final
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.registration.census import DEFAULT_COMMUNITY_MINIMUM
+from services.registration.domain.census import DEFAULT_COMMUNITY_MINIMUM
 from shared.settings import DistrictSettings, ServiceSettings
 
 NAME: Final = "registration"

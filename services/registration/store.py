@@ -7,12 +7,13 @@ import uuid
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.asynchronous.client_session import AsyncClientSession
 
-from services.registration.domain import Organization, Person
+from services.registration.domain.census import Site
+from services.registration.domain.organizations import Organization
+from services.registration.domain.people import Person
+from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database, Document
-
-Session = AsyncClientSession | None
+from shared.unit_of_work import Transaction
 
 
 class RegistrationStore:
@@ -33,36 +34,41 @@ class RegistrationStore:
 
     # -- organizations -------------------------------------------------------------------------------------
 
-    async def organization(self, org_id: str | None, session: Session = None) -> Organization | None:
-        if org_id is None:
-            return None
-        doc = await self.organizations.find_one({"_id": str(org_id)}, session=session)
+    async def organization(self, org_id: uuid.UUID, reader: Writer | None = None) -> Organization | None:
+        doc = await find_one(self.organizations, {"_id": str(org_id)}, reader)
         return _organization(doc) if doc else None
 
-    async def organization_by_code(self, code: str | None, session: Session = None) -> Organization | None:
-        if code is None:
-            return None
-        doc = await self.organizations.find_one({"uscc": code}, session=session)
+    async def organization_by_code(self, code: str, reader: Writer | None = None) -> Organization | None:
+        """The organization registered under `code` (its canonical, upper-case spelling)."""
+        doc = await find_one(self.organizations, {"uscc": code}, reader)
         return _organization(doc) if doc else None
 
-    async def insert_organization(self, organization: Organization, session: Session) -> None:
-        await self.organizations.insert_one(_organization_document(organization), session=session)
+    def insert_organization(self, organization: Organization, tx: Transaction) -> None:
+        tx.insert(self.organizations, _organization_document(organization))
 
-    async def save_organization(self, organization: Organization, session: Session) -> None:
-        await self.organizations.replace_one({"_id": str(organization.org_id)},
-                                             _organization_document(organization), session=session)
+    def save_organization(self, organization: Organization, tx: Transaction) -> None:
+        tx.replace(self.organizations, str(organization.org_id), _organization_document(organization))
 
-    async def all_organizations(self) -> list[Organization]:
-        return [_organization(doc) async for doc in self.organizations.find().sort("_id", ASCENDING)]
+    async def search(self, query: dict[str, Any], *, limit: int, offset: int) -> tuple[list[Organization], int]:
+        """One page of the organizations matching `query` (by street, community, then credit code), and how many
+        match in all."""
+        docs = await find(self.organizations, query, sort=[("street", ASCENDING), ("community", ASCENDING),
+                                                           ("uscc", ASCENDING)], limit=limit, skip=offset)
+        return [_organization(d) for d in docs], await count(self.organizations, query)
+
+    async def sites(self) -> list[Site]:
+        """Where every organization is, and its status: what the census counts."""
+        docs = await find(self.organizations, {}, projection={"street": 1, "community": 1, "status": 1})
+        return [Site(d["street"], d["community"], d["status"]) for d in docs]
 
     # -- people --------------------------------------------------------------------------------------------
 
-    async def people_of(self, org_id: uuid.UUID, session: Session = None) -> list[Person]:
-        cursor = self.people.find({"org_id": str(org_id)}, session=session).sort("_id", ASCENDING)
-        return [_person(doc) async for doc in cursor]
+    async def people_of(self, org_id: uuid.UUID, reader: Writer | None = None) -> list[Person]:
+        docs = await find(self.people, {"org_id": str(org_id)}, reader, sort=[("_id", ASCENDING)])
+        return [_person(doc) for doc in docs]
 
-    async def insert_person(self, person: Person, session: Session) -> None:
-        await self.people.insert_one(_person_document(person), session=session)
+    def insert_person(self, person: Person, tx: Transaction) -> None:
+        tx.insert(self.people, _person_document(person))
 
 
 def _organization_document(organization: Organization) -> Document:

@@ -7,6 +7,10 @@ import asyncio
 import json
 import os
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -14,9 +18,9 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from services.registration import uscc
-from services.registration.domain import org_id_for
-from services.registration.identity import make_id_number
+from services.registration.domain import uscc
+from services.registration.domain.identity import make_id_number
+from services.registration.domain.organizations import org_id_for
 from tests.support.bus import BusProbe, Event, envelope
 from tests.support.processes import ROOT, ServiceProcess
 
@@ -188,14 +192,15 @@ async def test_an_id_number_is_never_stored_published_or_logged_in_clear(
 async def test_the_census_lists_streets_communities_and_those_below_the_minimum(
     start_service: Start, bus: BusProbe, service_env: dict[str, str],
 ) -> None:
-    start_service("registration")
+    # The census is counted by the service, so the communities it lists even when empty are the service's setting.
+    service = start_service("registration", DISTRICT_COMMUNITIES=json.dumps({"簇桥街道": ["七道堰社区"]}))
     await registered(bus, 8)
     await registered(bus, 9)
     await registered(bus, 10, community="玉林社区")
     suspended = await registered(bus, 11, street="望江路街道", community="望江路社区")
     await ask(bus, "intake.organization.suspended", {"org_id": suspended, "reason": "年检不合格"})
-    env = {**os.environ, **service_env, "DISTRICT_COMMUNITIES": json.dumps({"簇桥街道": ["七道堰社区"]})}
-    report = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.registration.census_report",
+    env = {**os.environ, **service_env, "REGISTRATION_URL": service.url}
+    report = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.registration.cli",
                                                   cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE)
     out, _ = await asyncio.wait_for(report.communicate(), 15)
     assert report.returncode == 0
@@ -207,6 +212,75 @@ async def test_the_census_lists_streets_communities_and_those_below_the_minimum(
     below = printed.split("Communities with fewer than 2 active organizations: 3\n")[1].splitlines()
     assert below == ["  望江路街道 / 望江路社区: 0 active, 1 suspended", "  簇桥街道 / 七道堰社区: 0 active",
                      "  玉林街道 / 玉林社区: 1 active"]
+
+
+async def test_the_read_api_answers_what_the_bus_announced_with_people_masked(
+    start_service: Start, bus: BusProbe,
+) -> None:
+    service = start_service("registration", IDENTITY_HASH_KEY=TEST_KEY)
+    org_id = await registered(bus, 12)
+    announced = (await ask(bus, "intake.organization.updated",
+                           {"org_id": org_id, "changes": {"full_time_staff": 7}}))["data"]
+    added = await ask(bus, "intake.person.added", {"org_id": org_id, "person_ref": "HR-001", "name": "张三丰",
+                                                   "role": "finance", "id_number": ID_NUMBER, "phone": "13912345678"})
+    assert added["type"] == "registration.person.added"
+
+    status, organization = await get(service.url, f"/organizations/{org_id}")
+    assert status == 200
+    assert {k: organization[k] for k in announced if k != "changed"} == {k: v for k, v in announced.items()
+                                                                         if k != "changed"}
+    assert organization["contact"]["phone_masked"] == "138****5678" and organization["suspension_reason"] is None
+    assert await get(service.url, f"/organizations/by-code/%20{code(12).lower()}") == (200, organization)
+    status, page = await get(service.url, "/organizations?street=玉林街道&domain=助老&status=active&limit=1")
+    assert status == 200 and (page["total"], page["limit"], page["items"]) == (1, 1, [organization])
+
+    status, people = await get(service.url, f"/organizations/{org_id}/people")
+    assert status == 200 and people["items"] == [added["data"]]
+    answered = json.dumps([organization, people], ensure_ascii=False)
+    assert not leaked(answered, (ID_NUMBER, ID_NUMBER[:17], "13912345678", "13812345678", "张三丰"))
+
+    status, census = await get(service.url, "/census?minimum=3")
+    assert status == 200 and (census["active"], census["suspended"], census["minimum"]) == (1, 0, 3)
+    assert census["below_minimum"] == [{"street": "玉林街道", "community": "黉门街社区", "active": 1, "suspended": 0}]
+    status, document = await get(service.url, "/openapi.json")
+    assert status == 200 and "/organizations/by-code/{uscc}" in document["paths"]
+
+
+async def test_the_read_api_answers_404_for_what_is_not_registered_and_422_naming_a_malformed_field(
+    start_service: Start, bus: BusProbe,
+) -> None:
+    service = start_service("registration")
+    unknown = uuid.uuid4()
+    for path in (f"/organizations/{unknown}", f"/organizations/{unknown}/people",
+                 f"/organizations/by-code/{code(13)}"):
+        status, answer = await get(service.url, path)
+        assert status == 404 and "no organization" in answer["error"], path
+    bad_check_digit = code(13)[:17] + ("0" if code(13)[17] != "0" else "1")
+    for path, field, message in [
+        ("/organizations/not-a-uuid", "org_id", "valid UUID"),
+        ("/organizations/not-a-uuid/people", "org_id", "valid UUID"),
+        (f"/organizations/by-code/{bad_check_digit}", "uscc", "check digit should be"),
+        ("/organizations?limit=0", "limit", "greater than or equal to 1"),
+        ("/organizations?status=closed", "status", "'active' or 'suspended'"),
+        ("/census?minimum=-1", "minimum", "greater than or equal to 0"),
+    ]:
+        status, answer = await get(service.url, path)
+        assert status == 422, path
+        [error] = answer["errors"]
+        assert error["field"] == field and message in error["message"], (path, error)
+
+
+async def get(base_url: str, path: str) -> tuple[int, Any]:
+    """The status and JSON answer of a read query."""
+    def fetch() -> tuple[int, Any]:
+        url = base_url + urllib.parse.quote(path, safe="/?=&%")
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return int(response.status), json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    return await asyncio.to_thread(fetch)
 
 
 async def every_document(mongo_url: str, database: str) -> dict[str, list[dict[str, Any]]]:

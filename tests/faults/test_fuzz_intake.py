@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from pymongo import AsyncMongoClient
 
-from services.registration import uscc
-from services.registration.identity import make_id_number
+from services.registration.domain import uscc
+from services.registration.domain.identity import make_id_number
 from shared.consumer import InvalidEnvelope, decode_envelope
 from shared.contracts import catalog, evaluation, grading, matching, registration, training
 from tests.faults.support.hostile_inputs import KINDS, Case, Intake, hostile_case

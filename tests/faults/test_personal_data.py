@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from services.registration import uscc
-from services.registration.identity import make_id_number
+from services.registration.domain import uscc
+from services.registration.domain.identity import make_id_number
 from shared.contracts import registration, training
 from tests.faults.support.results import record
 from tests.support.bus import BusProbe, Event

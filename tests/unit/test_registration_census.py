@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from services.registration import uscc
-from services.registration.census import CommunityCount, take_census
-from services.registration.domain import Organization, org_id_for
+from services.registration.domain import uscc
+from services.registration.domain.census import CommunityCount, take_census
+from services.registration.domain.organizations import Organization, org_id_for
 from shared.contracts.common import Category
 
 STREETS = ("浆洗街街道", "玉林街道", "簇桥街道")

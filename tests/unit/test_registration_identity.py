@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registration.identity import (
+from services.registration.domain.identity import (
     id_check_character,
     id_hash,
     id_number_problems,

@@ -7,10 +7,18 @@ from typing import Any
 
 import pytest
 
-from services.registration import domain, uscc
-from services.registration.domain import Organization
+from services.registration.domain import organizations as domain
+from services.registration.domain import uscc
+from services.registration.domain.organizations import Application, Organization, Update, read_about
 from shared.contracts.common import DEFAULT_STREETS, Category
-from shared.contracts.registration import OrganizationRegistered, OrganizationRejected, OrganizationUpdated
+from shared.contracts.registration import (
+    ORGANIZATION_REJECTED,
+    OrganizationRegistered,
+    OrganizationRejected,
+    OrganizationUpdated,
+)
+from shared.intake import read_intake
+from shared.outcome import Emit
 
 TODAY = date(2014, 11, 19)
 CODE = uscc.make_uscc("social_group", uscc.WUHOU_REGION_CODE, 1_177)
@@ -26,7 +34,10 @@ def application(**overrides: Any) -> dict[str, Any]:
 
 
 def register(data: dict[str, Any], existing: Organization | None = None) -> domain.Decision:
-    return domain.register(data, existing=existing, streets=DEFAULT_STREETS, today=TODAY)
+    """The application read as the handler reads it, then decided."""
+    read = read_intake(Application, data, rejected=ORGANIZATION_REJECTED, echo=("uscc",),
+                       context=domain.context(TODAY, DEFAULT_STREETS))
+    return domain.Decision((read,)) if isinstance(read, Emit) else domain.register(read, existing, TODAY)
 
 
 def errors_of(decision: domain.Decision) -> list[dict[str, str]]:
@@ -49,7 +60,8 @@ def registered() -> Organization:
 
 def update(organization: Organization | None, changes: dict[str, Any], org_id: str | None = None) -> domain.Decision:
     data = {"org_id": org_id or str(domain.org_id_for(CODE)), "changes": changes}
-    return domain.update(data, existing=organization, streets=DEFAULT_STREETS, today=TODAY)
+    read = read_about(Update, data, organization, rejected=ORGANIZATION_REJECTED, today=TODAY, streets=DEFAULT_STREETS)
+    return domain.Decision((read,)) if isinstance(read, Emit) else domain.update(*read)
 
 
 # --- registration ---------------------------------------------------------------------------------------------

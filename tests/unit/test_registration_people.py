@@ -8,17 +8,20 @@ from typing import Any
 
 import pytest
 
-from services.registration import domain, uscc
-from services.registration.domain import Organization, Person
-from services.registration.identity import id_hash, make_id_number
+from services.registration.domain import people as domain
+from services.registration.domain import uscc
+from services.registration.domain.identity import id_hash, make_id_number
+from services.registration.domain.organizations import Organization, org_id_for
+from services.registration.domain.people import Person, read_person
 from shared.contracts.common import Category
 from shared.contracts.registration import PersonAdded
+from shared.outcome import Emit
 
 TODAY = date(2014, 11, 19)
 KEY = b"test-only-hmac-key"
 CODE = uscc.make_uscc("social_service_institution", uscc.WUHOU_REGION_CODE, 7)
 ORGANIZATION = Organization(
-    org_id=domain.org_id_for(CODE), uscc=CODE, name="红牌楼社工服务中心", legal_form="social_service_institution",
+    org_id=org_id_for(CODE), uscc=CODE, name="红牌楼社工服务中心", legal_form="social_service_institution",
     street="红牌楼街道", community="红牌楼社区", domains=(Category.YOUTH,), full_time_staff=12,
     founded_on=date(2012, 9, 1), registered_on=date(2013, 1, 8),
 )
@@ -33,8 +36,12 @@ def entry(**overrides: Any) -> dict[str, Any]:
 
 
 def add(data: dict[str, Any], people: list[Person] | None = None, organization: Organization | None = ORGANIZATION,
-        key: bytes = KEY) -> domain.Decision:
-    return domain.add_person(data, organization=organization, people=people or [], id_key=key, today=TODAY)
+        key: bytes = KEY) -> domain.PersonDecision:
+    """The entry read as the handler reads it (with the organization it names), then decided."""
+    read = read_person(data, organization, TODAY)
+    if isinstance(read, Emit):
+        return domain.PersonDecision((read,))
+    return domain.add_person(*read, people=people or [], id_key=key, today=TODAY)
 
 
 def added(data: dict[str, Any]) -> Person:
@@ -43,7 +50,7 @@ def added(data: dict[str, Any]) -> Person:
     return person
 
 
-def errors_of(decision: domain.Decision) -> list[dict[str, str]]:
+def errors_of(decision: domain.PersonDecision) -> list[dict[str, str]]:
     [event] = decision.events
     assert event.type == "registration.person.rejected"
     assert decision.person is None
@@ -97,7 +104,7 @@ def test_same_person_twice_in_one_organization_is_refused_naming_the_first() -> 
 
 
 def test_same_person_in_another_organization_is_accepted() -> None:
-    other_org_id = domain.org_id_for(uscc.make_uscc("foundation", "510107", 1))
+    other_org_id = org_id_for(uscc.make_uscc("foundation", "510107", 1))
     elsewhere = added(entry()).model_copy(update={"org_id": other_org_id})
 
     assert add(entry(), people=[elsewhere]).person is not None

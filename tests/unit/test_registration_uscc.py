@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registration import uscc
+from services.registration.domain import uscc
 
 LEGAL_FORMS = ("social_group", "social_service_institution", "foundation")
 # Every character a mistyped code could hold: the alphabet, the five letters left out, lower case, punctuation.

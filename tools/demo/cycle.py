@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from services.registration.domain import org_id_for
+from services.registration.domain.organizations import org_id_for
 from tools.demo.bus import DemoBus, Event
 from tools.demo.suite import caught_up
 from tools.seed import SAMPLE, WUHOU, District, DistrictSize, build

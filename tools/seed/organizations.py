@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Final, TypeVar
 
-from services.registration.domain import org_id_for
-from services.registration.identity import make_id_number
-from services.registration.uscc import ORG_CODE_SEEDS, WUHOU_REGION_CODE, make_uscc
+from services.registration.domain.identity import make_id_number
+from services.registration.domain.organizations import org_id_for
+from services.registration.domain.uscc import ORG_CODE_SEEDS, WUHOU_REGION_CODE, make_uscc
 from shared.contracts.common import Category
 from shared.contracts.registration import IntakeOrganizationApplied, IntakePersonAdded, LegalForm
 from tools.seed.vocabulary import (

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from services.catalog.domain import project_id_for
-from services.registration.domain import Organization, org_id_for
+from services.registration.domain.organizations import Organization, org_id_for
 from shared.contracts.common import Purchaser
 from shared.envelope import new_event
 from tests.faults.support.workload import Databases, Event

@@ -22,7 +22,7 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
-from services.registration.domain import org_id_for
+from services.registration.domain.organizations import org_id_for
 from shared.envelope import new_event
 from tests.faults.support.ledger import SOURCE, Databases, Event, Ledger
 from tools.demo.cycle import COURSE_TOPICS, FAIR_DATE, _report, _scores

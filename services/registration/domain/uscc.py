@@ -54,10 +54,6 @@ def problems(code: str, legal_form: str | None = None) -> list[str]:
     return found
 
 
-def is_valid(code: str, legal_form: str | None = None) -> bool:
-    return not problems(code, legal_form)
-
-
 def make_uscc(legal_form: str, region_code: str, org_code_seed: int) -> str:
     """A valid code for an organization of `legal_form` in `region_code`; distinct seeds give distinct codes.
 

@@ -29,6 +29,15 @@ class Sited(Protocol):
 
 
 @dataclass(frozen=True)
+class Site:
+    """Where an organization is, and its status: all the census reads of it."""
+
+    street: str
+    community: str
+    status: str
+
+
+@dataclass(frozen=True)
 class CommunityCount:
     street: str
     community: str

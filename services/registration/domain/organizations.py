@@ -1,0 +1,330 @@
+"""Registration's rules on organizations: which applications are registered, what an update may change, and
+suspension and reinstatement.
+
+Pure: typed values in, values out. The district's rules that need more than the input (a valid credit code for
+the legal form, one of the district's streets, not founded after today, an org_id naming a registered
+organization) are validators of the intake models here, given an `IntakeContext` when the kernel's `read_intake`
+reads them, so one reading names every bad field. The decisions then take what was read and the stored
+organization it concerns. Ids derive from the input (`org_id_for`); today's date is passed in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, Final, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from services.registration.domain import uscc
+from services.registration.domain.identity import mask_phone
+from shared.contracts.common import Category
+from shared.contracts.registration import (
+    ORGANIZATION_REGISTERED,
+    ORGANIZATION_REINSTATED,
+    ORGANIZATION_REJECTED,
+    ORGANIZATION_SUSPENDED,
+    ORGANIZATION_UPDATED,
+    Contact,
+    IntakeOrganizationApplied,
+    IntakeOrganizationReinstated,
+    IntakeOrganizationSuspended,
+    IntakeOrganizationUpdated,
+    LegalForm,
+    OrganizationChanges,
+    OrganizationRegistered,
+    OrganizationReinstated,
+    OrganizationStatus,
+    OrganizationSuspended,
+    OrganizationUpdated,
+    PublishedContact,
+)
+from shared.envelope import FieldError
+from shared.intake import read_intake
+from shared.outcome import Emit, rejected
+
+ORGANIZATION_NAMESPACE: Final = uuid.UUID("1fba5c10-a410-5cbf-9fc3-c50de74e42f9")
+UNKNOWN_ORGANIZATION: Final = "no organization is registered with this id"
+M = TypeVar("M", bound=BaseModel)
+
+
+def org_id_for(code: str) -> uuid.UUID:
+    """The organization's id, fixed by its credit code (in any case or spacing)."""
+    return uuid.uuid5(ORGANIZATION_NAMESPACE, uscc.normalise(code))
+
+
+class Organization(BaseModel):
+    """A registered social organization as registration keeps it (its contact in clear, for the district)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: uuid.UUID
+    uscc: str
+    name: str
+    legal_form: LegalForm
+    street: str
+    community: str
+    domains: tuple[Category, ...]
+    full_time_staff: int
+    founded_on: date
+    registered_on: date
+    status: OrganizationStatus = "active"
+    version: int = 1
+    contact: Contact | None = None
+    suspension_reason: str | None = None
+
+    def state(self) -> dict[str, Any]:
+        """The fields every organization event carries, with the contact phone masked."""
+        fields = self.model_dump(exclude={"contact", "suspension_reason"})
+        contact = None
+        if self.contact is not None:
+            phone = self.contact.phone
+            contact = PublishedContact(phone_masked=mask_phone(phone) if phone else None, email=self.contact.email)
+        return {**fields, "contact": contact}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an intake about an organization decides: the organization to save (None: nothing changes) and the
+    events to publish."""
+
+    events: tuple[Emit, ...]
+    organization: Organization | None = None
+
+
+# --- reading an intake by the district's rules ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    """What the district's rules need besides the input: today's date, the district's sub-districts, and the
+    organization the input's org_id names (looked up beforehand; None when none is registered under it)."""
+
+    today: date
+    streets: tuple[str, ...] = ()
+    organization: Organization | None = None
+
+
+def context(today: date, streets: Sequence[str] = (), organization: Organization | None = None) -> dict[str, Any]:
+    """The validation context registration's intake models are read with (`read_intake(..., context=...)`)."""
+    return {"registration": IntakeContext(today, tuple(streets), organization)}
+
+
+def context_of(info: ValidationInfo) -> IntakeContext:
+    """The context a validator was given (a rule that needs one refuses to read without it)."""
+    given = info.context.get("registration") if isinstance(info.context, dict) else None
+    if not isinstance(given, IntakeContext):
+        raise TypeError("registration's intake is read with its context: read_intake(..., context=context(today))")
+    return given
+
+
+def refuse(messages: list[str], shown_input: Any) -> None:
+    """Raise one error per message, all on the field being validated."""
+    if messages:
+        raise ValidationError.from_exception_data(
+            "registration rules",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("registration_rule", "{reason}", {"reason": message}),
+                    loc=(),
+                    input=shown_input,
+                )
+                for message in messages
+            ],
+        )
+
+
+def street_problems(street: str, streets: Sequence[str]) -> list[str]:
+    if street in streets:
+        return []
+    if f"{street}街道" in streets:
+        return [f"is not one of the district's sub-districts; did you mean {street}街道?"]
+    return [f"must be one of the district's sub-districts: {', '.join(streets)}"]
+
+
+def _registered(org_id: uuid.UUID, info: ValidationInfo) -> uuid.UUID:
+    found = context_of(info).organization
+    if found is None or found.org_id != org_id:
+        raise ValueError(UNKNOWN_ORGANIZATION)
+    return org_id
+
+
+RegisteredOrgId = Annotated[uuid.UUID, AfterValidator(_registered)]
+
+
+class Application(IntakeOrganizationApplied):
+    """An application that passes the district's rules; `uscc` is upper-cased."""
+
+    @field_validator("uscc")
+    @classmethod
+    def _credit_code(cls, value: str, info: ValidationInfo) -> str:
+        code = uscc.normalise(value)
+        refuse(uscc.problems(code, info.data.get("legal_form")), value)
+        return code
+
+    @field_validator("street")
+    @classmethod
+    def _district_street(cls, value: str, info: ValidationInfo) -> str:
+        refuse(street_problems(value, context_of(info).streets), value)
+        return value
+
+    @field_validator("founded_on")
+    @classmethod
+    def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
+        today = context_of(info).today
+        refuse([f"must not be after today ({today.isoformat()})"] if value > today else [], value.isoformat())
+        return value
+
+
+class Changes(OrganizationChanges):
+    """Changes whose street, if any, is one of the district's."""
+
+    @field_validator("street")
+    @classmethod
+    def _district_street(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            refuse(street_problems(value, context_of(info).streets), value)
+        return value
+
+
+class Update(IntakeOrganizationUpdated):
+    """An update of a registered organization whose changes pass the district's rules."""
+
+    org_id: RegisteredOrgId
+    changes: Changes
+
+
+class Suspension(IntakeOrganizationSuspended):
+    """A suspension of a registered organization."""
+
+    org_id: RegisteredOrgId
+
+
+class Reinstatement(IntakeOrganizationReinstated):
+    """A reinstatement of a registered organization."""
+
+    org_id: RegisteredOrgId
+
+
+class Named(BaseModel):
+    """The ids an intake about an organization names, read on their own: the handler looks the organization up by
+    its org_id before it reads the intake, and a rejection names them as its event types them.
+
+    Lenient: an id that is not one is left out (the intake's own reading says what is wrong with it). The kernel's
+    echo repeats plausible text as given; registration's rejections carry org_id as a UUID, so it is read as one.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    org_id: uuid.UUID | None = None
+
+    @field_validator("org_id", mode="before")
+    @classmethod
+    def _an_id_or_none(cls, value: Any) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+    def ids(self) -> dict[str, str]:
+        return {name: str(value) for name, value in self if value is not None}
+
+
+def read_about(
+    model: type[M], data: Mapping[str, Any], organization: Organization | None, *, rejected: str, today: date,
+    streets: Sequence[str] = (), named: type[Named] = Named,
+) -> tuple[M, Organization] | Emit:
+    """An intake about the organization its org_id names, with that organization (looked up beforehand: None when
+    none is registered under it); or the rejection naming every bad field, an unknown organization among them,
+    and the ids `named` reads from the intake."""
+    request = read_intake(model, data, rejected=rejected, context=context(today, streets, organization))
+    if isinstance(request, Emit):
+        return Emit(request.type, {**named.model_validate(data).ids(), **request.data})
+    if organization is None:
+        raise TypeError(f"{model.__name__} must refuse an org_id that names no registered organization")
+    return request, organization
+
+
+# --- decisions --------------------------------------------------------------------------------------------------
+
+
+def register(application: Application, existing: Organization | None, today: date) -> Decision:
+    """`intake.organization.applied`. `existing`: the organization already registered under this code, if any."""
+    if existing is not None:
+        duplicate = FieldError(field="uscc", message=f"is already registered, as organization {existing.org_id}")
+        return _rejected([duplicate], uscc=application.uscc, org_id=str(existing.org_id))
+    organization = Organization(
+        org_id=org_id_for(application.uscc), registered_on=today, domains=_in_catalog_order(application.domains),
+        **application.model_dump(include={
+            "uscc", "name", "legal_form", "street", "community", "full_time_staff", "founded_on", "contact",
+        }),
+    )
+    event = OrganizationRegistered(**organization.state())
+    return Decision((Emit(ORGANIZATION_REGISTERED, event.model_dump(mode="json")),), organization=organization)
+
+
+def update(request: Update, organization: Organization) -> Decision:
+    """`intake.organization.updated`: contact, staff, domains (the whole list) or community (with its street)."""
+    changes = _changes(organization, request.changes)
+    if isinstance(changes, list):
+        return _rejected(changes, org_id=str(organization.org_id))
+    updated = organization.model_copy(update={**changes, "version": organization.version + 1})
+    event = OrganizationUpdated(**updated.state(), changed=list(changes))
+    return Decision((Emit(ORGANIZATION_UPDATED, event.model_dump(mode="json")),), organization=updated)
+
+
+def suspend(request: Suspension, organization: Organization) -> Decision:
+    """`intake.organization.suspended`: an active organization becomes suspended."""
+    if organization.status == "suspended":
+        already = f"organization is already suspended (reason: {organization.suspension_reason})"
+        return _rejected([FieldError(field="org_id", message=already)], org_id=str(organization.org_id))
+    suspended = organization.model_copy(
+        update={"status": "suspended", "suspension_reason": request.reason, "version": organization.version + 1}
+    )
+    event = OrganizationSuspended(**suspended.state(), reason=request.reason)
+    return Decision((Emit(ORGANIZATION_SUSPENDED, event.model_dump(mode="json")),), organization=suspended)
+
+
+def reinstate(request: Reinstatement, organization: Organization) -> Decision:
+    """`intake.organization.reinstated`: a suspended organization becomes active again."""
+    if organization.status != "suspended":
+        active = FieldError(field="org_id", message=f"organization is not suspended: it is {organization.status}")
+        return _rejected([active], org_id=str(organization.org_id))
+    reinstated = organization.model_copy(
+        update={"status": "active", "suspension_reason": None, "version": organization.version + 1}
+    )
+    event = OrganizationReinstated(**reinstated.state(), reason=request.reason)
+    return Decision((Emit(ORGANIZATION_REINSTATED, event.model_dump(mode="json")),), organization=reinstated)
+
+
+def _changes(organization: Organization, changes: Changes) -> dict[str, Any] | list[FieldError]:
+    """The fields that actually change, or why the request changes nothing it may."""
+    if changes.street is not None and changes.community is None:
+        return [FieldError(field="changes.street", message="may change only together with community")]
+    proposed: dict[str, Any] = {
+        "contact": changes.contact,
+        "full_time_staff": changes.full_time_staff,
+        "domains": _in_catalog_order(changes.domains) if changes.domains is not None else None,
+        "community": changes.community,
+        "street": changes.street,
+    }
+    named = {field: value for field, value in proposed.items() if value is not None}
+    if not named:
+        return [FieldError(field="changes", message="must name at least one of contact, full_time_staff, "
+                                                    "domains, community (with street)")]
+    changing = {field: value for field, value in named.items() if value != getattr(organization, field)}
+    if not changing:
+        return [FieldError(field="changes", message="changes nothing: the organization already has these values")]
+    return changing
+
+
+def _in_catalog_order(domains: Iterable[Category]) -> tuple[Category, ...]:
+    chosen = set(domains)
+    return tuple(category for category in Category if category in chosen)
+
+
+def _rejected(errors: list[FieldError], **ids: str | None) -> Decision:
+    return Decision((rejected(ORGANIZATION_REJECTED, errors, **ids),))
