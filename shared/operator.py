@@ -32,7 +32,7 @@ def service_url(service: str, port: int) -> str:
 
 def fetch(base_url: str, path: str, params: Mapping[str, Any] | None = None, timeout: float = 30.0) -> Any:
     """GET `path` on a service and return its JSON answer."""
-    query = urllib.parse.urlencode({k: v for k, v in (params or {}).items() if v is not None})
+    query = urllib.parse.urlencode({k: v for k, v in (params or {}).items() if v is not None}, doseq=True)
     url = f"{base_url}{path}" + (f"?{query}" if query else "")
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:

@@ -11,8 +11,9 @@ ctl() { rabbitmqctl -q "$@" </dev/null; }
 
 ensure_user() {  # name password
   # grep reads all its input (no -q): under pipefail an early exit could fail the pipe and misreport the user.
-  if ctl list_users | awk '{print $1}' | grep -x -- "$1" >/dev/null; then ctl change_password "$1" "$2"
-  else ctl add_user "$1" "$2"; fi
+  # `--` ends the options: a password may begin with a dash.
+  if ctl list_users | awk '{print $1}' | grep -x -- "$1" >/dev/null; then ctl change_password -- "$1" "$2"
+  else ctl add_user -- "$1" "$2"; fi
 }
 
 ctl list_vhosts | grep -x -- "$vhost" >/dev/null || ctl add_vhost "$vhost"

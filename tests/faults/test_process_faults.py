@@ -54,8 +54,8 @@ from tests.faults.support.workload import Stream, StreamSize, district_size
 from tests.integration.test_kernel import kernel_service, running
 from tests.support.bus import BusProbe
 from tests.support.endpoints import isolated_vhost
+from tests.support.metrics import deliveries
 from tests.support.processes import ServiceProcess
-from tools.demo.suite import deliveries
 from tools.seed import build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]

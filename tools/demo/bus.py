@@ -8,18 +8,20 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from shared.envelope import new_event
+from shared.operator import fetch
 from shared.topology import EVENTS_EXCHANGE_NAME
 
 Event = dict[str, Any]
 SOURCE = "district-annual-cycle"
 CHUNK = 400
+HANDLED_QUERY = 200
 
 
 class Progress:
@@ -118,6 +120,31 @@ class DemoBus:
                                    "(`make health`, `make dlq`)")
             await asyncio.sleep(0.1)
         self.progress.finish(label, count(), total, time.monotonic() - started)
+
+    def outcomes_of(self, type_: str, answering: Collection[str]) -> list[Event]:
+        """The events of `type_` that answer one of the intake events `answering` (by correlation id)."""
+        asked = set(answering)
+        return [e for e in self.by_type[type_] if e.get("correlation_id") in asked]
+
+    async def consumed(self, label: str, service_url: str, event_ids: Collection[str], timeout: float = 180.0) -> None:
+        """Wait until a service has handled each of these events (its `GET /handled`), whatever it handled before:
+        a service that only keeps a copy of another's events announces nothing, so this is how to know."""
+        waiting = sorted(set(event_ids))
+        total, started = len(waiting), time.monotonic()
+        while waiting:
+            self.progress.show(label, total - len(waiting), total)
+            still: list[str] = []
+            for start in range(0, len(waiting), HANDLED_QUERY):
+                answer = await asyncio.to_thread(fetch, service_url, "/handled",
+                                                 {"event_id": waiting[start:start + HANDLED_QUERY]})
+                still += answer["not_yet"]
+            waiting = still
+            if waiting and time.monotonic() - started > timeout:
+                raise TimeoutError(f"{label}: {service_url} has not handled {len(waiting)} of {total} events after "
+                                   f"{timeout:.0f}s; is it ready? (`make health`, `make dlq`)")
+            if waiting:
+                await asyncio.sleep(0.2)
+        self.progress.finish(label, total, total, time.monotonic() - started)
 
     async def settle(self, label: str, count: Callable[[], int], quiet: float = 2.0, timeout: float = 120.0) -> int:
         """Wait until `count` stops growing for `quiet` seconds (for answers whose number is not known ahead)."""

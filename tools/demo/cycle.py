@@ -7,6 +7,9 @@ Each stage waits for the services' answers before the next begins, and everythin
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import itertools
 import math
 import random
 import uuid
@@ -15,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from services.registration.domain.organizations import org_id_for
+from shared.operator import fetch
 from tools.demo.bus import DemoBus, Event
-from tools.demo.suite import caught_up
 from tools.seed import SAMPLE, WUHOU, District, DistrictSize, build
 from tools.suite import SUITE
 
@@ -50,6 +52,8 @@ class CycleRecord:
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
     rejected: dict[str, list[Event]] = field(default_factory=lambda: defaultdict(list))
+    asked: dict[str, list[str]] = field(default_factory=dict)  # this run's intake event ids, by what they asked
+    census: dict[str, Any] = field(default_factory=dict)  # registration's census, read from its API
     people_added: int = 0
     courses: list[Event] = field(default_factory=list)
     completions: list[Event] = field(default_factory=list)
@@ -74,33 +78,66 @@ def _split(answers: list[Event], success: str, record: CycleRecord) -> list[Even
 
 
 async def seed(bus: DemoBus, record: CycleRecord) -> None:
+    """Publish the catalog, the organizations and their people; keep each as the service answered it: what it
+    announced, or, for one already registered by an earlier run, what its read API says now."""
+    await _choose_batch(record)
     district = record.district
-    answers = await bus.answers("publishing the catalog", await bus.publish("intake.project.proposed",
-                                                                              district.projects))
-    for proposal, answer in zip(district.projects, answers, strict=True):
+    proposals = await bus.publish("intake.project.proposed", district.projects)
+    answers = await bus.answers("publishing the catalog", proposals)
+    record.asked["projects"] = proposals
+    for answer in answers:
         project_id = answer["data"].get("project_id")
-        if project_id:  # published now, or named as already published by an earlier run
-            record.projects[project_id] = {**proposal, "project_id": project_id,
-                                           "new": answer["type"] == "catalog.project.published"}
-        if answer["type"] != "catalog.project.published":
+        if answer["type"] == "catalog.project.published":
+            record.projects[project_id] = {**answer["data"], "new": True, "source": "announced by catalog"}
+        elif project_id:  # named as already published by an earlier run: read it back from the catalog
+            found = await _read(SERVICES["catalog"].url, f"/projects/{project_id}")
+            record.projects[project_id] = {**found, "new": False, "source": "read from catalog's API"}
             record.rejected[answer["type"]].append(answer)
-    answers = await bus.answers("registering organizations",
-                                await bus.publish("intake.organization.applied", district.organizations))
-    for application, answer in zip(district.organizations, answers, strict=True):
-        org_id = str(org_id_for(application["uscc"]))
-        if answer["type"] == "registration.organization.registered" or answer["data"].get("org_id") == org_id:
-            record.organizations[org_id] = {**application, "org_id": org_id,
-                                            "new": answer["type"] == "registration.organization.registered"}
         else:
             record.rejected[answer["type"]].append(answer)
+    applications = await bus.publish("intake.organization.applied", district.organizations)
+    answers = await bus.answers("registering organizations", applications)
+    record.asked["organizations"] = applications
+    for answer in answers:
+        org_id = answer["data"].get("org_id")
+        if answer["type"] == "registration.organization.registered":
+            record.organizations[org_id] = {**answer["data"], "new": True, "source": "announced by registration"}
+        elif org_id:  # this credit code is registered already: the rejection names the organization
+            found = await _read(SERVICES["registration"].url, f"/organizations/{org_id}")
+            record.organizations[org_id] = {**found, "new": False, "source": "read from registration's API"}
+        else:
+            record.rejected[answer["type"]].append(answer)
+    record.census = await _read(SERVICES["registration"].url, "/census")
     people = [p for p in district.people if p["org_id"] in record.organizations]
     answers = await bus.answers("adding leaders and finance staff", await bus.publish("intake.person.added", people))
     record.people_added = len(_split(answers, "registration.person.added", record))
 
 
-def _new(record: CycleRecord, kind: str) -> int:
-    items = record.projects if kind == "projects" else record.organizations
-    return sum(1 for item in items.values() if item["new"])
+async def _choose_batch(record: CycleRecord) -> None:
+    """The source's batch; once earlier runs have awarded all of it, the district's next batch (2015-2, ...), so
+    that every run holds a fair with something left to buy."""
+    source = record.district.projects[0]["batch"]
+    year, number = source.rsplit("-", 1)
+    for n in itertools.count(int(number)):
+        batch = f"{year}-{n}"
+        known = (await _read(SERVICES["catalog"].url, "/projects", {"batch": batch, "limit": 1}))["total"]
+        open_ = (await _read(SERVICES["catalog"].url, "/projects", {"batch": batch, "status": "published",
+                                                                    "limit": 1}))["total"]
+        if known == 0 or open_ > 0:
+            break
+    if batch != source:
+        record.district = dataclasses.replace(record.district, projects=[
+            {**p, "batch": batch, "project_ref": f"{batch}/{p['project_ref']}"} for p in record.district.projects])
+
+
+async def _read(service_url: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = await asyncio.to_thread(fetch, service_url, path, params)
+    return found
+
+
+def _announced(bus: DemoBus, record: CycleRecord, type_: str, asked: str) -> list[str]:
+    """The ids of the events of `type_` that answered this run's intake `asked` (what other services consume)."""
+    return [e["event_id"] for e in bus.outcomes_of(type_, record.asked.get(asked, ()))]
 
 
 async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
@@ -119,8 +156,8 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
     opened = _split(await bus.answers("opening courses", await bus.publish("intake.course.offered", offers)),
                     "training.course.opened", record)
     record.courses = opened
-    await caught_up(SERVICES["training-grading"],
-                    {"training-grading.organization-registered": _new(record, "organizations")})
+    await bus.consumed("training-grading reading the register", SERVICES["training-grading"].url,
+                       _announced(bus, record, "registration.organization.registered", "organizations"))
     seats: dict[str, list[str]] = defaultdict(list)
     for course in opened:
         seats[course["data"]["audience"]] += [course["data"]["course_id"]] * course["data"]["capacity"]
@@ -154,12 +191,10 @@ async def grade(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: rando
 
 
 async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: random.Random) -> None:
-    await caught_up(SERVICES["matching"], {
-        "matching.project-published": _new(record, "projects"),
-        "matching.organization-registered": _new(record, "organizations"),
-        "matching.grade-assigned": len(record.grades),
-        "matching.course-completed": len(record.completions),
-    })
+    await bus.consumed("matching reading the catalog, register, grades and training", SERVICES["matching"].url, [
+        *_announced(bus, record, "catalog.project.published", "projects"),
+        *_announced(bus, record, "registration.organization.registered", "organizations"),
+        *(g["event_id"] for g in record.grades), *(c["event_id"] for c in record.completions)])
     batch = record.district.projects[0]["batch"]
     [opened] = await bus.answers("opening the fair", await bus.publish("intake.fair.opened", [{
         "fair_ref": f"{batch}-fair-{record.run}", "batch": batch, "date": FAIR_DATE, "slots": scale.slots,

@@ -28,6 +28,8 @@ class Figures:
     by_purchaser: list[tuple[str, int, int, int]]  # purchaser, projects, budget, awarded
     organizations: int
     communities: int
+    new_projects: int  # announced by the catalog in this run (the rest: already there, read from its API)
+    new_organizations: int
     short_communities: list[tuple[str, str, int]]
     people: int
     trained: int
@@ -71,11 +73,7 @@ def figures(record: CycleRecord, target: int) -> Figures:
         prow[0] += 1
         prow[1] += p["budget_fen"]
         prow[2] += award is not None
-    per_community: Counter[tuple[str, str]] = Counter(
-        (o["street"], o["community"]) for o in record.organizations.values())
-    for street, names in record.district.communities.items():
-        for name in names:
-            per_community.setdefault((street, name), 0)
+    census_communities = [c for street in record.census.get("streets", []) for c in street["communities"]]
     streets = {o["org_id"]: o["street"] for o in record.organizations.values()}
     trained_people = {(c["data"]["org_id"], c["data"]["audience"]) for c in record.completions}
     grade_counts = Counter((g["data"]["grade"] or "none") for g in record.grades)
@@ -88,8 +86,11 @@ def figures(record: CycleRecord, target: int) -> Figures:
         projects=len(projects), budget_fen=sum(p["budget_fen"] for p in projects),
         by_category=sorted(((c, *v) for c, v in categories.items()), key=lambda r: -r[2]),  # type: ignore[misc]
         by_purchaser=sorted(((n, *v) for n, v in purchasers.items()), key=lambda r: -r[2]),  # type: ignore[misc]
-        organizations=len(record.organizations), communities=len(per_community),
-        short_communities=sorted((s, c, n) for (s, c), n in per_community.items() if n < 2),
+        organizations=len(record.organizations), communities=len(census_communities),
+        short_communities=sorted((c["street"], c["community"], c["active"])
+                                 for c in record.census.get("below_minimum", [])),
+        new_projects=sum(1 for p in projects if p["new"]),
+        new_organizations=sum(1 for o in record.organizations.values() if o["new"]),
         people=record.people_added, trained=len(trained_people), target=target,
         trained_by_audience=dict(Counter(a for _, a in trained_people)),
         trained_by_street=dict(Counter(streets.get(o, "?") for o, _ in trained_people).most_common()),
@@ -113,9 +114,11 @@ def figures(record: CycleRecord, target: int) -> Figures:
 def summary(record: CycleRecord, f: Figures) -> str:
     lines = [
         f"District annual cycle (run {record.run}, batch {record.district.projects[0]['batch']})",
-        f"  catalog        {f.projects} projects published, budget {yuan(f.budget_fen)} yuan",
-        f"  register       {f.organizations} organizations in {f.communities} communities, {f.people} people; "
-        f"{len(f.short_communities)} communities below 2 organizations",
+        f"  catalog        {f.projects} projects published, budget {yuan(f.budget_fen)} yuan "
+        f"({f.new_projects} announced by the catalog now, {f.projects - f.new_projects} read from its API)",
+        f"  register       {f.organizations} organizations ({f.new_organizations} announced by registration now, "
+        f"{f.organizations - f.new_organizations} read from its API), {f.people} people added; census: "
+        f"{f.communities} communities, {len(f.short_communities)} below the minimum",
         f"  training       {f.trained} of {f.target} people trained ({100 * f.trained / f.target:.1f} %): "
         + ", ".join(f"{k} {v}" for k, v in sorted(f.trained_by_audience.items())),
         f"  grading        {sum(f.grades.values())} assessed: " + ", ".join(f"{g} {n}" for g, n in f.grades.items()),
@@ -228,8 +231,10 @@ def html_report(record: CycleRecord, f: Figures) -> str:
         f"<!doctype html><html lang=zh><head><meta charset=utf-8><title>District annual cycle {record.run}</title>"
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>政府购买社会组织服务 · District annual cycle, batch {_e(record.district.projects[0]['batch'])}</h1>",
-        f'<p class="small">run {record.run}, generated {generated}; every figure below is what the services '
-        "announced on the bus.</p>",
+        f'<p class="small">run {record.run}, generated {generated}. Where each figure comes from: projects and '
+        "organizations as the catalog and registration announced them on the bus in this run (those an earlier run "
+        "had already registered, from their read APIs); communities from registration's census (its read API); "
+        "training, grades, the fair, awards and evaluations as the services announced them on the bus.</p>",
         '<div class="cards">' + "".join(f'<div class="card"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in cards) + "</div>",
         "<h2>What was bought</h2>",
         bar_chart("Budget per category (10,000 yuan)", [(c, b / 1_000_000) for c, _, b, _, _ in f.by_category]),

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-import time
-import urllib.request
-from collections import Counter
-from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import urlsplit
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from shared.settings import DEFAULT_RABBITMQ_URL
 from tools import dev
 from tools.health import readiness
-from tools.suite import SUITE, ServiceSpec
+from tools.suite import SUITE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,36 +46,3 @@ def ensure_suite() -> str:
              "answers.\n  Install one of them: Docker (then `make demo` runs the whole suite in compose), or\n"
              "  RabbitMQ 3.10+ (Debian: apt-get install rabbitmq-server; rabbitmq-server -detached),\n"
              "  or point RABBITMQ_URL at a running broker.")
-
-
-FINISHED = frozenset({"handled", "duplicate"})
-
-
-def deliveries(service_url: str, outcomes: Collection[str] = FINISHED) -> Counter[str]:
-    """A service's deliveries with the given outcomes since it started, by queue, from its /metrics."""
-    with urllib.request.urlopen(f"{service_url}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    counts: Counter[str] = Counter()
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "district_deliveries_total" and sample.labels.get("outcome") in outcomes:
-                counts[sample.labels["queue"]] += int(sample.value)
-    return counts
-
-
-def handled(spec: ServiceSpec, queue: str) -> int:
-    """Deliveries a service's queue has finished (handled or found to be repeats) since the service started."""
-    try:
-        return deliveries(spec.url)[queue]
-    except OSError:
-        return 0
-
-
-async def caught_up(spec: ServiceSpec, queues: dict[str, int], timeout: float = 120.0) -> None:
-    """Wait until each of a service's queues has finished at least the given number of deliveries."""
-    deadline = time.monotonic() + timeout
-    while any(handled(spec, q) < n for q, n in queues.items()):
-        if time.monotonic() > deadline:
-            behind = {q: (handled(spec, q), n) for q, n in queues.items() if handled(spec, q) < n}
-            raise TimeoutError(f"{spec.name} has not caught up: {behind}")
-        await asyncio.sleep(0.2)
