@@ -1,9 +1,9 @@
 """`make ocds`: the batch as Open Contracting Data Standard 1.1.5 releases, the district's open-data export.
 
 One release per project, tagged by how far it has come: planning and tender (published), award and contract
-(awarded), implementation (milestones reported, rating given). Read-only: it reads the catalog's projects,
-registration's organizations, matching's contracts and evaluation's monitoring from their databases.
-Personal data never appears: parties are organizations and purchasers only.
+(awarded), implementation (milestones reported, rating given). Read-only, through the services' read APIs (never
+their databases): the catalog's projects, matching's fairs and awards, evaluation's contracts under monitoring and
+registration's organizations. Personal data never appears: parties are organizations and purchasers only.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pymongo import MongoClient
-
-from shared.settings import StoreSettings
+from shared.operator import Unreachable, fetch, fetch_all, service_url
+from tools.suite import SUITE
 
 OCID_PREFIX = "ocds-wh2015"  # an OCDS publisher registers its own prefix; set --ocid-prefix to it
 Doc = dict[str, Any]
@@ -44,7 +44,8 @@ def release(project: Doc, contract: Doc | None, monitoring: Doc | None, supplier
     tags = ["planning", "tender"]
     tender_status = {"published": "active", "withdrawn": "withdrawn"}.get(project["status"], "complete")
     doc: Doc = {
-        "ocid": f"{prefix}-{project['_id']}", "id": f"{project['_id']}-{project['status']}-v{project['version']}",
+        "ocid": f"{prefix}-{project['project_id']}",
+        "id": f"{project['project_id']}-{project['status']}-v{project['version']}",
         "date": published, "language": "zh", "initiationType": "tender", "buyer": buyer,
         "planning": {"budget": {"amount": _value(project["budget_fen"]),
                                 "description": f"batch {project['batch']}, {project['category']}"}},
@@ -63,7 +64,7 @@ def release(project: Doc, contract: Doc | None, monitoring: Doc | None, supplier
             "scheme": "CN-USCC", "id": supplier["uscc"], "legalName": supplier["name"]},
             "address": {"region": supplier["street"], "locality": supplier["community"], "countryName": "中国"}})
         awarded_on = _datetime(contract["awarded_on"])
-        doc["awards"] = [{"id": contract["_id"], "status": "active", "date": awarded_on,
+        doc["awards"] = [{"id": contract["contract_id"], "status": "active", "date": awarded_on,
                           "value": _value(contract["amount_fen"]), "suppliers": [org]}]
         doc["contracts"] = [_contract(contract, monitoring, project)]
         if monitoring and monitoring.get("reports"):
@@ -76,14 +77,15 @@ def release(project: Doc, contract: Doc | None, monitoring: Doc | None, supplier
 def _contract(contract: Doc, monitoring: Doc | None, project: Doc) -> Doc:
     evaluation = (monitoring or {}).get("evaluation")
     status = "terminated" if evaluation else "active"
-    entry: Doc = {"id": contract["_id"], "awardID": contract["_id"], "title": project["title"], "status": status,
+    entry: Doc = {"id": contract["contract_id"], "awardID": contract["contract_id"], "title": project["title"],
+                  "status": status,
                   "value": _value(contract["amount_fen"]),
                   "period": {"startDate": _datetime(project["period"]["start"]),
                              "endDate": _datetime(project["period"]["end"])}}
     if monitoring is not None:
         reports = {r["milestone"]: r for r in monitoring.get("reports", [])}
         entry["milestones"] = [{
-            "id": f"{contract['_id']}-{m['name']}", "title": m["name"], "type": "delivery",
+            "id": f"{contract['contract_id']}-{m['name']}", "title": m["name"], "type": "delivery",
             "dueDate": _datetime(m["due_on"]), "status": m["status"],
             **({"dateMet": _datetime(reports[m["name"]]["submitted_on"])}
                if m["name"] in reports and m["status"] == "met" else {}),
@@ -101,22 +103,39 @@ def package(releases: list[Doc], published: str, uri: str) -> Doc:
             "license": "https://creativecommons.org/licenses/by/4.0/"}
 
 
-def export(mongo_url: str, prefix: str, batch: str, ocid_prefix: str = OCID_PREFIX) -> Doc:
-    """The batch's release package, read from the services' databases."""
+@dataclass(frozen=True)
+class Services:
+    """Where the services' read APIs answer (`<SERVICE>_URL`, else each on this machine at its port)."""
+
+    catalog: str
+    matching: str
+    evaluation: str
+    registration: str
+
+    @classmethod
+    def from_environment(cls) -> Services:
+        urls = {spec.name: service_url(spec.name, spec.port) for spec in SUITE}
+        return cls(urls["catalog"], urls["matching"], urls["evaluation"], urls["registration"])
+
+
+def export(services: Services, batch: str, ocid_prefix: str = OCID_PREFIX) -> Doc:
+    """The batch's release package, read from the services' read APIs."""
     published = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    client: MongoClient[Doc] = MongoClient(mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000)
-    with client:
-        projects = list(client[f"{prefix}catalog"]["projects"].find({"batch": batch}).sort("project_ref", 1))
-        contracts = {c["project_id"]: c for c in client[f"{prefix}matching"]["contracts"].find(
-            {"project_id": {"$in": [p["_id"] for p in projects]}})}
-        monitoring = {m["contract_id"]: m for m in client[f"{prefix}evaluation"]["contracts"].find(
-            {"contract_id": {"$in": [c["_id"] for c in contracts.values()]}})}
-        suppliers = {o["_id"]: o for o in client[f"{prefix}registration"]["organizations"].find(
-            {"_id": {"$in": [c["org_id"] for c in contracts.values()]}})}
+    projects = sorted(fetch_all(services.catalog, "/projects", {"batch": batch}), key=lambda p: p["project_ref"])
+    contracts: dict[str, Doc] = {}
+    for fair in fetch_all(services.matching, "/fairs", {"batch": batch}):
+        if fair.get("awards_decided_on"):
+            decided = fetch(services.matching, f"/fairs/{fair['fair_id']}/awards")
+            for award in decided["awards"]:
+                contracts[award["project_id"]] = {**award, "awarded_on": decided["decided_on"]}
+    monitoring = {m["contract_id"]: m for m in fetch_all(services.evaluation, "/contracts")
+                  if m["project_id"] in contracts}
+    needed = {c["org_id"] for c in contracts.values()}
+    suppliers = {o["org_id"]: o for o in fetch_all(services.registration, "/organizations") if o["org_id"] in needed}
     releases = []
     for project in projects:
-        contract = contracts.get(project["_id"])
-        releases.append(release(project, contract, monitoring.get(contract["_id"]) if contract else None,
+        contract = contracts.get(project["project_id"])
+        releases.append(release(project, contract, monitoring.get(contract["contract_id"]) if contract else None,
                                 suppliers.get(contract["org_id"]) if contract else None, published, ocid_prefix))
     return package(releases, published, f"urn:{ocid_prefix}:{batch}")
 
@@ -127,11 +146,10 @@ def main() -> int:
     parser.add_argument("--out", default="reports/ocds-2015-1.json")
     parser.add_argument("--ocid-prefix", default=OCID_PREFIX)
     args = parser.parse_args()
-    store = StoreSettings()
     try:
-        doc = export(store.url, store.database_prefix, args.batch, args.ocid_prefix)
-    except Exception as exc:  # an operator tool: say what failed, not a traceback
-        print(f"ocds: cannot read the services' databases: {type(exc).__name__}: {exc}", file=sys.stderr)
+        doc = export(Services.from_environment(), args.batch, args.ocid_prefix)
+    except Unreachable as exc:
+        print(f"ocds: {exc}", file=sys.stderr)
         return 1
     path = Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")
 
     # The open-data export of the same year: one release per project, valid OCDS 1.1.5.
-    export = ocds.export(mongo_url, db_prefix, "2015-1")
+    export = ocds.export(ocds.Services.from_environment(), "2015-1")
     assert len(export["releases"]) == 24
     implemented = [r for r in export["releases"] if "implementation" in r["tag"]]
     assert len(implemented) == len(record.awards)
