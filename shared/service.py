@@ -45,10 +45,11 @@ from shared.contracts.clock import (
     clock_set,
 )
 from shared.envelope import Envelope, FieldError
-from shared.http import health_routes
+from shared.http import failing, health_routes
 from shared.inbox import AlreadyHandled, Inbox
 from shared.intake import read_intake
 from shared.jobs import JobRun
+from shared.metrics import QueueProbe, ServiceMetrics
 from shared.mongo import Database, make_client, ping
 from shared.outbox import Outbox, OutboxRelay
 from shared.outcome import Emit, rejected
@@ -56,9 +57,10 @@ from shared.settings import ServiceSettings
 from shared.subscriptions import Job, Subscriptions
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
+    DLX_NAME,
     EVENTS_EXCHANGE,
     EVENTS_EXCHANGE_NAME,
-    dead_letter_queue,
+    dead_letter_queue_name,
     service_queue,
 )
 from shared.unit_of_work import Handler, Transaction, handle_once
@@ -128,13 +130,13 @@ class Service:
         )
         self.client = make_client(settings.store, name)
         self.db: Database = self.client[settings.store.database_name(name)]
-        self.inbox = Inbox(self.db)
-        self.outbox = Outbox(self.db)
+        self.inbox = Inbox(self.db, retention_seconds=settings.store.inbox_retention_seconds)
+        self.outbox = Outbox(self.db, retention_seconds=settings.store.outbox_retention_seconds)
         self.relay = OutboxRelay(self.outbox, self.publish_envelope)
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
                                           max_batch=settings.bus.transaction_batch)
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
-        self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
+        self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.inbox.ensure_indexes]
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self.jobs: list[tuple[str, Callable[[JobRun], Awaitable[None]]]] = []
         self.consumers: list[str] = []
@@ -144,9 +146,12 @@ class Service:
         self.started = asyncio.Event()
         self.deliveries = Counter("district_deliveries", "Deliveries by queue and outcome",
                                   ["queue", "outcome"], registry=self.registry)
-        backlog = Gauge("district_outbox_published", "Events the relay has published since start",
-                        registry=self.registry)
-        backlog.set_function(lambda: self.relay.published)
+        published = Gauge("district_outbox_published", "Events the relay has published since start",
+                          registry=self.registry)
+        published.set_function(lambda: self.relay.published)
+        self.metrics = ServiceMetrics(self.registry)
+        self.metrics.observe_retention(self.outbox, self.inbox)
+        self.probe = QueueProbe(lambda: self.broker._connection)
         self._consume_clock()
         self.publishes(clock_set(self.prefix), ClockSet, "The drill moved this service's day; its jobs for it ran.")
         self.publishes(clock_rejected(self.prefix), ClockRejected, "A drill asked to move the day back.")
@@ -189,19 +194,20 @@ class Service:
         consumer = f"{self.name}.{purpose}"
         self.consumers.append(consumer)
 
-        def count(outcome: str) -> None:
-            self.deliveries.labels(consumer, outcome).inc()
-
         async def dead_letter(message: AbstractIncomingMessage, reason: str) -> None:
             await self.dead_letter(message, reason, queue=queue.name)
 
         async def on_delivery(body: AbstractIncomingMessage) -> None:
-            arrived = self.clock.now()
+            arrived, started = self.clock.now(), time.monotonic()
 
             async def apply(envelope: Envelope) -> None:
                 await handle(envelope, body, arrived)
 
-            await settle(body, apply, dead_letter, self.policy, count)
+            def settled(outcome: str) -> None:
+                self.deliveries.labels(consumer, outcome).inc()
+                self.metrics.handling.labels(consumer, outcome).observe(time.monotonic() - started)
+
+            await settle(body, apply, dead_letter, self.policy, settled)
 
         queue = service_queue(self.name, purpose, binding, self.settings.bus.delivery_limit)
         documented = Annotated[Any, WithJsonSchema(self_contained_schema(envelope_of(document, binding)))]
@@ -352,23 +358,50 @@ class Service:
     async def _database_down(self) -> str | None:
         return await ping(self.db)
 
+    async def _relay_stalled(self) -> str | None:
+        stalled = self.relay.stalled_for()
+        if stalled < self.settings.bus.relay_stall_seconds:
+            return None
+        oldest = await self.outbox.oldest_unsent()
+        if oldest is None:
+            return None
+        return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
+                f"written at {oldest.isoformat(timespec='seconds')})")
+
+    def _checks(self) -> dict[str, Callable[[], Awaitable[str | None]]]:
+        return {"broker": self._broker_down, "database": self._database_down, "outbox": self._relay_stalled}
+
+    async def refresh_metrics(self) -> None:
+        """Read again what the gauges of /metrics show that needs a query (`shared.metrics`)."""
+        self.metrics.relay_idle.set(self.relay.stalled_for())
+        self.metrics.ready.set(0 if await failing(self._checks()) else 1)
+        try:
+            await self.metrics.read_database(self.outbox, self.inbox)
+            await self.metrics.read_queues(self.probe, self.consumers, dead_letter_queue_name(self.name))
+        except Exception as exc:  # a dependency down: /ready says so; the gauges keep their last reading
+            log.debug("metrics not refreshed: %s: %s", type(exc).__name__, exc)
+
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
         for step in self.on_startup:
             await _until_it_answers(step, f"{self.name}: start-up")
-        # The dead-letter exchange must exist before the first queue can dead-letter into it.
+        # The exchanges and the dead-letter queue must exist before the first queue can dead-letter into them.
         await self.broker.connect()
-        await self._declare_dead_letter_queue()
+        await _until_it_answers(self._check_topology, f"{self.name}: the broker's topology")
 
-    async def _declare_dead_letter_queue(self) -> None:
-        exchange = await self.broker.declare_exchange(DEAD_LETTER_EXCHANGE)
-        queue = await self.broker.declare_queue(dead_letter_queue(self.name))
-        await queue.bind(exchange, routing_key=self.name)
+    async def _check_topology(self) -> None:
+        """The shared exchanges and this service's dead-letter queue are provisioned (`shared.topology`)."""
+        missing = [name for name in (EVENTS_EXCHANGE_NAME, DLX_NAME) if not await self.probe.exchange_exists(name)]
+        if await self.probe.waiting(dead_letter_queue_name(self.name)) is None:
+            missing.append(dead_letter_queue_name(self.name))
+        if missing:
+            raise LookupError(f"{', '.join(missing)} not found: provision the broker first "
+                              "(deploy/rabbitmq/provision.sh; `make dev` and compose do)")
 
     async def _after_startup(self) -> None:
         self.relay.start()
-        for seconds, job in self.periodic:
+        for seconds, job in [*self.periodic, (self.settings.bus.metrics_refresh_seconds, self.refresh_metrics)]:
             self._tasks.append(asyncio.create_task(_repeat(seconds, job), name=f"{self.name}-periodic"))
         self._started = True
         self.started.set()
@@ -381,13 +414,13 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.relay.stop()
+        await self.probe.close()
 
     async def _after_shutdown(self) -> None:
         await self.client.close()
 
     def app(self) -> AsgiFastStream:
-        routes = health_routes(self.name, {"broker": self._broker_down, "database": self._database_down},
-                               self.registry)
+        routes = health_routes(self.name, self._checks(), self.registry)
         api = self.api or read_api(self.name, f"The {self.name} service's read-only queries.")
         add_handled_query(api, lambda ids: self.inbox.handled_among(self.consumers, ids))
         return ServiceApp(

@@ -19,8 +19,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from shared.settings import DEFAULT_RABBITMQ_URL
 from shared.topology import EVENTS_EXCHANGE_NAME, dead_letter_queue_name
+from tools.broker import operator_url
 from tools.suite import SUITE
 
 
@@ -125,7 +125,7 @@ def main() -> int:
     parser.add_argument("--service", default=os.environ.get("SERVICE") or None)
     parser.add_argument("--json", action="store_true", help="list as JSON")
     args = parser.parse_args()
-    url = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    url = operator_url()
     names = [s.name for s in SUITE]
     if args.action == "replay":
         if args.service not in names:

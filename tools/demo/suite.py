@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -15,8 +14,8 @@ from urllib.parse import urlsplit
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.settings import DEFAULT_RABBITMQ_URL
 from tools import dev
+from tools.broker import operator_url
 from tools.health import readiness
 from tools.suite import SUITE, ServiceSpec
 
@@ -38,7 +37,7 @@ def ensure_suite() -> str:
     """How the suite runs now: 'running', 'compose' or 'dev'. Exits with advice if none can run here."""
     if all_ready():
         return "running"
-    url = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    url = operator_url()
     if docker_answers():
         print("demo: starting the suite with docker compose ...", file=sys.stderr)
         subprocess.run(["docker", "compose", "up", "-d", "--build", "--wait"], cwd=ROOT, check=True)
