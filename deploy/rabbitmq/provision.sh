@@ -6,6 +6,8 @@
 #
 #   provision.sh [vhost]                 import into the broker that rabbitmqctl on this machine reaches
 #   provision.sh --definitions [vhost]   print the definitions document instead (vhost default "/")
+#   provision.sh --check [vhost]         exit 0 only if the broker holds every user's topic permissions and every
+#                                        dead-letter queue of the document (compose's healthcheck)
 #
 # Passwords from the environment: <SERVICE>_AMQP_PASSWORD for each service (CATALOG_AMQP_PASSWORD, ...,
 # TRAINING_GRADING_AMQP_PASSWORD), OPERATOR_AMQP_PASSWORD, EXTERNAL_PUBLISHER_AMQP_PASSWORD.
@@ -23,7 +25,10 @@
 set -euo pipefail
 
 mode=import
-if [ "${1:-}" = "--definitions" ]; then mode=print; shift; fi
+case "${1:-}" in
+  --definitions) mode=print; shift ;;
+  --check) mode=check; shift ;;
+esac
 vhost="${1:-/}"
 prefix="${AMQP_USER_PREFIX:-}"
 # Dead letters wait for an operator: a quorum queue's default delivery limit (none on 3.x, 20 on 4.x) would drop
@@ -46,7 +51,7 @@ password() {  # variable name -> its value, or stop naming it
   printf '%s' "$value"
 }
 
-users=() permissions=() topics=() queues=() bindings=()
+users=() permissions=() topics=() queues=() bindings=() expected_topics=() expected_queues=()
 
 user() {  # name password configure write read
   users+=("{\"name\":$(json "$1"),\"password\":$(json "$2"),\"tags\":\"\"}")
@@ -55,6 +60,7 @@ user() {  # name password configure write read
 
 topic() {  # user exchange write read
   topics+=("{\"user\":$(json "$1"),\"vhost\":$(json "$vhost"),\"exchange\":$(json "$2"),\"write\":$(json "$3"),\"read\":$(json "$4")}")
+  expected_topics+=("$(printf '%s\t%s\t%s\t%s' "$1" "$2" "$3" "$4")")
 }
 
 for entry in $services; do
@@ -65,6 +71,7 @@ for entry in $services; do
     "^(${own}|district\\.events)\$"
   topic "$prefix$name" district.events "^(${publishes})\\." ".*"
   topic "$prefix$name" district.dlx "^${name//./\\.}\$" '^$'
+  expected_queues+=("$name.dlq")
   queues+=("{\"name\":$(json "$name.dlq"),\"vhost\":$(json "$vhost"),\"durable\":true,\"auto_delete\":false,\"arguments\":{\"x-queue-type\":\"quorum\",\"x-delivery-limit\":$dlq_delivery_limit}}")
   bindings+=("{\"source\":\"district.dlx\",\"vhost\":$(json "$vhost"),\"destination\":$(json "$name.dlq"),\"destination_type\":\"queue\",\"routing_key\":$(json "$name"),\"arguments\":{}}")
 done
@@ -94,6 +101,15 @@ definitions="{\"vhosts\":[{\"name\":$(json "$vhost")}],\"users\":[$(joined "${us
 
 if [ "$mode" = print ]; then
   printf '%s\n' "$definitions"
+elif [ "$mode" = check ]; then
+  held="$(rabbitmqctl -q list_topic_permissions -p "$vhost" </dev/null)"
+  present="$(rabbitmqctl -q list_queues -p "$vhost" name </dev/null)"
+  for line in "${expected_topics[@]}"; do
+    grep -qxF -- "$line" <<<"$held" || { echo "provision: missing topic permission: $line" >&2; exit 1; }
+  done
+  for queue in "${expected_queues[@]}"; do
+    grep -qxF -- "$queue" <<<"$present" || { echo "provision: missing queue $queue" >&2; exit 1; }
+  done
 else
   # From standard input, so the passwords never touch a file.
   printf '%s\n' "$definitions" | rabbitmqctl -q import_definitions </dev/stdin >/dev/null

@@ -298,13 +298,21 @@ def provisioned_state(vhost: str, prefix: str) -> dict[str, Any]:
     }
 
 
+def check(vhost: str) -> int:
+    """provision.sh --check: what compose's healthcheck asks the broker after every (re)start."""
+    return subprocess.run(["bash", str(PROVISION), "--check", vhost], env=provision_env(), capture_output=True,
+                          timeout=120).returncode
+
+
 async def test_provisioning_twice_gives_the_same_users_permissions_and_topology(broker: Vhost) -> None:
     name = f"district-test-{uuid.uuid4().hex[:10]}"
     try:
+        assert await asyncio.to_thread(check, name) != 0  # compose's healthcheck: not healthy before provisioning
         await asyncio.to_thread(provision, name)
         first = await asyncio.to_thread(provisioned_state, name, SESSION_PREFIX)
         await asyncio.to_thread(provision, name)
         second = await asyncio.to_thread(provisioned_state, name, SESSION_PREFIX)
+        assert await asyncio.to_thread(check, name) == 0
     finally:
         await asyncio.to_thread(rabbitmqctl, "delete_vhost", name, check=False)
     assert first == second
