@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection
+from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 
 from shared.inbox import INBOX, RECEIPTS, Inbox
@@ -27,11 +27,11 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 class QueueProbe:
     """How many messages wait in a queue, and whether an exchange or a queue exists, asked passively."""
 
-    def __init__(self, connection: Callable[[], AbstractConnection | None]) -> None:
+    def __init__(self, connection: Callable[[], AbstractRobustConnection | None]) -> None:
         self._connection = connection
-        self._channel: AbstractChannel | None = None
+        self._channel: AbstractRobustChannel | None = None
 
-    async def _open(self) -> AbstractChannel:
+    async def _open(self) -> AbstractRobustChannel:
         if self._channel is None or self._channel.is_closed:
             connection = self._connection()
             if connection is None:
@@ -43,7 +43,8 @@ class QueueProbe:
         """Messages ready in `queue` (not those delivered and unacknowledged), or None if there is no such queue."""
         channel = await self._open()
         try:
-            declared = await channel.declare_queue(queue, passive=True)
+            # Not robust: a robust channel answers a repeated passive declaration from its cache, count and all.
+            declared = await channel.declare_queue(queue, passive=True, robust=False)
         except aio_pika.exceptions.ChannelClosed:
             self._channel = None
             return None
@@ -53,7 +54,7 @@ class QueueProbe:
     async def exchange_exists(self, name: str) -> bool:
         channel = await self._open()
         try:
-            await channel.declare_exchange(name, passive=True)
+            await channel.declare_exchange(name, passive=True, robust=False)
         except aio_pika.exceptions.ChannelClosed:
             self._channel = None
             return False

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import (
@@ -31,11 +32,14 @@ _TRANSIENT = (AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout
               ServerSelectionTimeoutError, WTimeoutError)
 
 
-def make_client(settings: StoreSettings, app_name: str) -> Client:
-    """One client per process; timeouts short enough that a dead database is noticed in seconds."""
+def make_client(settings: StoreSettings, app_name: str,
+                listeners: Sequence[monitoring.CommandListener] = ()) -> Client:
+    """One client per process; timeouts short enough that a dead database is noticed in seconds. `listeners` see
+    every command (`shared.sessions` records the sessions transactions use)."""
     return AsyncMongoClient(
         settings.url,
         appname=app_name,
+        event_listeners=list(listeners),
         tz_aware=True,
         serverSelectionTimeoutMS=settings.mongo_timeout_ms,
         connectTimeoutMS=settings.mongo_timeout_ms,

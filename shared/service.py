@@ -50,9 +50,10 @@ from shared.inbox import AlreadyHandled, Inbox
 from shared.intake import read_intake
 from shared.jobs import JobRun
 from shared.metrics import QueueProbe, ServiceMetrics
-from shared.mongo import Database, make_client, ping
+from shared.mongo import Database, is_transient, make_client, ping
 from shared.outbox import Outbox, OutboxRelay
 from shared.outcome import Emit, rejected
+from shared.sessions import SessionRegistry
 from shared.settings import ServiceSettings
 from shared.subscriptions import Job, Subscriptions
 from shared.topology import (
@@ -128,7 +129,8 @@ class Service:
             middlewares=[RabbitPrometheusMiddleware(registry=self.registry, app_name=name)],
             description=f"The {name} service of the district's purchasing of public services.",
         )
-        self.client = make_client(settings.store, name)
+        self.sessions = SessionRegistry(name, stale_after=settings.store.process_stale_seconds)
+        self.client = make_client(settings.store, name, listeners=[self.sessions])
         self.db: Database = self.client[settings.store.database_name(name)]
         self.inbox = Inbox(self.db, retention_seconds=settings.store.inbox_retention_seconds)
         self.outbox = Outbox(self.db, retention_seconds=settings.store.outbox_retention_seconds)
@@ -136,7 +138,8 @@ class Service:
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
                                           max_batch=settings.bus.transaction_batch)
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
-        self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.inbox.ensure_indexes]
+        self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.inbox.ensure_indexes,
+                                                               self._abort_what_dead_processes_left]
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self.jobs: list[tuple[str, Callable[[JobRun], Awaitable[None]]]] = []
         self.consumers: list[str] = []
@@ -368,13 +371,13 @@ class Service:
         return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
                 f"written at {oldest.isoformat(timespec='seconds')})")
 
-    def _checks(self) -> dict[str, Callable[[], Awaitable[str | None]]]:
+    def readiness_checks(self) -> dict[str, Callable[[], Awaitable[str | None]]]:
         return {"broker": self._broker_down, "database": self._database_down, "outbox": self._relay_stalled}
 
     async def refresh_metrics(self) -> None:
         """Read again what the gauges of /metrics show that needs a query (`shared.metrics`)."""
         self.metrics.relay_idle.set(self.relay.stalled_for())
-        self.metrics.ready.set(0 if await failing(self._checks()) else 1)
+        self.metrics.ready.set(0 if await failing(self.readiness_checks()) else 1)
         try:
             await self.metrics.read_database(self.outbox, self.inbox)
             await self.metrics.read_queues(self.probe, self.consumers, dead_letter_queue_name(self.name))
@@ -390,6 +393,19 @@ class Service:
         await self.broker.connect()
         await _until_it_answers(self._check_topology, f"{self.name}: the broker's topology")
 
+    async def _abort_what_dead_processes_left(self) -> None:
+        """This process's sessions recorded before its first transaction; a killed predecessor's aborted."""
+        await self.sessions.warm(self.client)
+        await self.sessions.watch(self.db)
+
+    async def _watch_sessions(self) -> None:
+        try:
+            await self.sessions.watch(self.db)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.debug("no heartbeat while the database is away: %s", exc)  # /ready says so already
+
     async def _check_topology(self) -> None:
         """The shared exchanges and this service's dead-letter queue are provisioned (`shared.topology`)."""
         missing = [name for name in (EVENTS_EXCHANGE_NAME, DLX_NAME) if not await self.probe.exchange_exists(name)]
@@ -401,7 +417,8 @@ class Service:
 
     async def _after_startup(self) -> None:
         self.relay.start()
-        for seconds, job in [*self.periodic, (self.settings.bus.metrics_refresh_seconds, self.refresh_metrics)]:
+        beat = (self.settings.store.process_stale_seconds / 3, self._watch_sessions)
+        for seconds, job in [*self.periodic, (self.settings.bus.metrics_refresh_seconds, self.refresh_metrics), beat]:
             self._tasks.append(asyncio.create_task(_repeat(seconds, job), name=f"{self.name}-periodic"))
         self._started = True
         self.started.set()
@@ -417,10 +434,12 @@ class Service:
         await self.probe.close()
 
     async def _after_shutdown(self) -> None:
+        with contextlib.suppress(Exception):  # the database may be what is down; the record then goes stale
+            await self.sessions.leave(self.db)
         await self.client.close()
 
     def app(self) -> AsgiFastStream:
-        routes = health_routes(self.name, self._checks(), self.registry)
+        routes = health_routes(self.name, self.readiness_checks(), self.registry)
         api = self.api or read_api(self.name, f"The {self.name} service's read-only queries.")
         add_handled_query(api, lambda ids: self.inbox.handled_among(self.consumers, ids))
         return ServiceApp(

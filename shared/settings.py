@@ -55,6 +55,9 @@ class StoreSettings(BaseSettings):
     # events; inbox claims and receipt times. Days; fractions allowed.
     outbox_retention_days: float = Field(default=7.0, ge=0.001, le=3650, validation_alias="OUTBOX_RETENTION_DAYS")
     inbox_retention_days: float = Field(default=90.0, ge=0.001, le=3650, validation_alias="INBOX_RETENTION_DAYS")
+    # A process of the service whose heartbeat is older than this is taken for dead: the transactions it left open
+    # are aborted (`shared.sessions`). Each process beats three times as often.
+    process_stale_seconds: float = Field(default=3.0, ge=0.5, le=600, validation_alias="PROCESS_STALE_SECONDS")
 
     @field_validator("mongo_url")
     @classmethod

@@ -14,7 +14,8 @@ from shared.contracts.common import Purchaser
 from tests.e2e.test_catalog_process import proposal
 from tests.support.bus import BusProbe, envelope
 from tests.support.processes import ServiceProcess
-from tools.dlq import list_dead_letters, replay
+from tools.dlq import list_dead_letters, replay, retention_lines
+from tools.suite import SUITE
 
 pytestmark = pytest.mark.e2e
 
@@ -53,6 +54,18 @@ async def test_an_award_dead_lettered_before_its_project_existed_is_applied_once
     await bus.quiet(1.5)
     assert len(bus.answers_to(award["event_id"])) == 1
     assert await list_dead_letters(operator_url, ["catalog"]) == []
+
+
+def test_make_dlq_shows_what_each_service_keeps_for_repeats_and_for_how_long(
+    start_service: Callable[..., ServiceProcess], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalog = start_service("catalog")
+    monkeypatch.setenv("CATALOG_PORT", str(catalog.port))
+    monkeypatch.setenv("EVALUATION_PORT", "1")  # not running: said so, not an error
+    lines = retention_lines([s for s in SUITE if s.name in {"catalog", "evaluation"}])
+    assert lines[1].split() == ["catalog", "inbox", "0", "(90", "days),", "outbox", "0", "(7", "days),",
+                                "receipts", "0", "(90", "days)"]
+    assert "evaluation" in lines[2] and "not answering" in lines[2]
 
 
 async def test_a_dead_letter_listed_more_often_than_any_brokers_default_delivery_limit_is_still_there(
