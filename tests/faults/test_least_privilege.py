@@ -73,6 +73,13 @@ async def _ack(message: aio_pika.abc.AbstractIncomingMessage) -> None:
     await message.ack()
 
 
+async def permitted(url: str, action: Callable[[AbstractChannel], Awaitable[Any]]) -> None:
+    """`action` succeeds and leaves the channel open."""
+    async with channel_of(url) as channel:
+        await action(channel)
+        assert not channel.is_closed
+
+
 async def refused(url: str, action: Callable[[AbstractChannel], Awaitable[Any]]) -> str:
     """The broker's refusal of `action`, which must close the channel with ACCESS_REFUSED."""
     async with channel_of(url) as channel:
@@ -95,24 +102,23 @@ async def test_a_service_user_publishes_its_own_prefix_and_is_refused_another_an
     broker: Vhost, user: str, own: str, other: str,
 ) -> None:
     url = broker.url(user)
-    async with channel_of(url) as channel:
-        await publish(channel, own)
-        assert not channel.is_closed
+    await permitted(url, partial(publish, routing_key=own))
     for key in (other, "intake.project.proposed"):
         reason = await refused(url, partial(publish, routing_key=key))
         assert "ACCESS_REFUSED" in reason and f"topic '{key}'" in reason
 
 
-@pytest.mark.parametrize(("user", "other"), [("catalog", "registration"), ("registration", "matching"),
-                                             ("matching", "catalog"), ("training-grading", "evaluation"),
-                                             ("evaluation", "training-grading")])
+# Each service beside another whose queues, prefix and dead letters it must not reach.
+NEIGHBOURS = [("catalog", "registration"), ("registration", "matching"), ("matching", "catalog"),
+              ("training-grading", "evaluation"), ("evaluation", "training-grading")]
+
+
+@pytest.mark.parametrize(("user", "other"), NEIGHBOURS)
 async def test_a_service_user_declares_and_consumes_its_own_queues_and_is_refused_another_services(
     broker: Vhost, user: str, other: str,
 ) -> None:
     url = broker.url(user)
-    async with channel_of(url) as channel:
-        await consume_from(channel, f"{user}.xyz")
-        assert not channel.is_closed
+    await permitted(url, partial(consume_from, queue_name=f"{user}.xyz"))
     for queue in (f"{other}.xyz", f"{other}.dlq"):
         reason = await refused(url, partial(consume_from, queue_name=queue))
         assert "ACCESS_REFUSED" in reason and f"queue '{queue}'" in reason
@@ -124,9 +130,7 @@ async def test_the_external_publisher_publishes_intake_only_and_may_not_read_or_
     url = broker.url("external-publisher")
     async with channel_of(broker.admin_url) as admin:
         await admin.declare_queue("catalog.audit", durable=True, arguments={"x-queue-type": "quorum"})
-    async with channel_of(url) as channel:
-        await publish(channel, "intake.project.proposed")
-        assert not channel.is_closed
+    await permitted(url, partial(publish, routing_key="intake.project.proposed"))
     for key in ("catalog.project.published", "registration.organization.suspended", "matching.contract.awarded"):
         reason = await refused(url, partial(publish, routing_key=key))
         assert f"topic '{key}'" in reason
@@ -226,16 +230,12 @@ async def test_a_service_user_can_neither_declare_nor_delete_the_shared_exchange
             await admin.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
 
 
-@pytest.mark.parametrize(("user", "other"), [("catalog", "registration"), ("registration", "evaluation"),
-                                             ("matching", "training-grading"), ("training-grading", "catalog"),
-                                             ("evaluation", "matching")])
+@pytest.mark.parametrize(("user", "other"), NEIGHBOURS)
 async def test_a_service_user_dead_letters_under_its_own_name_only_and_reads_no_dead_letters(
     broker: Vhost, user: str, other: str,
 ) -> None:
     url = broker.url(user)
-    async with channel_of(url) as channel:
-        await publish_to(channel, DLX, user)
-        assert not channel.is_closed
+    await permitted(url, partial(publish_to, exchange=DLX, routing_key=user))
     assert f"topic '{other}'" in await refused(url, partial(publish_to, exchange=DLX, routing_key=other))
     assert "exchange 'amq.default'" in await refused(url, partial(publish_to, exchange="",
                                                                   routing_key=f"{other}.dlq"))
