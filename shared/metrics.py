@@ -10,6 +10,7 @@ they need no permission, and one that finds nothing closes only that channel.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -18,7 +19,9 @@ from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 
 from shared.inbox import INBOX, RECEIPTS, Inbox
-from shared.outbox import OUTBOX, Outbox
+from shared.outbox import OUTBOX, Outbox, OutboxRelay
+
+log = logging.getLogger(__name__)
 
 # Deliveries take milliseconds when alone, seconds under a backlog or a database retry: buckets across both.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -96,6 +99,17 @@ class ServiceMetrics:
         self.retention.labels(OUTBOX).set(outbox.retention_seconds)
         self.retention.labels(INBOX).set(inbox.retention_seconds)
         self.retention.labels(RECEIPTS).set(inbox.retention_seconds)
+
+    async def refresh(self, relay: OutboxRelay, inbox: Inbox, probe: QueueProbe, queues: list[str],
+                      dead_letter_queue: str, *, ready: bool) -> None:
+        """Read the gauges again."""
+        self.relay_idle.set(relay.stalled_for())
+        self.ready.set(1 if ready else 0)
+        try:
+            await self.read_database(relay.outbox, inbox)
+            await self.read_queues(probe, queues, dead_letter_queue)
+        except Exception as exc:  # a dependency down: /ready says so; the gauges keep their last reading
+            log.debug("metrics not refreshed: %s: %s", type(exc).__name__, exc)
 
     async def read_database(self, outbox: Outbox, inbox: Inbox) -> None:
         self.unsent.set(await outbox.backlog())

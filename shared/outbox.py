@@ -128,6 +128,15 @@ class OutboxRelay:
         """Seconds since the relay last published, or last found nothing to publish."""
         return time.monotonic() - self.progressed_at
 
+    async def stalled(self, limit: float) -> str | None:
+        """Why the relay counts as stuck: nothing published for `limit` seconds while events wait; else None."""
+        stalled = self.stalled_for()
+        oldest = await self.outbox.oldest_unsent() if stalled >= limit else None
+        if oldest is None:
+            return None
+        return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
+                f"written at {oldest.isoformat(timespec='seconds')})")
+
     async def relay_once(self) -> int:
         """Publish up to one batch of unsent events; return how many were sent."""
         cursor = self.outbox.collection.find({"sent": False}, {"envelope": 1}).sort("_id", ASCENDING)

@@ -362,27 +362,15 @@ class Service:
         return await ping(self.db)
 
     async def _relay_stalled(self) -> str | None:
-        stalled = self.relay.stalled_for()
-        if stalled < self.settings.bus.relay_stall_seconds:
-            return None
-        oldest = await self.outbox.oldest_unsent()
-        if oldest is None:
-            return None
-        return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
-                f"written at {oldest.isoformat(timespec='seconds')})")
+        return await self.relay.stalled(self.settings.bus.relay_stall_seconds)
 
     def readiness_checks(self) -> dict[str, Callable[[], Awaitable[str | None]]]:
         return {"broker": self._broker_down, "database": self._database_down, "outbox": self._relay_stalled}
 
     async def refresh_metrics(self) -> None:
         """Read again what the gauges of /metrics show that needs a query (`shared.metrics`)."""
-        self.metrics.relay_idle.set(self.relay.stalled_for())
-        self.metrics.ready.set(0 if await failing(self.readiness_checks()) else 1)
-        try:
-            await self.metrics.read_database(self.outbox, self.inbox)
-            await self.metrics.read_queues(self.probe, self.consumers, dead_letter_queue_name(self.name))
-        except Exception as exc:  # a dependency down: /ready says so; the gauges keep their last reading
-            log.debug("metrics not refreshed: %s: %s", type(exc).__name__, exc)
+        await self.metrics.refresh(self.relay, self.inbox, self.probe, self.consumers,
+                                   dead_letter_queue_name(self.name), ready=not await failing(self.readiness_checks()))
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 

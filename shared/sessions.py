@@ -13,6 +13,7 @@ TransientTransactionError and runs again.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +30,9 @@ UUID_SUBTYPE = 4
 # Sessions opened ahead, so that the pool already holds every session the process's concurrent transactions need
 # (two group commits, a job, the drill's clock) and each is recorded before any transaction can use it.
 WARM_SESSIONS = 8
+# A session the server has not seen for 30 minutes is gone, and any transaction in it long reaped; the driver drops
+# it from its pool too. A session unused this long is no longer recorded, so the record does not grow for ever.
+SESSION_IDLE_SECONDS = 31 * 60
 
 
 class SessionRegistry(monitoring.CommandListener):
@@ -39,7 +43,8 @@ class SessionRegistry(monitoring.CommandListener):
         self.service = service
         self.instance = uuid.uuid4().hex
         self.stale_after = stale_after
-        self.lsids: set[bytes] = set()
+        self.lsids: dict[bytes, float] = {}  # each session's id -> when a transaction last started in it
+        self._written: frozenset[bytes] | None = None
         self.reaped = 0
 
     # -- the command listener -------------------------------------------------------------------------------------
@@ -55,8 +60,8 @@ class SessionRegistry(monitoring.CommandListener):
         return None
 
     def _remember(self, lsid: object) -> None:
-        if isinstance(lsid, dict) and isinstance(lsid.get("id"), bytes | Binary):
-            self.lsids.add(bytes(lsid["id"]))
+        if isinstance(lsid, dict) and isinstance(lsid.get("id"), bytes):
+            self.lsids[bytes(lsid["id"])] = time.monotonic()
 
     # -- the record -----------------------------------------------------------------------------------------------
 
@@ -71,12 +76,18 @@ class SessionRegistry(monitoring.CommandListener):
                 await session.end_session()
 
     async def beat(self, db: Database) -> None:
-        """Record this process's sessions and that it is alive."""
-        await db[PROCESSES].update_one(
-            {"_id": self.instance},
-            {"$set": {"service": self.service, "beat_at": datetime.now(UTC),
-                      "lsids": [Binary(lsid, UUID_SUBTYPE) for lsid in sorted(self.lsids)]}},
+        """Record that this process is alive, and its sessions whenever they changed or the record was gone."""
+        idle_since = time.monotonic() - SESSION_IDLE_SECONDS
+        self.lsids = {lsid: seen for lsid, seen in self.lsids.items() if seen > idle_since}
+        current = frozenset(self.lsids)
+        sessions = {"lsids": [Binary(lsid, UUID_SUBTYPE) for lsid in sorted(current)]}
+        alive = {"service": self.service, "beat_at": datetime.now(UTC)}
+        written = await db[PROCESSES].update_one(
+            {"_id": self.instance}, {"$set": {**alive, **(sessions if current != self._written else {})}},
             upsert=True)
+        if written.upserted_id is not None and current == self._written:  # reaped while it was slow
+            await db[PROCESSES].update_one({"_id": self.instance}, {"$set": sessions})
+        self._written = current
 
     async def reap(self, db: Database) -> int:
         """Kill the sessions of every other process of this service whose heartbeat stopped; how many processes."""

@@ -114,9 +114,10 @@ async def kill_drill(start_service: Start, rabbit_url: str, mongo_url: str, db_p
                   for name, kills in by_service.items()},
     })
     assert len(done) == rounds * len(MODULES)
-    # The next process of each service aborts what its killed predecessor left open (`shared.sessions`): the goal
-    # is 15 s at most; twice that catches a return to the database's own minute without failing on a slow machine.
-    assert stall < 30, f"an intake waited {stall:.1f}s for its answer after the kills"
+    # The next process of each service aborts what its killed predecessor left open (`shared.sessions`), so the
+    # wait is the restart and the backlog it left: seconds on a quiet machine. A return to the database's own
+    # minute fails here; a loaded machine, whose restarts and backlogs take longer, does not.
+    assert stall < 45, f"an intake waited {stall:.1f}s for its answer after the kills"
     result.check()
 
 

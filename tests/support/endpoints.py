@@ -112,11 +112,16 @@ def provision_env(prefix: str = SESSION_PREFIX, passwords: dict[str, str] | None
             **{password_variable(user): password for user, password in chosen.items()}}
 
 
-def provision(vhost: str, env: dict[str, str] | None = None) -> None:
-    done = subprocess.run(["bash", str(PROVISION), vhost], env=env or provision_env(), capture_output=True,
-                          text=True, timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError(f"provision.sh {vhost} failed: {done.stderr.strip()[:500]}")
+def provision(vhost: str, env: dict[str, str] | None = None, attempts: int = 5) -> None:
+    """deploy/rabbitmq/provision.sh into `vhost`, retried as `rabbitmqctl` is: a broker another test restarted
+    answers late."""
+    for attempt in range(attempts):
+        done = subprocess.run(["bash", str(PROVISION), vhost], env=env or provision_env(), capture_output=True,
+                              text=True, timeout=120)
+        if done.returncode == 0:
+            return
+        time.sleep(1 + attempt)
+    raise RuntimeError(f"provision.sh {vhost} failed: {done.stderr.strip()[:500]}")
 
 
 def user_url(url: str, user: str) -> str:
