@@ -1,4 +1,5 @@
-"""The HTTP side of a service: `/health` (the process runs), `/ready` (broker and database answer), `/metrics`."""
+"""The HTTP side of a service: `/health` (the process runs), `/ready` (broker and database answer, the outbox relay
+is not stuck), `/metrics`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,13 @@ async def _run_check(check: Check, timeout: float) -> str | None:
         return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
+async def failing(checks: dict[str, Check], timeout: float = 2.5) -> dict[str, str]:
+    """Every dependency that does not answer, with why (all probed at once)."""
+    names = list(checks)
+    results = await asyncio.gather(*(_run_check(checks[n], timeout) for n in names))
+    return {n: r for n, r in zip(names, results, strict=True) if r is not None}
+
+
 def health_routes(service: str, checks: dict[str, Check], registry: CollectorRegistry,
                   timeout: float = 2.5) -> list[tuple[str, ASGIApp]]:
     """`checks` maps a dependency's name to a probe that returns None when it answers, else why not."""
@@ -38,11 +46,9 @@ def health_routes(service: str, checks: dict[str, Check], registry: CollectorReg
 
     @get(include_in_schema=False)
     async def ready(scope: Scope) -> AsgiResponse:
-        names = list(checks)
-        results = await asyncio.gather(*(_run_check(checks[n], timeout) for n in names))
-        failed = {n: r for n, r in zip(names, results, strict=True) if r is not None}
+        failed = await failing(checks, timeout)
         body = {"service": service, "status": "not ready" if failed else "ready",
-                "checks": {n: (failed.get(n) or "ok") for n in names}}
+                "checks": {n: (failed.get(n) or "ok") for n in checks}}
         return _json(503 if failed else 200, body)
 
     @get(include_in_schema=False)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import Envelope
-from shared.mongo import Database
+from shared.mongo import Database, ensure_ttl_index
 
 INBOX = "inbox"
 RECEIPTS = "receipts"
 
 
 def claim(consumer: str, event: Envelope, at: datetime) -> dict[str, Any]:
-    return {"_id": f"{consumer}:{event.event_id}", "consumer": consumer, "type": event.type, "at": at}
+    # `at` is the district's receipt time, which a drill or a pinned TODAY moves; expiry needs the wall clock.
+    return {"_id": f"{consumer}:{event.event_id}", "consumer": consumer, "type": event.type, "at": at,
+            "recorded_at": datetime.now(UTC)}
 
 
 class AlreadyHandled(Exception):
@@ -24,11 +26,26 @@ class AlreadyHandled(Exception):
 
 
 class Inbox:
-    """Claims of handled events, and the district's receipt time of events whose first handling failed."""
+    """Claims of handled events, and the district's receipt time of events whose first handling failed.
 
-    def __init__(self, db: Database) -> None:
+    Both are kept `retention_seconds` after they were recorded, then the database removes them (TTL indexes on
+    `recorded_at`); the retention must outlast any repeat of an event and any wait of a dead letter for its
+    replay (README, "Bounded growth").
+    """
+
+    def __init__(self, db: Database, *, retention_seconds: int = 90 * 86_400) -> None:
         self.collection = db[INBOX]
         self.receipts = db[RECEIPTS]
+        self.retention_seconds = retention_seconds
+
+    async def ensure_indexes(self) -> None:
+        await ensure_ttl_index(self.collection, "recorded_at", self.retention_seconds, "claim_expiry")
+        await ensure_ttl_index(self.receipts, "recorded_at", self.retention_seconds, "receipt_expiry")
+
+    async def retained(self) -> dict[str, int]:
+        """Claims and receipt times the database keeps now (estimated from its metadata: no scan)."""
+        return {INBOX: await self.collection.estimated_document_count(),
+                RECEIPTS: await self.receipts.estimated_document_count()}
 
     async def record(self, consumer: str, event: Envelope, at: datetime, session: AsyncClientSession) -> None:
         """Claim `(consumer, event_id)`; a second claim, even by a competing replica, raises AlreadyHandled."""
@@ -61,4 +78,5 @@ class Inbox:
 
     async def remember_receipt(self, consumer: str, event_id: str, at: datetime) -> None:
         """Keep the first receipt time of an event whose handling failed, for its redelivery or replay."""
-        await self.receipts.update_one({"_id": f"{consumer}:{event_id}"}, {"$setOnInsert": {"at": at}}, upsert=True)
+        await self.receipts.update_one({"_id": f"{consumer}:{event_id}"},
+                                       {"$setOnInsert": {"at": at, "recorded_at": datetime.now(UTC)}}, upsert=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -18,7 +19,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.envelope import Envelope
-from shared.mongo import Database, Document
+from shared.mongo import Database, Document, ensure_ttl_index
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,21 @@ def outbox_document(envelope: Envelope) -> Document:
 
 
 class Outbox:
-    """Writes events in the caller's transaction and wakes the relay after the commit."""
+    """Writes events in the caller's transaction and wakes the relay after the commit.
 
-    def __init__(self, db: Database) -> None:
+    A sent event is kept `retention_seconds` after it was sent, then the database removes it (a TTL index on
+    `sent_at`, which an unsent event does not have): the relay needs only the unsent ones.
+    """
+
+    def __init__(self, db: Database, *, retention_seconds: int = 7 * 86_400) -> None:
         self.collection = db[OUTBOX]
+        self.retention_seconds = retention_seconds
         self.wakeup = asyncio.Event()
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("sent", ASCENDING), ("_id", ASCENDING)], name="unsent_in_order")
         await self.collection.create_index("event_id", unique=True, name="event_id_unique")
+        await ensure_ttl_index(self.collection, "sent_at", self.retention_seconds, "sent_expiry")
 
     async def add(self, envelopes: list[Envelope], session: AsyncClientSession | None) -> None:
         if envelopes:
@@ -61,6 +68,16 @@ class Outbox:
     async def backlog(self) -> int:
         return await self.collection.count_documents({"sent": False})
 
+    async def oldest_unsent(self) -> datetime | None:
+        """When the oldest event still waiting for the relay was written, if any waits."""
+        doc = await self.collection.find_one({"sent": False}, {"created_at": 1}, sort=[("_id", ASCENDING)])
+        created = doc.get("created_at") if doc else None
+        return created if isinstance(created, datetime) else None
+
+    async def sent_retained(self) -> int:
+        """Sent events the database still keeps (the TTL index removes them after the retention)."""
+        return max(0, await self.collection.estimated_document_count() - await self.backlog())
+
 
 class OutboxRelay:
     """Publishes the outbox in commit order, a batch at a time with pipelined confirms."""
@@ -71,6 +88,7 @@ class OutboxRelay:
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.published = 0
+        self.progressed_at = time.monotonic()  # the last round that published, or found nothing to publish
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -99,6 +117,7 @@ class OutboxRelay:
             try:
                 sent = await self.relay_once()
                 failures = 0
+                self.progressed_at = time.monotonic()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a fault (broker or database down): wait and try again, lose nothing
@@ -117,6 +136,19 @@ class OutboxRelay:
             await asyncio.wait([waiter], timeout=self.poll_seconds)
         finally:
             waiter.cancel()
+
+    def stalled_for(self) -> float:
+        """Seconds since the relay last published, or last found nothing to publish."""
+        return time.monotonic() - self.progressed_at
+
+    async def stalled(self, limit: float) -> str | None:
+        """Why the relay counts as stuck: nothing published for `limit` seconds while events wait; else None."""
+        stalled = self.stalled_for()
+        oldest = await self.outbox.oldest_unsent() if stalled >= limit else None
+        if oldest is None:
+            return None
+        return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
+                f"written at {oldest.isoformat(timespec='seconds')})")
 
     async def relay_once(self) -> int:
         """Publish up to one batch of unsent events; return how many were sent."""

@@ -45,20 +45,23 @@ from shared.contracts.clock import (
     clock_set,
 )
 from shared.envelope import Envelope, FieldError
-from shared.http import health_routes
+from shared.http import failing, health_routes
 from shared.inbox import AlreadyHandled, Inbox
 from shared.intake import read_intake
 from shared.jobs import JobRun
-from shared.mongo import Database, make_client, ping
+from shared.metrics import QueueProbe, ServiceMetrics
+from shared.mongo import Database, is_transient, make_client, ping
 from shared.outbox import Outbox, OutboxRelay
 from shared.outcome import Emit, rejected
+from shared.sessions import SessionRegistry
 from shared.settings import ServiceSettings
 from shared.subscriptions import Job, Subscriptions
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
+    DLX_NAME,
     EVENTS_EXCHANGE,
     EVENTS_EXCHANGE_NAME,
-    dead_letter_queue,
+    dead_letter_queue_name,
     service_queue,
 )
 from shared.unit_of_work import Handler, Transaction, handle_once
@@ -127,15 +130,17 @@ class Service:
             middlewares=[RabbitPrometheusMiddleware(registry=self.registry, app_name=name)],
             description=f"The {name} service of the district's purchasing of public services.",
         )
-        self.client = make_client(settings.store, name)
+        self.sessions = SessionRegistry(name, stale_after=settings.store.process_stale_seconds)
+        self.client = make_client(settings.store, name, listeners=[self.sessions])
         self.db: Database = self.client[settings.store.database_name(name)]
-        self.inbox = Inbox(self.db)
-        self.outbox = Outbox(self.db)
+        self.inbox = Inbox(self.db, retention_seconds=settings.store.inbox_retention_seconds)
+        self.outbox = Outbox(self.db, retention_seconds=settings.store.outbox_retention_seconds)
         self.relay = OutboxRelay(self.outbox, self.publish_envelope)
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
                                           max_batch=settings.bus.transaction_batch)
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
-        self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes]
+        self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.inbox.ensure_indexes,
+                                                               self._abort_what_dead_processes_left]
         self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
         self.jobs: list[tuple[str, Callable[[JobRun], Awaitable[None]]]] = []
         self.consumers: list[str] = []
@@ -145,9 +150,12 @@ class Service:
         self.started = asyncio.Event()
         self.deliveries = Counter("district_deliveries", "Deliveries by queue and outcome",
                                   ["queue", "outcome"], registry=self.registry)
-        backlog = Gauge("district_outbox_published", "Events the relay has published since start",
-                        registry=self.registry)
-        backlog.set_function(lambda: self.relay.published)
+        published = Gauge("district_outbox_published", "Events the relay has published since start",
+                          registry=self.registry)
+        published.set_function(lambda: self.relay.published)
+        self.metrics = ServiceMetrics(self.registry)
+        self.metrics.observe_retention(self.outbox, self.inbox)
+        self.probe = QueueProbe(lambda: self.broker._connection)
         self._consume_clock()
         if self.clock.drills:  # another replica may move the day: every answer, HTTP ones too, follows it
             self.every(DRILL_REFRESH_SECONDS, self._follow_drill)
@@ -192,19 +200,20 @@ class Service:
         consumer = f"{self.name}.{purpose}"
         self.consumers.append(consumer)
 
-        def count(outcome: str) -> None:
-            self.deliveries.labels(consumer, outcome).inc()
-
         async def dead_letter(message: AbstractIncomingMessage, reason: str) -> None:
             await self.dead_letter(message, reason, queue=queue.name)
 
         async def on_delivery(body: AbstractIncomingMessage) -> None:
-            arrived = self.clock.now()
+            arrived, started = self.clock.now(), time.monotonic()
 
             async def apply(envelope: Envelope) -> None:
                 await handle(envelope, body, arrived)
 
-            await settle(body, apply, dead_letter, self.policy, count)
+            def settled(outcome: str) -> None:
+                self.deliveries.labels(consumer, outcome).inc()
+                self.metrics.handling.labels(consumer, outcome).observe(time.monotonic() - started)
+
+            await settle(body, apply, dead_letter, self.policy, settled)
 
         queue = service_queue(self.name, purpose, binding, self.settings.bus.delivery_limit)
         documented = Annotated[Any, WithJsonSchema(self_contained_schema(envelope_of(document, binding)))]
@@ -355,24 +364,53 @@ class Service:
     async def _database_down(self) -> str | None:
         return await ping(self.db)
 
+    async def _relay_stalled(self) -> str | None:
+        return await self.relay.stalled(self.settings.bus.relay_stall_seconds)
+
+    def readiness_checks(self) -> dict[str, Callable[[], Awaitable[str | None]]]:
+        return {"broker": self._broker_down, "database": self._database_down, "outbox": self._relay_stalled}
+
+    async def refresh_metrics(self) -> None:
+        """Read again what the gauges of /metrics show that needs a query (`shared.metrics`)."""
+        await self.metrics.refresh(self.relay, self.inbox, self.probe, self.consumers,
+                                   dead_letter_queue_name(self.name), ready=not await failing(self.readiness_checks()))
+
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
     async def _prepare(self) -> None:
         for step in self.on_startup:
             await _until_it_answers(step, f"{self.name}: start-up")
-        # The dead-letter exchange must exist before the first queue can dead-letter into it.
+        # The exchanges and the dead-letter queue must exist before the first queue can dead-letter into them.
         await self.broker.connect()
-        await self._declare_dead_letter_queue()
+        await _until_it_answers(self._check_topology, f"{self.name}: the broker's topology")
 
-    async def _declare_dead_letter_queue(self) -> None:
-        exchange = await self.broker.declare_exchange(DEAD_LETTER_EXCHANGE)
-        queue = await self.broker.declare_queue(dead_letter_queue(self.name))
-        await queue.bind(exchange, routing_key=self.name)
+    async def _abort_what_dead_processes_left(self) -> None:
+        """This process's sessions recorded before its first transaction; a killed predecessor's aborted."""
+        await self.sessions.warm(self.client)
+        await self.sessions.watch(self.db)
+
+    async def _watch_sessions(self) -> None:
+        try:
+            await self.sessions.watch(self.db)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.debug("no heartbeat while the database is away: %s", exc)  # /ready says so already
+
+    async def _check_topology(self) -> None:
+        """The shared exchanges and this service's dead-letter queue are provisioned (`shared.topology`)."""
+        missing = [name for name in (EVENTS_EXCHANGE_NAME, DLX_NAME) if not await self.probe.exchange_exists(name)]
+        if await self.probe.waiting(dead_letter_queue_name(self.name)) is None:
+            missing.append(dead_letter_queue_name(self.name))
+        if missing:
+            raise LookupError(f"{', '.join(missing)} not found: provision the broker first "
+                              "(deploy/rabbitmq/provision.sh; `make dev` and compose do)")
 
     async def _after_startup(self) -> None:
         self.relay.start()
         self._stopping = False
-        for seconds, job in self.periodic:
+        beat = (self.settings.store.process_stale_seconds / 3, self._watch_sessions)
+        for seconds, job in [*self.periodic, (self.settings.bus.metrics_refresh_seconds, self.refresh_metrics), beat]:
             self._tasks.append(asyncio.create_task(_repeat(seconds, job, lambda: self._stopping),
                                                    name=f"{self.name}-periodic"))
         self._started = True
@@ -387,13 +425,15 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.relay.stop()
+        await self.probe.close()
 
     async def _after_shutdown(self) -> None:
+        with contextlib.suppress(Exception):  # the database may be what is down; the record then goes stale
+            await self.sessions.leave(self.db)
         await self.client.close()
 
     def app(self) -> AsgiFastStream:
-        routes = health_routes(self.name, {"broker": self._broker_down, "database": self._database_down},
-                               self.registry)
+        routes = health_routes(self.name, self.readiness_checks(), self.registry)
         api = self.api or read_api(self.name, f"The {self.name} service's read-only queries.")
         add_handled_query(api, lambda ids: self.inbox.handled_among(self.consumers, ids))
         return ServiceApp(

@@ -29,6 +29,10 @@ class BusSettings(BaseSettings):
     transaction_batch: int = Field(default=32, ge=1, le=1000, validation_alias="TRANSACTION_BATCH")
     delivery_limit: int = Field(default=10, ge=2, le=1000, validation_alias="DELIVERY_LIMIT")
     transient_retry_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="TRANSIENT_RETRY_SECONDS")
+    # /ready turns 503 once the relay has published nothing for this long while events wait in the outbox.
+    relay_stall_seconds: float = Field(default=60.0, gt=0, le=86_400, validation_alias="RELAY_STALL_SECONDS")
+    # How often the backlog, dead-letter and lag gauges of /metrics are read again.
+    metrics_refresh_seconds: float = Field(default=5.0, gt=0, le=3600, validation_alias="METRICS_REFRESH_SECONDS")
 
     @field_validator("rabbitmq_url")
     @classmethod
@@ -47,6 +51,13 @@ class StoreSettings(BaseSettings):
     mongo_timeout_ms: int = Field(default=2000, ge=100, le=60_000, validation_alias="MONGO_TIMEOUT_MS")
     database_prefix: str = Field(default="district_", pattern=r"^[A-Za-z0-9_]{1,40}$",
                                  validation_alias="MONGO_DATABASE_PREFIX")
+    # How long the database keeps what only guards against repeats (README, "Bounded growth"): sent outbox
+    # events; inbox claims and receipt times. Days; fractions allowed.
+    outbox_retention_days: float = Field(default=7.0, ge=0.001, le=3650, validation_alias="OUTBOX_RETENTION_DAYS")
+    inbox_retention_days: float = Field(default=90.0, ge=0.001, le=3650, validation_alias="INBOX_RETENTION_DAYS")
+    # A process of the service whose heartbeat is older than this is taken for dead: the transactions it left open
+    # are aborted (`shared.sessions`). Each process beats three times as often.
+    process_stale_seconds: float = Field(default=3.0, ge=0.5, le=600, validation_alias="PROCESS_STALE_SECONDS")
 
     @field_validator("mongo_url")
     @classmethod
@@ -61,6 +72,14 @@ class StoreSettings(BaseSettings):
     def url(self) -> str:
         """The configured URL, or the embedded server `make dev` starts when MONGO_URL is unset."""
         return self.mongo_url or EMBEDDED_MONGO_URL
+
+    @property
+    def outbox_retention_seconds(self) -> int:
+        return max(1, round(self.outbox_retention_days * 86_400))
+
+    @property
+    def inbox_retention_seconds(self) -> int:
+        return max(1, round(self.inbox_retention_days * 86_400))
 
     def database_name(self, service: str) -> str:
         """A service's own database: `district_catalog`, `district_training_grading`, ..."""

@@ -9,20 +9,36 @@ import pytest
 
 from shared import embedded_db
 from tests.support.bus import BusProbe
-from tests.support.endpoints import isolated_vhost, mongo_endpoint, rabbit_endpoint
+from tests.support.endpoints import Vhost, mongo_endpoint, provisioned_vhost, rabbit_endpoint, remove_session_users
 
 
 @pytest.fixture(scope="session")
 def rabbit_base_url() -> Iterator[str]:
     with rabbit_endpoint() as url:
-        yield url
+        try:
+            yield url
+        finally:
+            remove_session_users()
 
 
 @pytest.fixture
-def rabbit_url(rabbit_base_url: str) -> Iterator[str]:
-    """A vhost of the test's own, so no queue or message outlives the test."""
-    with isolated_vhost(rabbit_base_url) as url:
-        yield url
+def vhost(rabbit_base_url: str) -> Iterator[Vhost]:
+    """A vhost of the test's own, provisioned as compose's broker is: no queue or message outlives the test, and
+    each service connects as its own user (`Vhost.url`)."""
+    with provisioned_vhost(rabbit_base_url) as provisioned:
+        yield provisioned
+
+
+@pytest.fixture
+def rabbit_url(vhost: Vhost) -> str:
+    """The test vhost's administrator: the tests watch and stand in for other district systems with it."""
+    return vhost.admin_url
+
+
+@pytest.fixture
+def operator_url(vhost: Vhost) -> str:
+    """The operators' tools' user (make seed, demo, dlq, replay-dlq) on the test vhost."""
+    return vhost.operator_url
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,10 @@
 """`make dev` / `make dev-stop`: the suite as local processes, without Docker.
 
-`start` launches, in the background, the embedded database (only when MONGO_URL is unset) and every service,
-records their process ids under `.data/pids`, and returns once all answer `/ready`. `stop` stops exactly the
-processes it recorded.
+`start` provisions the vhost `district-dev` on the local broker as compose's broker is provisioned (each service
+its own user, the tools the operator user: tools/broker.py), launches, in the background, the embedded database
+(only when MONGO_URL is unset) and every service as its own broker user, records their process ids under
+`.data/pids`, and returns once all answer `/ready`. With RABBITMQ_URL set, every service uses that URL instead and
+nothing is provisioned. `stop` stops exactly the processes it recorded.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from shared import embedded_db
-from shared.settings import DEFAULT_RABBITMQ_URL, EMBEDDED_MONGO_PORT
+from shared.settings import EMBEDDED_MONGO_PORT
+from tools.broker import DEVELOPMENT_BROKER, development_url, environment, provision_development
 from tools.health import readiness
 from tools.suite import ServiceSpec, present
 
@@ -71,14 +74,15 @@ def start_database() -> None:
     print(f"database   embedded SecantusDB on 127.0.0.1:{EMBEDDED_MONGO_PORT}, data in {DATA / 'mongo'}")
 
 
-def start_service(spec: ServiceSpec) -> None:
+def start_service(spec: ServiceSpec, rabbitmq_url: str) -> None:
     if _recorded(spec.name) is not None:
         return
     LOGS.mkdir(parents=True, exist_ok=True)
     marker = f"services.{spec.module}"
+    env = {**environment(), "RABBITMQ_URL": rabbitmq_url, "PYTHONUNBUFFERED": "1"}
     with open(LOGS / f"{spec.name}.log", "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", marker], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   start_new_session=True, env=env)
     _record(spec.name, process.pid, marker)
     print(f"{spec.name:<10} pid {process.pid}, {spec.url}, log {LOGS / (spec.name + '.log')}")
 
@@ -94,17 +98,32 @@ def wait_ready(specs: list[ServiceSpec], timeout: float) -> bool:
     return not pending
 
 
-def start(timeout: float) -> int:
-    url = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+def service_urls(specs: list[ServiceSpec]) -> dict[str, str] | str:
+    """Each service's broker URL, provisioning `make dev`'s vhost first; or why the broker cannot be used."""
+    explicit = environment().get("RABBITMQ_URL")
+    url = explicit or development_url("operator")
     if not broker_answers(url):
-        print(f"dev: no RabbitMQ answers at {urlsplit(url).hostname}:{urlsplit(url).port or 5672}.\n"
-              "     Install and start RabbitMQ 3.10+ (Debian: apt-get install rabbitmq-server; then\n"
-              "     rabbitmq-server -detached), or set RABBITMQ_URL, or use `make up` with Docker.", file=sys.stderr)
+        parts = urlsplit(url)
+        return (f"no RabbitMQ answers at {parts.hostname}:{parts.port or 5672}.\n"
+                "     Install and start RabbitMQ 3.10+ (Debian: apt-get install rabbitmq-server; then\n"
+                "     rabbitmq-server -detached), or set RABBITMQ_URL, or use `make up` with Docker.")
+    if explicit:
+        return {spec.name: explicit for spec in specs}
+    if (why := provision_development()) is not None:
+        return why
+    print(f"broker     {DEVELOPMENT_BROKER}, vhost provisioned with a user per service and `operator` for the tools")
+    return {spec.name: development_url(spec.name) for spec in specs}
+
+
+def start(timeout: float) -> int:
+    specs = present()
+    urls = service_urls(specs)
+    if isinstance(urls, str):
+        print(f"dev: {urls}", file=sys.stderr)
         return 2
     start_database()
-    specs = present()
     for spec in specs:
-        start_service(spec)
+        start_service(spec, urls[spec.name])
     if not wait_ready(specs, timeout):
         return 1
     print(f"dev: {len(specs)} services ready ({', '.join(s.name for s in specs)}); `make dev-stop` stops them")

@@ -1,8 +1,10 @@
 """`make dlq` and `make replay-dlq SERVICE=…`: what each service dead-lettered and why, and sending it back.
 
-Listing leaves every message where it is. Replaying sends each message once, unchanged (same `event_id`), to
-the queue it was dead-lettered from (or, when that is unknown, to `district.events` under its original routing
-key), then removes it from the dead-letter queue. A message replayed twice after a crash between the two steps
+Listing leaves every message where it is, and then shows what each service's database keeps only to recognise
+repeats (sent outbox events, inbox claims, receipt times) and for how long, from the service's /metrics.
+Replaying sends each message once, unchanged (same `event_id`), to the queue it was dead-lettered from (or, when
+that is unknown, to `district.events` under its original routing key), then removes it from the dead-letter
+queue. A message replayed twice after a crash between the two steps
 is dropped by the consumer's inbox, so its outcome still happens exactly once.
 """
 
@@ -13,15 +15,17 @@ import asyncio
 import json
 import os
 import sys
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from prometheus_client.parser import text_string_to_metric_families
 
-from shared.settings import DEFAULT_RABBITMQ_URL
 from shared.topology import EVENTS_EXCHANGE_NAME, dead_letter_queue_name
-from tools.suite import SUITE
+from tools.broker import operator_url
+from tools.suite import SUITE, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -119,13 +123,43 @@ def _print(letters: list[DeadLetter], services: list[str]) -> None:
             print(f"      from {x.queue or '-'}: {x.reason}")
 
 
+def retained(spec: ServiceSpec) -> dict[str, tuple[int, int]] | None:
+    """What a service's database keeps for repeats: {collection: (documents, retention in seconds)}, from its
+    /metrics; None if it does not answer."""
+    try:
+        with urllib.request.urlopen(f"{spec.url}/metrics", timeout=5) as response:
+            text = response.read().decode()
+    except OSError:
+        return None
+    kept: dict[str, int] = {}
+    retention: dict[str, int] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            target = {"district_retained_documents": kept, "district_retention_seconds": retention}.get(sample.name)
+            if target is not None:
+                target[sample.labels["collection"]] = int(sample.value)
+    return {name: (kept.get(name, 0), seconds) for name, seconds in retention.items()}
+
+
+def retention_lines(specs: list[ServiceSpec]) -> list[str]:
+    lines = ["kept only to recognise repeats, removed by the database after the retention:"]
+    for spec in specs:
+        found = retained(spec)
+        if found is None:
+            lines.append(f"  {spec.name:<18} not answering at {spec.url}")
+            continue
+        lines.append(f"  {spec.name:<18} " + ", ".join(f"{name} {count} ({seconds / 86_400:g} days)"
+                                                       for name, (count, seconds) in sorted(found.items())))
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["list", "replay"])
     parser.add_argument("--service", default=os.environ.get("SERVICE") or None)
     parser.add_argument("--json", action="store_true", help="list as JSON")
     args = parser.parse_args()
-    url = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    url = operator_url()
     names = [s.name for s in SUITE]
     if args.action == "replay":
         if args.service not in names:
@@ -140,6 +174,7 @@ def main() -> int:
         print(json.dumps([x.__dict__ for x in letters], ensure_ascii=False, indent=2))
     else:
         _print(letters, services)
+        print("\n".join(retention_lines([s for s in SUITE if s.name in services])))
     return 0
 
 

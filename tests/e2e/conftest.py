@@ -1,4 +1,5 @@
-"""End-to-end fixtures: services as their own processes, on the test's own vhost and databases."""
+"""End-to-end fixtures: services as their own processes, each as its own broker user, on the test's own vhost and
+databases."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.support.processes import ServiceProcess
+from tests.support.endpoints import user_url
+from tests.support.processes import SERVICE_USERS, ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +18,10 @@ def start_service(service_env: dict[str, str]) -> Iterator[Callable[..., Service
     started: list[ServiceProcess] = []
 
     def start(module: str, **env: str) -> ServiceProcess:
-        process = ServiceProcess(module, {**service_env, **env}).start()
+        merged = {**service_env, **env}
+        # On a provisioned vhost, each service connects as its own user, as in compose.
+        merged["RABBITMQ_URL"] = user_url(merged["RABBITMQ_URL"], SERVICE_USERS[module])
+        process = ServiceProcess(module, merged).start()
         started.append(process)
         process.wait_ready()
         return process

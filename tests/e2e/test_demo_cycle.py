@@ -38,13 +38,13 @@ def ocds_errors(document: dict[str, Any]) -> list[str]:
 
 
 async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
-    start_service: Callable[..., ServiceProcess], rabbit_url: str, mongo_url: str, db_prefix: str,
+    start_service: Callable[..., ServiceProcess], operator_url: str, mongo_url: str, db_prefix: str,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     for spec in SUITE:
         process = start_service(spec.module)
         monkeypatch.setenv(spec.port_var, str(process.port))  # the demo watches the services' /metrics
-    record = await run_cycle(rabbit_url, SMALL, Progress(enabled=False))
+    record = await run_cycle(operator_url, SMALL, Progress(enabled=False))
 
     assert len(record.projects) == 24 and all(p["new"] for p in record.projects.values())
     assert len(record.organizations) == 60 and record.people_added == 120
@@ -76,8 +76,8 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     assert len(implemented) == len(record.awards)
     assert all(m["status"] in {"met", "partiallyMet", "notMet"} for r in implemented
                for m in r["contracts"][0]["milestones"])
-    await fit_follows_the_evaluation(record, rabbit_url)
-    await a_second_year_on_the_same_suite(rabbit_url, record, tmp_path, capsys)
+    await fit_follows_the_evaluation(record, operator_url)
+    await a_second_year_on_the_same_suite(operator_url, record, tmp_path, capsys)
 
     if OCDS.exists():
         assert ocds_errors(export) == []
@@ -85,11 +85,11 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
         assert ocds_errors(broken), "the validator must catch a release without an ocid"
 
 
-async def a_second_year_on_the_same_suite(rabbit_url: str, first: Any, tmp_path: Path,
+async def a_second_year_on_the_same_suite(operator_url: str, first: Any, tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     """`make demo` again on the suite that already ran it: the catalog and the register answer that they know
     the projects and organizations (read back from their APIs), and the year runs through with its own fair."""
-    again = await run_cycle(rabbit_url, SMALL, Progress(enabled=False))
+    again = await run_cycle(operator_url, SMALL, Progress(enabled=False))
     assert len(again.organizations) == 60 and not any(o["new"] for o in again.organizations.values())
     assert set(again.organizations) == set(first.organizations)
     assert len(again.projects) == 24
@@ -101,7 +101,7 @@ async def a_second_year_on_the_same_suite(rabbit_url: str, first: Any, tmp_path:
     assert "60 organizations (0 announced by registration now, 60 read from its API)" in printed
 
 
-async def fit_follows_the_evaluation(record: Any, rabbit_url: str) -> None:
+async def fit_follows_the_evaluation(record: Any, operator_url: str) -> None:
     """Matching hears evaluation's results: an evaluated organization's past-evaluations factor moves at the next
     fair from the neutral value it had before any evaluation to the mean of its scores."""
     scores: dict[str, list[float]] = {}
@@ -110,7 +110,7 @@ async def fit_follows_the_evaluation(record: Any, rabbit_url: str) -> None:
     evaluated = {org_id: sum(s) / len(s) for org_id, s in scores.items() if len(s) <= 3}  # the latest 3 count
     before = {i["data"]["org_id"]: i["data"]["breakdown"]["past_evaluations"]["value"] for i in record.interests
               if i["type"] == "matching.interest.recorded"}
-    async with BusProbe(rabbit_url, patterns=("matching.#",)) as bus:
+    async with BusProbe(operator_url, patterns=("matching.#",)) as bus:
         opened = await bus.answer((await bus.send("intake.fair.opened", {
             "fair_ref": "2015-1-second-fair", "batch": "2015-1", "date": "2015-11-19", "slots": 6,
             "slot_minutes": 20}))["event_id"])

@@ -1,84 +1,47 @@
-"""Least privilege on the broker, as `deploy/rabbitmq/provision.sh` sets it up: each service's user publishes only
-its own routing-key prefix and touches only its own queues; the external publisher publishes `intake.*` and
-nothing else; and each service, running as its own user, still declares its topology and answers its intake.
+"""Least privilege on the broker, as `deploy/rabbitmq/provision.sh` sets it up (compose's broker, `make dev` and
+every test's vhost alike): each service's user publishes only its own routing-key prefix, dead-letters only under
+its own name, touches only its own queues and can neither declare nor delete the shared exchanges; the operator
+publishes `intake.*`, listens to outcomes, reads and replays dead letters; the external publisher publishes
+`intake.*` and nothing else; and each service, running as its own user, still answers its intake. Provisioning
+twice gives the same users and permissions.
 
-The test provisions a vhost of its own on this machine's RabbitMQ, with users whose names carry a prefix of its
-own (users are global to a broker), and removes both afterwards.
+Each test gets a vhost of its own on this machine's RabbitMQ (`vhost` in tests/conftest.py), provisioned with users
+whose names carry the test session's prefix (users are global to a broker); both are removed afterwards.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
-import shutil
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
 from aiormq.exceptions import ChannelAccessRefused
 
+from shared.topology import DEAD_LETTER_DELIVERY_LIMIT
 from tests.support.bus import BusProbe, envelope
-from tests.support.endpoints import rabbitmqctl, with_vhost
+from tests.support.endpoints import PROVISION, SESSION_PREFIX, Vhost, provision, provision_env, rabbitmqctl
 from tests.support.processes import ROOT, ServiceProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
-PROVISION = ROOT / "deploy" / "rabbitmq" / "provision.sh"
-USERS = ("catalog", "registration", "matching", "training-grading", "evaluation", "external-publisher")
-PASSWORD_VARIABLES = {user: user.upper().replace("-", "_") + "_AMQP_PASSWORD" for user in USERS}
 EVENTS = "district.events"
+DLX = "district.dlx"
+SERVICES = ("catalog", "registration", "matching", "training-grading", "evaluation")
 
 
-@dataclass(frozen=True)
-class Broker:
-    """The provisioned vhost: the URL each user connects with, and the administrator's for watching."""
-
-    base_url: str
-    vhost: str
-    prefix: str
-    passwords: dict[str, str]
-
-    def url(self, user: str) -> str:
-        parts = urlsplit(self.base_url)
-        netloc = f"{quote(self.prefix + user, safe='')}:{quote(self.passwords[user], safe='')}@{parts.hostname}"
-        return with_vhost(f"{parts.scheme}://{netloc}:{parts.port or 5672}/", self.vhost)
-
-    @property
-    def admin_url(self) -> str:
-        return with_vhost(self.base_url, self.vhost)
-
-
-@pytest.fixture(scope="module")
-def broker(rabbit_base_url: str) -> Iterator[Broker]:
-    host = urlsplit(rabbit_base_url).hostname or ""
-    if host not in {"127.0.0.1", "localhost", "::1"} or shutil.which("rabbitmqctl") is None:
+@pytest.fixture
+def broker(vhost: Vhost) -> Vhost:
+    if not vhost.least_privilege:
         pytest.skip("provisioning needs rabbitmqctl on the broker's machine")
-    tag = uuid.uuid4().hex[:8]
-    broker = Broker(rabbit_base_url, f"district-lp-{tag}", f"lp{tag}-",
-                    {user: secrets.token_urlsafe(18) for user in PASSWORD_VARIABLES})
-    env = {**os.environ, "AMQP_USER_PREFIX": broker.prefix,
-           **{PASSWORD_VARIABLES[user]: password for user, password in broker.passwords.items()}}
-    admin = urlsplit(rabbit_base_url).username or "guest"
-    try:
-        run = subprocess.run(["bash", str(PROVISION), broker.vhost], env=env, capture_output=True, text=True,
-                             timeout=240)
-        assert run.returncode == 0, f"provision.sh failed:\n{run.stdout}\n{run.stderr}"
-        rabbitmqctl("set_permissions", "-p", broker.vhost, admin, ".*", ".*", ".*")
-        yield broker
-    finally:
-        for user in PASSWORD_VARIABLES:
-            rabbitmqctl("delete_user", broker.prefix + user, check=False)
-        rabbitmqctl("delete_vhost", broker.vhost, check=False)
+    return vhost
 
 
 @asynccontextmanager
@@ -110,6 +73,13 @@ async def _ack(message: aio_pika.abc.AbstractIncomingMessage) -> None:
     await message.ack()
 
 
+async def permitted(url: str, action: Callable[[AbstractChannel], Awaitable[Any]]) -> None:
+    """`action` succeeds and leaves the channel open."""
+    async with channel_of(url) as channel:
+        await action(channel)
+        assert not channel.is_closed
+
+
 async def refused(url: str, action: Callable[[AbstractChannel], Awaitable[Any]]) -> str:
     """The broker's refusal of `action`, which must close the channel with ACCESS_REFUSED."""
     async with channel_of(url) as channel:
@@ -117,13 +87,6 @@ async def refused(url: str, action: Callable[[AbstractChannel], Awaitable[Any]])
             await action(channel)
         assert channel.is_closed
     return str(refusal.value)
-
-
-@pytest.fixture
-async def topology(broker: Broker) -> None:
-    """The exchange exists before anyone publishes, as it does once the services have started."""
-    async with channel_of(broker.admin_url) as channel:
-        await channel.declare_exchange(EVENTS, aio_pika.ExchangeType.TOPIC, durable=True)
 
 
 OWN_AND_OTHER = [("catalog", "catalog.project.published", "registration.organization.registered"),
@@ -136,41 +99,38 @@ OWN_AND_OTHER = [("catalog", "catalog.project.published", "registration.organiza
 
 @pytest.mark.parametrize(("user", "own", "other"), OWN_AND_OTHER)
 async def test_a_service_user_publishes_its_own_prefix_and_is_refused_another_and_intake(
-    broker: Broker, topology: None, user: str, own: str, other: str,
+    broker: Vhost, user: str, own: str, other: str,
 ) -> None:
     url = broker.url(user)
-    async with channel_of(url) as channel:
-        await publish(channel, own)
-        assert not channel.is_closed
+    await permitted(url, partial(publish, routing_key=own))
     for key in (other, "intake.project.proposed"):
         reason = await refused(url, partial(publish, routing_key=key))
         assert "ACCESS_REFUSED" in reason and f"topic '{key}'" in reason
 
 
-@pytest.mark.parametrize(("user", "other"), [("catalog", "registration"), ("registration", "matching"),
-                                             ("matching", "catalog"), ("training-grading", "evaluation"),
-                                             ("evaluation", "training-grading")])
+# Each service beside another whose queues, prefix and dead letters it must not reach.
+NEIGHBOURS = [("catalog", "registration"), ("registration", "matching"), ("matching", "catalog"),
+              ("training-grading", "evaluation"), ("evaluation", "training-grading")]
+
+
+@pytest.mark.parametrize(("user", "other"), NEIGHBOURS)
 async def test_a_service_user_declares_and_consumes_its_own_queues_and_is_refused_another_services(
-    broker: Broker, topology: None, user: str, other: str,
+    broker: Vhost, user: str, other: str,
 ) -> None:
     url = broker.url(user)
-    async with channel_of(url) as channel:
-        await consume_from(channel, f"{user}.xyz")
-        assert not channel.is_closed
+    await permitted(url, partial(consume_from, queue_name=f"{user}.xyz"))
     for queue in (f"{other}.xyz", f"{other}.dlq"):
         reason = await refused(url, partial(consume_from, queue_name=queue))
         assert "ACCESS_REFUSED" in reason and f"queue '{queue}'" in reason
 
 
 async def test_the_external_publisher_publishes_intake_only_and_may_not_read_or_declare_any_queue(
-    broker: Broker, topology: None,
+    broker: Vhost,
 ) -> None:
     url = broker.url("external-publisher")
     async with channel_of(broker.admin_url) as admin:
         await admin.declare_queue("catalog.audit", durable=True, arguments={"x-queue-type": "quorum"})
-    async with channel_of(url) as channel:
-        await publish(channel, "intake.project.proposed")
-        assert not channel.is_closed
+    await permitted(url, partial(publish, routing_key="intake.project.proposed"))
     for key in ("catalog.project.published", "registration.organization.suspended", "matching.contract.awarded"):
         reason = await refused(url, partial(publish, routing_key=key))
         assert f"topic '{key}'" in reason
@@ -218,7 +178,7 @@ AS_ITS_OWN_USER = [
 @pytest.mark.parametrize(("module", "user", "intake", "data", "answer"), AS_ITS_OWN_USER,
                          ids=[case[0] for case in AS_ITS_OWN_USER])
 async def test_a_service_running_as_its_own_user_answers_an_intake_from_the_external_publisher(
-    broker: Broker, topology: None, mongo_url: str, db_prefix: str, module: str, user: str, intake: str,
+    broker: Vhost, mongo_url: str, db_prefix: str, module: str, user: str, intake: str,
     data: dict[str, Any], answer: str,
 ) -> None:
     if not (ROOT / "services" / module / "__main__.py").exists():
@@ -241,3 +201,132 @@ async def test_a_service_running_as_its_own_user_answers_an_intake_from_the_exte
         assert "ACCESS_REFUSED" not in service.log(tail=10_000)
     finally:
         service.stop()
+
+
+# -- the shared exchanges and the dead letters ------------------------------------------------------------------
+
+
+async def declare(channel: AbstractChannel, name: str) -> None:
+    await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
+
+
+async def delete(channel: AbstractChannel, name: str) -> None:
+    await (await channel.get_exchange(name)).delete()
+
+
+async def publish_to(channel: AbstractChannel, exchange: str, routing_key: str) -> None:
+    target = await channel.get_exchange(exchange) if exchange else channel.default_exchange
+    await target.publish(aio_pika.Message(b'{"probe": true}'), routing_key=routing_key)
+
+
+@pytest.mark.parametrize("user", SERVICES)
+async def test_a_service_user_can_neither_declare_nor_delete_the_shared_exchanges(broker: Vhost, user: str) -> None:
+    for exchange in (EVENTS, DLX):
+        for action in (declare, delete):
+            reason = await refused(broker.url(user), partial(action, name=exchange))
+            assert f"exchange '{exchange}'" in reason
+    async with channel_of(broker.admin_url) as admin:  # both still there, as provisioned
+        for exchange in (EVENTS, DLX):
+            await admin.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True, passive=True)
+
+
+@pytest.mark.parametrize(("user", "other"), NEIGHBOURS)
+async def test_a_service_user_dead_letters_under_its_own_name_only_and_reads_no_dead_letters(
+    broker: Vhost, user: str, other: str,
+) -> None:
+    url = broker.url(user)
+    await permitted(url, partial(publish_to, exchange=DLX, routing_key=user))
+    assert f"topic '{other}'" in await refused(url, partial(publish_to, exchange=DLX, routing_key=other))
+    assert "exchange 'amq.default'" in await refused(url, partial(publish_to, exchange="",
+                                                                  routing_key=f"{other}.dlq"))
+
+    async def read(channel: AbstractChannel, queue: str) -> None:
+        await (await channel.declare_queue(queue, passive=True)).get(fail=False)
+
+    for queue in (f"{user}.dlq", f"{other}.dlq"):
+        assert f"queue '{queue}'" in await refused(url, partial(read, queue=queue))
+
+    async def bind_to_dead_letters(channel: AbstractChannel) -> None:
+        queue = await channel.declare_queue(f"{user}.snoop", durable=True, arguments={"x-queue-type": "quorum"})
+        await queue.bind(DLX, routing_key=other)
+
+    assert f"exchange '{DLX}'" in await refused(url, bind_to_dead_letters)
+    async with BusProbe(broker.admin_url) as admin:
+        assert [m.body for m in await admin.drain_queue(f"{user}.dlq")] == [b'{"probe": true}']
+        assert await admin.drain_queue(f"{other}.dlq") == []
+
+
+async def test_the_operator_publishes_intake_listens_to_outcomes_and_reads_and_replays_dead_letters(
+    broker: Vhost,
+) -> None:
+    url = broker.operator_url
+    async with channel_of(broker.admin_url) as admin:
+        await publish_to(admin, DLX, "catalog")  # a dead letter waiting in catalog.dlq
+        await admin.declare_queue("catalog.contract-awarded", durable=True, arguments={"x-queue-type": "quorum"})
+    async with BusProbe(url, patterns=("catalog.#",)) as operator:  # listens through an exclusive queue
+        await operator.send("intake.project.proposed", {})
+        assert operator.channel is not None
+        dlq = await operator.channel.declare_queue("catalog.dlq", passive=True)
+        letter = await dlq.get(fail=False)
+        assert letter is not None and letter.body == b'{"probe": true}'
+        await publish_to(operator.channel, "", "catalog.contract-awarded")  # the replay's way back
+        await letter.ack()
+        assert not operator.channel.is_closed
+    for key in ("catalog.project.published", "registration.organization.registered"):
+        assert f"topic '{key}'" in await refused(url, partial(publish_to, exchange=EVENTS, routing_key=key))
+    assert f"exchange '{DLX}'" in await refused(url, partial(publish_to, exchange=DLX, routing_key="catalog"))
+    for exchange in (EVENTS, DLX):
+        assert f"exchange '{exchange}'" in await refused(url, partial(declare, name=exchange))
+    assert "queue 'catalog.audit'" in await refused(
+        url, lambda channel: channel.declare_queue("catalog.audit", durable=True))
+
+
+def provisioned_state(vhost: str, prefix: str) -> dict[str, Any]:
+    """What provisioning decides, as the broker lists it: users, permissions, topology."""
+    def listing(*args: str) -> list[Any]:
+        found = json.loads(rabbitmqctl(*args, "--formatter", "json").stdout or "[]")
+        return sorted(found, key=lambda row: json.dumps(row, sort_keys=True))
+
+    return {
+        "users": [u for u in listing("list_users") if str(u["user"]).startswith(prefix)],
+        "permissions": listing("list_permissions", "-p", vhost),
+        "topic permissions": listing("list_topic_permissions", "-p", vhost),
+        "exchanges": [e for e in listing("list_exchanges", "-p", vhost, "name", "type", "durable")
+                      if str(e["name"]).startswith("district.")],
+        "queues": listing("list_queues", "-p", vhost, "name", "type", "durable", "arguments"),
+        "bindings": listing("list_bindings", "-p", vhost, "source_name", "destination_name", "routing_key"),
+    }
+
+
+def check(vhost: str) -> int:
+    """provision.sh --check: what compose's healthcheck asks the broker after every (re)start."""
+    return subprocess.run(["bash", str(PROVISION), "--check", vhost], env=provision_env(), capture_output=True,
+                          timeout=120).returncode
+
+
+async def test_provisioning_twice_gives_the_same_users_permissions_and_topology(broker: Vhost) -> None:
+    name = f"district-test-{uuid.uuid4().hex[:10]}"
+    try:
+        assert await asyncio.to_thread(check, name) != 0  # compose's healthcheck: not healthy before provisioning
+        await asyncio.to_thread(provision, name)
+        first = await asyncio.to_thread(provisioned_state, name, SESSION_PREFIX)
+        await asyncio.to_thread(provision, name)
+        second = await asyncio.to_thread(provisioned_state, name, SESSION_PREFIX)
+        assert await asyncio.to_thread(check, name) == 0
+    finally:
+        await asyncio.to_thread(rabbitmqctl, "delete_vhost", name, check=False)
+    assert first == second
+    assert {p["user"] for p in first["permissions"]} == {SESSION_PREFIX + u for u in (
+        *SERVICES, "kerneltest", "operator", "external-publisher")}
+    assert {(e["name"], e["type"]) for e in first["exchanges"]} == {(EVENTS, "topic"), (DLX, "topic")}
+    dead_letter_queues = {q["name"]: q for q in first["queues"]}
+    assert set(dead_letter_queues) == {f"{s}.dlq" for s in (*SERVICES, "kerneltest")}
+    assert all(q["type"] == "quorum" for q in dead_letter_queues.values())
+
+
+def test_the_dead_letter_queues_are_provisioned_with_the_kernels_delivery_limit() -> None:
+    definitions = json.loads(subprocess.run(["bash", str(PROVISION), "--definitions"], env=provision_env(),
+                                            capture_output=True, text=True, check=True).stdout)
+    limits = {q["name"]: q["arguments"].get("x-delivery-limit") for q in definitions["queues"]}
+    assert set(limits.values()) == {DEAD_LETTER_DELIVERY_LIMIT}
+    assert len(limits) == len(SERVICES) + 1 and ROOT.exists()

@@ -17,6 +17,7 @@ from shared.service import Service
 from shared.settings import BusSettings, ServiceSettings, StoreSettings
 from shared.unit_of_work import Transaction
 from tests.support.bus import BusProbe
+from tests.support.endpoints import user_url
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,9 @@ async def do_work(event: Envelope, tx: Transaction) -> None:
 
 
 def kernel_service(rabbit_url: str, mongo_url: str, prefix: str, limit: int = 3) -> Service:
-    settings = ServiceSettings(bus=BusSettings(RABBITMQ_URL=rabbit_url, DELIVERY_LIMIT=limit, PREFETCH=16),
+    # As a service runs: as its own broker user, on a provisioned vhost.
+    settings = ServiceSettings(bus=BusSettings(RABBITMQ_URL=user_url(rabbit_url, "kerneltest"), DELIVERY_LIMIT=limit,
+                                               PREFETCH=16),
                                store=StoreSettings(MONGO_URL=mongo_url, MONGO_DATABASE_PREFIX=prefix))
     service = Service("kerneltest", settings)
     service.consume("work", "intake.kernel.work", do_work, document=Work, description="work items")

@@ -22,6 +22,7 @@ from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 from tests.integration.test_kernel import running
 from tests.support.bus import BusProbe
+from tests.support.endpoints import user_url
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +31,7 @@ REMINDER = uuid.UUID("5a0f3f1e-7f4e-4c55-9d2c-0b1f3c5d7e90")
 
 def settings(rabbit_url: str, mongo_url: str, prefix: str, *, drill: bool) -> ServiceSettings:
     return ServiceSettings(
-        bus=BusSettings(RABBITMQ_URL=rabbit_url, DELIVERY_LIMIT=5),
+        bus=BusSettings(RABBITMQ_URL=user_url(rabbit_url, "kerneltest"), DELIVERY_LIMIT=5),
         store=StoreSettings(MONGO_URL=mongo_url, MONGO_DATABASE_PREFIX=prefix),
         calendar=CalendarSettings(TODAY="2015-03-02", DISTRICT_CLOCK="drill" if drill else "system"),
         DISTRICT_ENV="development")

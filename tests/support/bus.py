@@ -37,8 +37,8 @@ class BusProbe:
     async def __aenter__(self) -> BusProbe:
         self.connection = await aio_pika.connect_robust(self.url)
         self.channel = await self.connection.channel(publisher_confirms=True)
-        self.exchange = await self.channel.declare_exchange("district.events", aio_pika.ExchangeType.TOPIC,
-                                                            durable=True)
+        # Provisioned with the vhost: found passively, as any user but an administrator must.
+        self.exchange = await self.channel.get_exchange("district.events")
         self.queue = await self.channel.declare_queue("", exclusive=True, auto_delete=True)
         for pattern in self.patterns:
             await self.queue.bind(self.exchange, pattern)

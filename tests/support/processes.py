@@ -17,6 +17,11 @@ from shared.embedded_db import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Each service's broker user (deploy/rabbitmq/provision.sh), by module.
+SERVICE_USERS = {
+    "catalog": "catalog", "registration": "registration", "matching": "matching",
+    "training_grading": "training-grading", "evaluation": "evaluation",
+}
 SERVICE_PORT_VARS = {
     "catalog": "CATALOG_PORT", "registration": "REGISTRATION_PORT", "matching": "MATCHING_PORT",
     "training_grading": "TRAINING_GRADING_PORT", "evaluation": "EVALUATION_PORT",

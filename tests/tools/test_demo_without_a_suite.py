@@ -12,7 +12,7 @@ from tools.demo import suite
 
 def test_the_demo_stops_at_once_naming_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     nothing_there = free_port()
-    monkeypatch.setenv("RABBITMQ_URL", f"amqp://guest:guest@127.0.0.1:{nothing_there}/")
+    monkeypatch.setenv("OPERATOR_RABBITMQ_URL", f"amqp://operator:secret@127.0.0.1:{nothing_there}/")
     for spec in suite.SUITE:
         monkeypatch.setenv(spec.port_var, str(free_port()))  # no service answers there either
     monkeypatch.setattr(suite, "docker_answers", lambda: False)  # this machine's case: no Docker engine

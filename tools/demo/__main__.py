@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import sys
 import time
 from pathlib import Path
 
-from shared.settings import DEFAULT_RABBITMQ_URL
+from tools.broker import operator_url
 from tools.demo.bus import DemoBus, Progress
 from tools.demo.cycle import FULL, SMALL, CycleRecord, CycleScale, deliver, grade, hold_fair, new_record, seed, train
 from tools.demo.report import figures, html_report, summary
@@ -52,7 +51,7 @@ def main() -> int:
     how = ensure_suite()
     print(f"demo: the suite is {'already running' if how == 'running' else 'started with ' + how}", file=sys.stderr)
     started = time.monotonic()
-    record = asyncio.run(run_cycle(os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL), scale, Progress()))
+    record = asyncio.run(run_cycle(operator_url(), scale, Progress()))
     write_report(record, scale, Path(args.out))
     print(f"demo: the whole cycle took {time.monotonic() - started:.1f}s")
     return 0

@@ -61,8 +61,7 @@ class DemoBus:
     async def __aenter__(self) -> DemoBus:
         self.connection = await aio_pika.connect_robust(self.url)
         channel = await self.connection.channel(publisher_confirms=True)
-        self.exchange = await channel.declare_exchange(EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC,
-                                                       durable=True)
+        self.exchange = await channel.get_exchange(EVENTS_EXCHANGE_NAME)  # provisioned, never declared here
         listen = await self.connection.channel()
         await listen.set_qos(prefetch_count=2000)
         queue = await listen.declare_queue("", exclusive=True, auto_delete=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shared.settings import DEFAULT_RABBITMQ_URL
 from tools import dev
+from tools.broker import operator_url
 from tools.health import readiness
 from tools.suite import SUITE
 
@@ -31,7 +30,7 @@ def ensure_suite() -> str:
     """How the suite runs now: 'running', 'compose' or 'dev'. Exits with advice if none can run here."""
     if all_ready():
         return "running"
-    url = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    url = operator_url()
     if docker_answers():
         print("demo: starting the suite with docker compose ...", file=sys.stderr)
         subprocess.run(["docker", "compose", "up", "-d", "--build", "--wait"], cwd=ROOT, check=True)

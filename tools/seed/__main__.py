@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS
 from shared.contracts.registration import LEGAL_FORMS, ORGANIZATION_APPLIED
-from shared.settings import BusSettings
+from tools.broker import operator_url
 from tools.seed.catalog_items import GOVERNMENT_AFFAIRS
 from tools.seed.district import PARTS, SIZES, WUHOU, District, build, seed_events
 from tools.seed.publish import PublishReport, publish
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dry_run:
         return 0
     events = seed_events(size, only=args.only)
-    report = asyncio.run(publish(events, BusSettings().rabbitmq_url))
+    report = asyncio.run(publish(events, operator_url()))
     print("\n".join(report_lines(report)))
     return 0 if report.complete else 1
 

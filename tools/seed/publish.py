@@ -89,7 +89,7 @@ async def publish(
     connection = await aio_pika.connect_robust(url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.declare_exchange(EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC, durable=True)
+        exchange = await channel.get_exchange(EVENTS_EXCHANGE_NAME)  # provisioned: the operator may not declare it
         answers = await _listen_for_answers(channel, exchange)
         for type_ in dict.fromkeys(event.type for event in events):
             if type_ == PERSON_ADDITION_REQUESTED and report.routed.get(ORGANIZATION_APPLIED):

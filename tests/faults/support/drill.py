@@ -89,8 +89,8 @@ class Chaos:
     def bursts(cls, processes: dict[str, ServiceProcess], rounds: int, window: float, rng: random.Random) -> Chaos:
         plan: list[Kill] = []
         for r in range(rounds):
-            # One burst per share of the window, each service once, back to back: a kill's locked documents wait
-            # for the database to reap the dead transactions (60 s), so kills close together cost that once.
+            # One burst per share of the window, each service once, back to back: the documents a killed process
+            # held stay locked until its successor aborts its transactions (seconds), however close the kills.
             at = window * (r + rng.uniform(0.2, 0.8)) / rounds
             names = list(processes)
             rng.shuffle(names)

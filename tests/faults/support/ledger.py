@@ -54,6 +54,7 @@ class Ledger:
         self.by_correlation: dict[str, list[Event]] = defaultdict(list)
         self.by_type: dict[str, list[Event]] = defaultdict(list)
         self.sent: dict[str, tuple[str, float]] = {}  # intake event id -> (type, when the broker confirmed it)
+        self.answered_at: dict[str, float] = {}  # intake event id -> when its first answer arrived
         self.publish_retries = 0
         self.connection: aio_pika.abc.AbstractRobustConnection | None = None
         self.exchange: aio_pika.abc.AbstractExchange | None = None
@@ -86,6 +87,7 @@ class Ledger:
                 self.events[event_id] = event
                 self.copies[event_id] = 1
                 self.by_correlation[str(event.get("correlation_id"))].append(event)
+                self.answered_at.setdefault(str(event.get("correlation_id")), time.monotonic())
                 self.by_type[str(event.get("type"))].append(event)
         finally:
             await message.ack()
@@ -133,6 +135,11 @@ class Ledger:
     def answer(self, intake_id: str) -> Event | None:
         answers = self.by_correlation.get(intake_id)
         return answers[0] if answers else None
+
+    def longest_wait(self, intake_ids: Iterable[str]) -> float:
+        """The longest any of `intake_ids` waited from the broker's confirm to its first answer, in seconds."""
+        waits = [self.answered_at[i] - self.sent[i][1] for i in intake_ids if i in self.answered_at and i in self.sent]
+        return max(waits, default=0.0)
 
     def unanswered(self, intake_ids: Iterable[str]) -> list[str]:
         return [i for i in intake_ids if i not in self.by_correlation]

@@ -1,0 +1,116 @@
+"""Transactions a killed process left open, aborted by the next process of the same service.
+
+A transaction the server has not yet reaped keeps the documents it wrote locked, so every later write to them waits:
+after a `kill -9`, the redelivered events that touch them stall until the server gives up on the dead transaction
+(MongoDB's `transactionLifetimeLimitSeconds`, 60 s unless lowered, as compose does; the embedded server's is a fixed
+60 s). So each process records in its own database the server sessions (lsids) its transactions use, with a
+heartbeat; a process of the same service that finds another's heartbeat older than `stale_after` kills that one's
+sessions (`killSessions`, which a database user may do to its own sessions), aborting its open transactions at
+once. Killing a session a slow but live process still uses is safe as well: its transaction aborts with a
+TransientTransactionError and runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from bson import Binary
+from pymongo import monitoring
+from pymongo.errors import PyMongoError
+
+from shared.mongo import Client, Database
+
+log = logging.getLogger(__name__)
+
+PROCESSES = "processes"
+UUID_SUBTYPE = 4
+# Sessions opened ahead, so that the pool already holds every session the process's concurrent transactions need
+# (two group commits, a job, the drill's clock) and each is recorded before any transaction can use it.
+WARM_SESSIONS = 8
+# A session the server has not seen for 30 minutes is gone, and any transaction in it long reaped; the driver drops
+# it from its pool too. A session unused this long is no longer recorded, so the record does not grow for ever.
+SESSION_IDLE_SECONDS = 31 * 60
+
+
+class SessionRegistry(monitoring.CommandListener):
+    """The server sessions this process's transactions use, seen as each transaction starts (a command listener
+    on the process's client), recorded with a heartbeat, and the stale records of dead processes reaped."""
+
+    def __init__(self, service: str, *, stale_after: float) -> None:
+        self.service = service
+        self.instance = uuid.uuid4().hex
+        self.stale_after = stale_after
+        self.lsids: dict[bytes, float] = {}  # each session's id -> when a transaction last started in it
+        self._written: frozenset[bytes] | None = None
+        self.reaped = 0
+
+    # -- the command listener -------------------------------------------------------------------------------------
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command.get("startTransaction"):
+            self._remember(event.command.get("lsid"))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        return None
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None
+
+    def _remember(self, lsid: object) -> None:
+        if isinstance(lsid, dict) and isinstance(lsid.get("id"), bytes):
+            self.lsids[bytes(lsid["id"])] = time.monotonic()
+
+    # -- the record -----------------------------------------------------------------------------------------------
+
+    async def warm(self, client: Client) -> None:
+        """Take the pool's first sessions now and record them, before a transaction runs in any of them."""
+        sessions = [client.start_session() for _ in range(WARM_SESSIONS)]
+        try:
+            for session in sessions:
+                self._remember(session.session_id)
+        finally:
+            for session in sessions:
+                await session.end_session()
+
+    async def beat(self, db: Database) -> None:
+        """Record that this process is alive, and its sessions whenever they changed or the record was gone."""
+        idle_since = time.monotonic() - SESSION_IDLE_SECONDS
+        self.lsids = {lsid: seen for lsid, seen in self.lsids.items() if seen > idle_since}
+        current = frozenset(self.lsids)
+        sessions = {"lsids": [Binary(lsid, UUID_SUBTYPE) for lsid in sorted(current)]}
+        alive = {"service": self.service, "beat_at": datetime.now(UTC)}
+        written = await db[PROCESSES].update_one(
+            {"_id": self.instance}, {"$set": {**alive, **(sessions if current != self._written else {})}},
+            upsert=True)
+        if written.upserted_id is not None and current == self._written:  # reaped while it was slow
+            await db[PROCESSES].update_one({"_id": self.instance}, {"$set": sessions})
+        self._written = current
+
+    async def reap(self, db: Database) -> int:
+        """Kill the sessions of every other process of this service whose heartbeat stopped; how many processes."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.stale_after)
+        stale = await db[PROCESSES].find({"service": self.service, "_id": {"$ne": self.instance},
+                                          "beat_at": {"$lt": cutoff}}).to_list()
+        for record in stale:
+            lsids = [{"id": Binary(bytes(lsid), UUID_SUBTYPE)} for lsid in record.get("lsids", [])]
+            try:
+                if lsids:
+                    await db.command("killSessions", lsids)
+            except PyMongoError as exc:  # not allowed here: the server's own lifetime limit reaps them instead
+                log.warning("could not abort the transactions of a stopped %s process: %s", self.service, exc)
+            await db[PROCESSES].delete_one({"_id": record["_id"], "beat_at": record["beat_at"]})
+            log.info("aborted the open transactions of a stopped %s process (%d sessions)", self.service, len(lsids))
+        self.reaped += len(stale)
+        return len(stale)
+
+    async def watch(self, db: Database) -> None:
+        """One heartbeat, then the reaping of dead processes' sessions (the service runs it every second)."""
+        await self.beat(db)
+        await self.reap(db)
+
+    async def leave(self, db: Database) -> None:
+        """A process stopping cleanly has no transaction left open: its record goes with it."""
+        await db[PROCESSES].delete_one({"_id": self.instance})

@@ -1,0 +1,85 @@
+"""What a service shows of itself: /metrics' backlog, dead letters, lag, latency and retention, and /ready naming an
+outbox relay that has stopped publishing while events wait."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from shared.envelope import Envelope, new_event
+from shared.http import failing
+from tests.integration.test_kernel import kernel_service, running
+from tests.support.bus import BusProbe
+
+pytestmark = pytest.mark.integration
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+async def test_metrics_show_the_backlog_the_dead_letters_the_lag_the_latency_and_what_is_kept(
+    rabbit_url: str, mongo_url: str, db_prefix: str, bus: BusProbe,
+) -> None:
+    service = kernel_service(rabbit_url, mongo_url, db_prefix, limit=3)
+    async with running(service):
+        poison = await bus.send("intake.kernel.work", {"n": 0, "poison": True})
+        good = [await bus.send("intake.kernel.work", {"n": i}) for i in range(1, 21)]
+        await bus.wait_for(lambda evs: all(bus.answers_to(g["event_id"]) for g in good), timeout=30)
+        for _ in range(100):
+            await service.refresh_metrics()
+            found = samples(generate_latest(service.registry).decode())
+            if found.get(("district_dead_letters", ())) == 1 and found.get(("district_outbox_unsent", ())) == 0:
+                break
+            await asyncio.sleep(0.2)
+    queue = (("outcome", "handled"), ("queue", "kerneltest.work"))
+    assert found[("district_dead_letters", ())] == 1, poison
+    assert found[("district_outbox_unsent", ())] == 0
+    assert found[("district_outbox_oldest_unsent_seconds", ())] == 0
+    assert found[("district_queue_messages", (("queue", "kerneltest.work"),))] == 0
+    assert found[("district_handler_seconds_count", queue)] == 20
+    assert found[("district_handler_seconds_count", (("outcome", "dead_lettered"), ("queue", "kerneltest.work")))] == 1
+    assert found[("district_retained_documents", (("collection", "inbox"),))] >= 20
+    assert found[("district_retained_documents", (("collection", "outbox"),))] >= 20
+    assert found[("district_retention_seconds", (("collection", "outbox"),))] == 7 * 86_400
+    assert found[("district_retention_seconds", (("collection", "inbox"),))] == 90 * 86_400
+    assert found[("district_ready", ())] == 1
+
+
+async def test_ready_names_a_relay_that_publishes_nothing_while_events_wait_and_recovers_when_it_does(
+    rabbit_url: str, mongo_url: str, db_prefix: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELAY_STALL_SECONDS", "1")
+    service = kernel_service(rabbit_url, mongo_url, db_prefix)
+    async with running(service):
+        assert await failing(service.readiness_checks()) == {}
+        publish = service.relay.publish
+        stuck = asyncio.Event()
+
+        async def never_confirmed(envelope: Envelope) -> None:  # a broker that blocks publishers (disk alarm)
+            stuck.set()
+            await asyncio.Event().wait()
+
+        service.relay.publish = never_confirmed
+        await service.outbox.add([new_event("kerneltest.work.done", {"n": 1}, source="kerneltest")], session=None)
+        service.outbox.notify()
+        await asyncio.wait_for(stuck.wait(), 10)
+        await asyncio.sleep(1.5)
+        failed = await failing(service.readiness_checks())
+        await service.refresh_metrics()
+        not_ready = samples(generate_latest(service.registry).decode())[("district_ready", ())]
+
+        await service.relay.stop()
+        service.relay.publish = publish
+        service.relay.start()
+        for _ in range(100):
+            if await service.outbox.backlog() == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert await failing(service.readiness_checks()) == {}
+    assert set(failed) == {"outbox"} and "published nothing" in failed["outbox"]
+    assert not_ready == 0
