@@ -381,8 +381,12 @@ class Service:
         for step in self.on_startup:
             await _until_it_answers(step, f"{self.name}: start-up")
         # The exchanges and the dead-letter queue must exist before the first queue can dead-letter into them.
-        await self.broker.connect()
+        await _until_it_answers(self._connect_broker, f"{self.name}: the broker")
         await _until_it_answers(self._check_topology, f"{self.name}: the broker's topology")
+
+    async def _connect_broker(self) -> None:
+        # A broker that is still starting, or too busy to answer in time, is waited for: the process does not die.
+        await self.broker.connect()
 
     async def _abort_what_dead_processes_left(self) -> None:
         """This process's sessions recorded before its first transaction; a killed predecessor's aborted."""

@@ -102,8 +102,16 @@ definitions="{\"vhosts\":[{\"name\":$(json "$vhost")}],\"users\":[$(joined "${us
 if [ "$mode" = print ]; then
   printf '%s\n' "$definitions"
 elif [ "$mode" = check ]; then
-  held="$(rabbitmqctl -q list_topic_permissions -p "$vhost" </dev/null)"
-  present="$(rabbitmqctl -q list_queues -p "$vhost" name </dev/null)"
+  listing() {  # a broker busy with other work can time a listing out: ask again before calling it unhealthy
+    local attempt out
+    for attempt in 1 2 3; do
+      if out="$(rabbitmqctl -q "$@" </dev/null)"; then printf '%s' "$out"; return 0; fi
+      [ "$attempt" = 3 ] || sleep 2
+    done
+    return 1
+  }
+  held="$(listing list_topic_permissions -p "$vhost")"
+  present="$(listing list_queues -p "$vhost" name)"
   for line in "${expected_topics[@]}"; do
     grep -qxF -- "$line" <<<"$held" || { echo "provision: missing topic permission: $line" >&2; exit 1; }
   done
