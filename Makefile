@@ -7,15 +7,19 @@ STAMP := $(VENV)/.installed
 COMPOSE ?= docker compose
 SERVICE ?=
 
-.PHONY: install licences test test-all test-faults lint dev dev-stop health training-progress asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
+.PHONY: install messages licences test test-all test-faults lint dev dev-stop health training-progress asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev,embedded]"
+	$(PY) -m tools.messages --compile-only
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the suite with its test tools and the embedded database
+
+messages: $(STAMP) ## extract the operators' messages into the catalogs, bring zh_CN up to date and compile them
+	$(PY) -m tools.messages
 
 licences: $(STAMP) ## the licence of every runtime dependency, from the installed packages' metadata, into the README
 	$(PY) -m tools.licences --write README.md

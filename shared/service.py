@@ -32,6 +32,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from pydantic import BaseModel, WithJsonSchema, create_model
 
+from shared import i18n
 from shared.api import add_handled_query, read_api
 from shared.batching import TransactionBatcher
 from shared.clock import Clock, DayBackwards
@@ -112,6 +113,7 @@ class Service:
         self.name = name
         self.prefix = prefix or name  # of the events it publishes: `<prefix>.clock.set`
         self.settings = settings
+        i18n.use(settings.language)
         self.clock = clock or Clock(settings.calendar.calendar, mode=settings.calendar.clock,
                                     pinned=settings.calendar.today_override)
         self._drill_checked = 0.0

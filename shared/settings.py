@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.calendar import DistrictCalendar
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS
+from shared.i18n import chosen_language, normalise
 
 # Where `make dev` and the tests put the embedded MongoDB-compatible server when MONGO_URL is unset.
 EMBEDDED_MONGO_PORT = 27027
@@ -141,8 +142,15 @@ class ServiceSettings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     environment: Literal["development", "production"] = Field(default="production", validation_alias="DISTRICT_ENV")
+    # The language of every text meant for a person (rejection reasons, dead letters' reasons): zh_CN or en.
+    language: str = Field(default_factory=chosen_language, validation_alias="DISTRICT_LANGUAGE")
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return normalise(value)
 
     @model_validator(mode="after")
     def _drills_only_in_development(self) -> ServiceSettings:

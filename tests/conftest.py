@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from shared import embedded_db
+from shared import embedded_db, i18n
 from tests.support.bus import BusProbe
 from tests.support.endpoints import Vhost, mongo_endpoint, provisioned_vhost, rabbit_endpoint, remove_session_users
+
+# The suite reads its assertions in English, the code's own language (DISTRICT_LANGUAGE defaults to zh_CN for
+# the people who run a district); tests of the Chinese texts choose it themselves. Every process the tests start
+# inherits it.
+os.environ.setdefault("DISTRICT_LANGUAGE", "en")
+i18n.use(os.environ["DISTRICT_LANGUAGE"])
 
 
 @pytest.fixture(scope="session")
