@@ -1,4 +1,4 @@
-"""`make dev` / `make dev-stop`: the suite as local processes, without Docker.
+"""`make dev` / `make dev-stop`: the suite as local processes, without Docker, in drill mode.
 
 `start` launches, in the background, the embedded database (only when MONGO_URL is unset) and every service,
 records their process ids under `.data/pids`, and returns once all answer `/ready`. `stop` stops exactly the
@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
 PIDS = DATA / "pids"
 LOGS = DATA / "logs"
+# The local suite runs in drill mode (`intake.clock.set` moves the district's day: `make demo` passes award
+# standstills so); compose keeps the system clock. Set either in the environment to override.
+DRILL = {"DISTRICT_CLOCK": "drill", "DISTRICT_ENV": "development"}
 
 
 def broker_answers(url: str) -> bool:
@@ -78,7 +81,7 @@ def start_service(spec: ServiceSpec) -> None:
     marker = f"services.{spec.module}"
     with open(LOGS / f"{spec.name}.log", "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", marker], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   start_new_session=True, env={**DRILL, **os.environ, "PYTHONUNBUFFERED": "1"})
     _record(spec.name, process.pid, marker)
     print(f"{spec.name:<10} pid {process.pid}, {spec.url}, log {LOGS / (spec.name + '.log')}")
 
