@@ -215,6 +215,13 @@ def test_a_decision_on_an_unknown_complaint_is_refused() -> None:
     assert (outcome.complaint, outcome.award) == (None, None)
 
 
+def test_a_decision_on_a_complaint_whose_award_is_unknown_is_refused_not_left_unanswered() -> None:
+    complaint, _ = challenged()
+    outcome = decide(complaint, None, upheld=False, on=date(2026, 6, 5))
+    assert errors(outcome.emits) == {"complaint_id": (
+        f"the complaint's award {AWARD.award_id} is unknown (rule: known_award)")}
+
+
 def test_a_decided_or_closed_complaint_is_not_decided_again() -> None:
     complaint, award = challenged()
     dismissed = replace_complaint(complaint, status="dismissed", decided_on=date(2026, 6, 5))

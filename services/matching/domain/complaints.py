@@ -149,10 +149,13 @@ class ComplaintOutcome:
     contract: ContractAwarded | None = None
 
 
-def _decision_errors(request: ComplaintDecision, complaint: Complaint | None) -> list[FieldError]:
+def _decision_errors(request: ComplaintDecision, complaint: Complaint | None, award: Award | None) -> list[FieldError]:
     if complaint is None:
         return [FieldError(field="complaint_id",
                            message=f"no complaint {request.complaint_id} (rule: known_complaint)")]
+    if award is None:
+        return [FieldError(field="complaint_id", message=(
+            f"the complaint's award {complaint.award_id} is unknown (rule: known_award)"))]
     if complaint.status == "closed":
         return [FieldError(field="complaint_id", message=(
             f"the complaint was closed on {complaint.decided_on}: {complaint.reasoning} (rule: decided_once)"))]
@@ -169,7 +172,7 @@ def decide_complaint(
 ) -> ComplaintOutcome:
     """Dismiss the complaint (the award proceeds) or uphold it (the award is cancelled and its project awarded
     again), or refuse the decision naming the rule."""
-    errors = _decision_errors(request, complaint)
+    errors = _decision_errors(request, complaint, award)
     if errors or complaint is None or award is None:
         return ComplaintOutcome(emits=[rejected(COMPLAINT_REJECTED, errors, complaint_id=request.complaint_id)])
     status = "upheld" if request.upheld else "dismissed"
