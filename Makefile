@@ -61,6 +61,10 @@ fair: $(STAMP) ## one fair: its invitations, its schedule as tables by slots, it
 	@test -n "$(FAIR)" || { echo "usage: make fair FAIR=<fair_ref or fair_id>" >&2; exit 2; }
 	$(PY) -m services.matching.cli "$(FAIR)"
 
+.PHONY: awards
+awards: $(STAMP) ## awards by state (standing still, under complaint, final, cancelled) with standstills and complaints (FAIR=, BATCH=, STATUS= to narrow)
+	$(PY) -m services.matching.cli awards $(if $(FAIR),--fair "$(FAIR)") $(if $(BATCH),--batch "$(BATCH)") $(if $(STATUS),--status "$(STATUS)")
+
 .PHONY: census
 census: $(STAMP) ## registration's census: organizations per street and community, communities below the minimum
 	$(PY) -m services.registration.cli

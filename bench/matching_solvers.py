@@ -37,7 +37,7 @@ import numpy as np
 from services.matching.domain.awards import Candidate, candidates, capacity_left, decide_awards
 from services.matching.domain.fairs import MatchingRules, invitations
 from services.matching.domain.schedule import district_tables, plan_schedule
-from services.matching.domain.solver import max_weight_b_matching
+from services.matching.domain.solver import first_best_b_matching
 from services.matching.projections import (
     EvaluationResult,
     GradeView,
@@ -113,7 +113,7 @@ def every_eligible_interest(projects: list[ProjectView], profiles: list[Organiza
         everyone = [InterestRecorded.model_construct(
             interest_id=f"{p.project_id}:{o.org_id}", fair_id="fair", org_id=o.org_id, project_id=p.project_id,
             purchaser=p.purchaser, price_fen=None, fit_score=0.0, breakdown={}) for o in profiles]
-        found += candidates([p], by_org, {p.project_id: everyone}, TODAY, RULES.eligibility, RULES.fit)
+        found += candidates([p], by_org, {p.project_id: everyone}, TODAY, RULES.eligibility, RULES.fit, RULES.award)
     return found
 
 
@@ -126,7 +126,8 @@ def district_awards(solver_only: bool) -> Prepared:
     if not solver_only:
         interests = [c.interest for c in found]
         return lambda: decide_awards(
-            "fair", "2015-1", projects, by_org, interests, TODAY, RULES.eligibility, RULES.fit), note
+            "fair", "2015-1", projects, by_org, interests, TODAY, RULES.eligibility, RULES.fit, RULES.award,
+            standstill_ends=TODAY), note
     orgs = sorted({c.profile.org_id for c in found})
     org_index, project_index = {o: i for i, o in enumerate(orgs)}, {p.project_id: i for i, p in enumerate(projects)}
     arrays = (
@@ -135,7 +136,7 @@ def district_awards(solver_only: bool) -> Prepared:
         np.array([project_index[c.project.project_id] for c in found], np.int64),
         np.array([c.weight for c in found], np.int64),
     )
-    return lambda: max_weight_b_matching(*arrays), note
+    return lambda: first_best_b_matching(*arrays), note
 
 
 def large_awards() -> Prepared:
@@ -147,7 +148,7 @@ def large_awards() -> Prepared:
     edge_project = np.repeat(np.arange(n_projects, dtype=np.int64), per_project)
     weights = np.array([rng.randint(2_000, 9_500) for _ in range(n_projects * per_project)], np.int64)
     projects = np.ones(n_projects, np.int64)
-    return (lambda: max_weight_b_matching(capacity, projects, edge_org, edge_project, weights),
+    return (lambda: first_best_b_matching(capacity, projects, edge_org, edge_project, weights),
             f"{len(weights):,} interests")
 
 

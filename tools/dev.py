@@ -1,4 +1,4 @@
-"""`make dev` / `make dev-stop`: the suite as local processes, without Docker.
+"""`make dev` / `make dev-stop`: the suite as local processes, without Docker, in drill mode.
 
 `start` provisions the vhost `district-dev` on the local broker as compose's broker is provisioned (each service
 its own user, the tools the operator user: tools/broker.py), launches, in the background, the embedded database
@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
 PIDS = DATA / "pids"
 LOGS = DATA / "logs"
+# The local suite runs in drill mode (`intake.clock.set` moves the district's day: `make demo` passes award
+# standstills so); compose keeps the system clock. Set either in the environment to override.
+DRILL = {"DISTRICT_CLOCK": "drill", "DISTRICT_ENV": "development"}
 
 
 def broker_answers(url: str) -> bool:
@@ -82,7 +85,7 @@ def start_service(spec: ServiceSpec, rabbitmq_url: str) -> None:
     env = {**environment(), "RABBITMQ_URL": rabbitmq_url, "PYTHONUNBUFFERED": "1"}
     with open(LOGS / f"{spec.name}.log", "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", marker], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env=env)
+                                   start_new_session=True, env={**DRILL, **env})
     _record(spec.name, process.pid, marker)
     print(f"{spec.name:<10} pid {process.pid}, {spec.url}, log {LOGS / (spec.name + '.log')}")
 

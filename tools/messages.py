@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         update()
     compile_all()
     for language in TRANSLATED:
-        gaps = missing(language)
-        print(f"{language}: {len(gaps)} message(s) still to translate in {po_path(language).relative_to(ROOT)}")
+        left = missing(language)
+        print(f"{language}: {len(left)} message(s) still to translate in {po_path(language).relative_to(ROOT)}")
     return 0
 
 

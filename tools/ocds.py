@@ -1,9 +1,11 @@
 """`make ocds`: the batch as Open Contracting Data Standard 1.1.5 releases, the district's open-data export.
 
-One release per project, tagged by how far it has come: planning and tender (published), award and contract
-(awarded), implementation (milestones reported, rating given). Read-only, through the services' read APIs (never
-their databases): the catalog's projects, matching's fairs and awards, evaluation's contracts under monitoring and
-registration's organizations. Personal data never appears: parties are organizations and purchasers only.
+One release per project, tagged by how far it has come: planning and tender (published), award (an award
+proposed: `pending` while it stands still or is challenged, `active` once final, `cancelled` when a complaint
+was upheld), contract (only for the final award), implementation (milestones reported, rating given).
+Read-only, through the services' read APIs (never their databases): the catalog's projects, matching's awards,
+evaluation's contracts under monitoring and registration's organizations. Personal data never appears: parties
+are organizations and purchasers only.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.operator import Unreachable, fetch, fetch_all, service_url
+from shared.operator import Unreachable, fetch_all, service_url
 from tools.suite import SUITE
 
 OCID_PREFIX = "ocds-wh2015"  # an OCDS publisher registers its own prefix; set --ocid-prefix to it
@@ -35,17 +37,50 @@ def _party_id(kind: str, name: str) -> str:
     return f"CN-WUHOU-{kind.upper()}-{name}"
 
 
-def release(project: Doc, contract: Doc | None, monitoring: Doc | None, supplier: Doc | None,
+AWARD_STATUS = {"proposed": "pending", "challenged": "pending", "final": "active", "cancelled": "cancelled"}
+
+
+def _award(award: Doc, supplier: Doc | None) -> Doc:
+    """One award in OCDS terms: pending while it stands still, active once final, or cancelled, with its dates."""
+    status = AWARD_STATUS[award["status"]]
+    if award["status"] == "final":
+        note = f"final on {award['final_on']} after its standstill"
+    elif award["status"] == "cancelled":
+        note = f"cancelled on {award['cancelled_on']}: {award['reason']}"
+    elif award["status"] == "challenged":
+        note = f"standstill suspended by a complaint, {award['days_left']} working days left"
+    else:
+        note = f"standstill until {award['standstill_ends']}; a losing organization may challenge it until then"
+    entry: Doc = {"id": award["award_id"], "title": award["title"], "status": status,
+                  "date": _datetime(award["proposed_on"]), "value": _value(award["amount_fen"]),
+                  "description": f"{note}; value {award['value_score']} = fit {award['fit_score']} + price "
+                                 f"{award['price_points']}",
+                  "contractPeriod": {"startDate": _datetime(award["period"]["start"]),
+                                     "endDate": _datetime(award["period"]["end"])}}
+    if supplier is not None:
+        entry["suppliers"] = [{"id": supplier["uscc"], "name": supplier["name"]}]
+    return entry
+
+
+def _supplier_party(supplier: Doc) -> Doc:
+    return {"id": supplier["uscc"], "name": supplier["name"], "roles": ["supplier"],
+            "identifier": {"scheme": "CN-USCC", "id": supplier["uscc"], "legalName": supplier["name"]},
+            "address": {"region": supplier["street"], "locality": supplier["community"], "countryName": "中国"}}
+
+
+def release(project: Doc, awards: list[Doc], monitoring: Doc | None, suppliers: dict[str, Doc],
             published: str, prefix: str) -> Doc:
-    """One project's release, from the services' own records."""
+    """One project's release, from the services' own records; `awards` every award of the project, oldest
+    first, and `suppliers` the organizations they went to, by org_id."""
     buyer = {"id": _party_id(project["purchaser"]["kind"], project["purchaser"]["name"]),
              "name": project["purchaser"]["name"]}
     parties = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
     tags = ["planning", "tender"]
     tender_status = {"published": "active", "withdrawn": "withdrawn"}.get(project["status"], "complete")
+    states = "".join(a["status"][0] for a in awards)
     doc: Doc = {
         "ocid": f"{prefix}-{project['project_id']}",
-        "id": f"{project['project_id']}-{project['status']}-v{project['version']}",
+        "id": f"{project['project_id']}-{project['status']}-v{project['version']}" + (f"-a{states}" if awards else ""),
         "date": published, "language": "zh", "initiationType": "tender", "buyer": buyer,
         "planning": {"budget": {"amount": _value(project["budget_fen"]),
                                 "description": f"batch {project['batch']}, {project['category']}"}},
@@ -57,16 +92,18 @@ def release(project: Doc, contract: Doc | None, monitoring: Doc | None, supplier
                    "eligibilityCriteria": f"minimum grade {project['min_grade']}" if project.get("min_grade")
                    else "registered, active social organization"},
     }
-    if contract is not None and supplier is not None:
-        tags += ["award", "contract"]
-        org = {"id": supplier["uscc"], "name": supplier["name"]}
-        parties.append({**org, "roles": ["supplier"], "identifier": {
-            "scheme": "CN-USCC", "id": supplier["uscc"], "legalName": supplier["name"]},
-            "address": {"region": supplier["street"], "locality": supplier["community"], "countryName": "中国"}})
-        awarded_on = _datetime(contract["awarded_on"])
-        doc["awards"] = [{"id": contract["contract_id"], "status": "active", "date": awarded_on,
-                          "value": _value(contract["amount_fen"]), "suppliers": [org]}]
-        doc["contracts"] = [_contract(contract, monitoring, project)]
+    if awards:
+        tags.append("award")
+        if any(a["status"] == "cancelled" for a in awards):
+            tags.append("awardCancellation")
+        doc["awards"] = [_award(a, suppliers.get(a["org_id"])) for a in awards]
+        for org_id in dict.fromkeys(a["org_id"] for a in awards):
+            if org_id in suppliers:
+                parties.append(_supplier_party(suppliers[org_id]))
+    final = next((a for a in awards if a["status"] == "final"), None)
+    if final is not None:  # only a final award is a contract
+        tags.append("contract")
+        doc["contracts"] = [_contract(final, monitoring, project)]
         if monitoring and monitoring.get("reports"):
             tags.append("implementation")
     doc["tag"] = tags
@@ -77,8 +114,8 @@ def release(project: Doc, contract: Doc | None, monitoring: Doc | None, supplier
 def _contract(contract: Doc, monitoring: Doc | None, project: Doc) -> Doc:
     evaluation = (monitoring or {}).get("evaluation")
     status = "terminated" if evaluation else "active"
-    entry: Doc = {"id": contract["contract_id"], "awardID": contract["contract_id"], "title": project["title"],
-                  "status": status,
+    entry: Doc = {"id": contract["contract_id"], "awardID": contract["award_id"], "title": project["title"],
+                  "status": status, "dateSigned": _datetime(contract["final_on"]),
                   "value": _value(contract["amount_fen"]),
                   "period": {"startDate": _datetime(project["period"]["start"]),
                              "endDate": _datetime(project["period"]["end"])}}
@@ -122,21 +159,22 @@ def export(services: Services, batch: str, ocid_prefix: str = OCID_PREFIX) -> Do
     """The batch's release package, read from the services' read APIs."""
     published = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     projects = sorted(fetch_all(services.catalog, "/projects", {"batch": batch}), key=lambda p: p["project_ref"])
-    contracts: dict[str, Doc] = {}
-    for fair in fetch_all(services.matching, "/fairs", {"batch": batch}):
-        if fair.get("awards_decided_on"):
-            decided = fetch(services.matching, f"/fairs/{fair['fair_id']}/awards")
-            for award in decided["awards"]:
-                contracts[award["project_id"]] = {**award, "awarded_on": decided["decided_on"]}
+    awards: dict[str, list[Doc]] = {}
+    for award in fetch_all(services.matching, "/awards", {"batch": batch}):
+        awards.setdefault(award["project_id"], []).append(award)
+    for each in awards.values():  # oldest first; of one day's, the cancelled award before the one replacing it
+        each.sort(key=lambda a: (a["proposed_on"], a["status"] != "cancelled"))
+    finals = {a["contract_id"] for each in awards.values() for a in each if a["status"] == "final"}
     monitoring = {m["contract_id"]: m for m in fetch_all(services.evaluation, "/contracts")
-                  if m["project_id"] in contracts}
-    needed = {c["org_id"] for c in contracts.values()}
+                  if m["contract_id"] in finals}
+    needed = {a["org_id"] for each in awards.values() for a in each}
     suppliers = {o["org_id"]: o for o in fetch_all(services.registration, "/organizations") if o["org_id"] in needed}
     releases = []
     for project in projects:
-        contract = contracts.get(project["project_id"])
-        releases.append(release(project, contract, monitoring.get(contract["contract_id"]) if contract else None,
-                                suppliers.get(contract["org_id"]) if contract else None, published, ocid_prefix))
+        mine = awards.get(project["project_id"], [])
+        final = next((a for a in mine if a["status"] == "final"), None)
+        releases.append(release(project, mine, monitoring.get(final["contract_id"]) if final else None, suppliers,
+                                published, ocid_prefix))
     return package(releases, published, f"urn:{ocid_prefix}:{batch}")
 
 

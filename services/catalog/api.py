@@ -16,13 +16,16 @@ Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
 
 class ProjectView(ProjectPublished):
-    """A project as the catalog keeps it: what was published, its status now, and its contract once awarded."""
+    """A project as the catalog keeps it: what was published, its status now, the award standing still (it stays
+    published until that award is final), and its contract once awarded."""
 
+    pending_award: str | None = None
     contract_id: str | None = None
 
 
 def view(project: Project) -> ProjectView:
-    return ProjectView.model_validate({**project.published_data(), "contract_id": project.contract_id})
+    return ProjectView.model_validate({**project.published_data(), "contract_id": project.contract_id,
+                                       "pending_award": project.pending_award})
 
 
 def build_api(store: ProjectStore) -> FastAPI:

@@ -1,5 +1,10 @@
 """Catalog rules: which proposals are published, and how a project moves through its lifecycle.
 
+A project stays `published` until its award is final (`matching.contract.awarded`): while an award of it stands
+still (proposed, or suspended by a complaint) it cannot be withdrawn, and once that award is cancelled it is on
+offer again. The catalog notes each award it hears of (`note_award`); a stale or out-of-order event cannot
+bring back an award already cancelled or final.
+
 Pure: typed values in, values out. Ids, dates and the district's purchasers are passed in. The district's rules
 on a proposal (a purchaser it has, a term of at most three years) are validators of `Proposal`, so one reading
 names every bad field.
@@ -8,9 +13,9 @@ names every bad field.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationInfo, field_validator
 
@@ -34,6 +39,8 @@ PROJECT_NAMESPACE = uuid.UUID("6f1c9a52-4a1e-4d7b-9a8e-2c0b5d3e7f10")
 
 # A project only moves forward; withdrawal ends it. A stale or repeated event cannot move it back.
 _RANK: dict[str, int] = {"published": 0, "awarded": 1, "evaluated": 2}
+AwardState = Literal["proposed", "cancelled", "final"]
+_AWARD_RANK: dict[str, int] = {"proposed": 0, "cancelled": 1, "final": 1}
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,12 @@ class Project:
     status: ProjectStatus
     version: int
     contract_id: str | None = None
+    awards: dict[str, AwardState] = field(default_factory=dict)  # award_id -> what the catalog last heard of it
+
+    @property
+    def pending_award(self) -> str | None:
+        """The award of the project standing still (it may still be challenged), if any."""
+        return next((award_id for award_id, state in sorted(self.awards.items()) if state == "proposed"), None)
 
     def published_data(self) -> dict[str, Any]:
         return {"project_id": self.project_id, **self.proposal.model_dump(mode="json"),
@@ -144,8 +157,20 @@ def _status_changed(before: Project, after: Project, reason: str | None = None) 
     return Emit(PROJECT_STATUS_CHANGED, data)
 
 
-def advance(project: Project, status: ProjectStatus, contract_id: str) -> tuple[Project, list[Emit]]:
-    """Move a project forward on an award or an evaluation; stale, repeated or late events change nothing."""
+def note_award(project: Project, award_id: str, state: AwardState) -> Project:
+    """The project with what the catalog now knows of one of its awards (the same project if nothing is new)."""
+    known = project.awards.get(award_id)
+    if known is not None and _AWARD_RANK[known] >= _AWARD_RANK[state]:
+        return project
+    return replace(project, awards={**project.awards, award_id: state})
+
+
+def advance(project: Project, status: ProjectStatus, contract_id: str,
+            award_id: str | None = None) -> tuple[Project, list[Emit]]:
+    """Move a project forward on a final award (its contract) or an evaluation; stale, repeated or late events
+    change nothing."""
+    if award_id is not None:
+        project = note_award(project, award_id, "final")
     if project.status == "withdrawn" or _RANK[status] <= _RANK[project.status]:
         return project, []
     if project.contract_id is not None and project.contract_id != contract_id:
@@ -158,13 +183,18 @@ def advance(project: Project, status: ProjectStatus, contract_id: str) -> tuple[
 
 
 def withdraw(request: ProjectWithdrawn, project: Project | None) -> tuple[Project | None, Emit]:
-    """A purchaser may withdraw a project that is published and not yet awarded."""
+    """A purchaser may withdraw a project that is published and has no award standing still."""
     if project is None:
         error = FieldError(field="project_id", message=f"no project {request.project_id} in the catalog")
         return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     if project.status != "published":
         error = FieldError(field="project_id", message=f"project is {project.status}; only a published one can "
                            "be withdrawn")
+        return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
+    if project.pending_award is not None:
+        error = FieldError(field="project_id", message=(
+            f"award {project.pending_award} of the project stands still and may still become its contract; the "
+            "project can be withdrawn only if that award is cancelled (rule: award_pending)"))
         return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     moved = replace(project, status="withdrawn", version=project.version + 1)
     return moved, _status_changed(project, moved, request.reason)

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.catalog.domain import District, Proposal, advance, project_id_for, propose, withdraw
-from services.catalog.projections import ContractAwardedRef, ContractEvaluatedRef
+from services.catalog.domain import (
+    AwardState,
+    District,
+    Proposal,
+    advance,
+    note_award,
+    project_id_for,
+    propose,
+    withdraw,
+)
+from services.catalog.projections import AwardRef, ContractAwardedRef, ContractEvaluatedRef
 from services.catalog.store import ProjectStore
 from shared.consumer import Unprocessable
 from shared.contracts import catalog as events
 from shared.contracts.catalog import ProjectStatus, ProjectWithdrawn
 from shared.contracts.evaluation import CONTRACT_EVALUATED
-from shared.contracts.matching import CONTRACT_AWARDED
+from shared.contracts.matching import AWARD_CANCELLED, AWARD_PROPOSED, CONTRACT_AWARDED
 from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
@@ -52,10 +61,31 @@ async def project_withdrawn(request: ProjectWithdrawn, tx: Transaction, catalog:
     tx.emit(outcome)
 
 
+@subscriptions.reads(AWARD_PROPOSED, AwardRef,
+                     description="An award standing still: its project stays published but cannot be withdrawn.")
+async def award_proposed(award: AwardRef, tx: Transaction, catalog: Catalog) -> None:
+    await _note(award, "proposed", tx, catalog)
+
+
+@subscriptions.reads(AWARD_CANCELLED, AwardRef,
+                     description="A cancelled award: its project is on offer again (and may be withdrawn).")
+async def award_cancelled(award: AwardRef, tx: Transaction, catalog: Catalog) -> None:
+    await _note(award, "cancelled", tx, catalog)
+
+
+async def _note(award: AwardRef, state: AwardState, tx: Transaction, catalog: Catalog) -> None:
+    project = await catalog.store.get(award.project_id, tx)
+    if project is None:
+        raise Unprocessable(f"no project {award.project_id} in the catalog")
+    noted = note_award(project, award.award_id, state)
+    if noted is not project:
+        catalog.store.save(noted, tx)
+
+
 @subscriptions.reads(CONTRACT_AWARDED, ContractAwardedRef,
-                     description="An award moves its project to `awarded`.")
+                     description="A final award (after its standstill) moves its project to `awarded`.")
 async def contract_awarded(award: ContractAwardedRef, tx: Transaction, catalog: Catalog) -> None:
-    await _move(award.project_id, "awarded", award.contract_id, tx, catalog)
+    await _move(award.project_id, "awarded", award.contract_id, tx, catalog, award.award_id)
 
 
 @subscriptions.reads(CONTRACT_EVALUATED, ContractEvaluatedRef,
@@ -64,14 +94,15 @@ async def contract_evaluated(evaluation: ContractEvaluatedRef, tx: Transaction, 
     await _move(evaluation.project_id, "evaluated", evaluation.contract_id, tx, catalog)
 
 
-async def _move(project_id: str, status: ProjectStatus, contract_id: str, tx: Transaction, catalog: Catalog) -> None:
+async def _move(project_id: str, status: ProjectStatus, contract_id: str, tx: Transaction, catalog: Catalog,
+                award_id: str | None = None) -> None:
     project = await catalog.store.get(project_id, tx)
     if project is None:
         raise Unprocessable(f"no project {project_id} in the catalog")
-    moved, outcomes = advance(project, status, contract_id)
-    if outcomes:
+    moved, outcomes = advance(project, status, contract_id, award_id)
+    if moved is not project:
         catalog.store.save(moved, tx)
-        tx.emit(*outcomes)
+    tx.emit(*outcomes)
 
 
 subscriptions.publishes(events.PROJECT_PUBLISHED, events.ProjectPublished, "A proposal became a project.")

@@ -1,4 +1,5 @@
-"""The catalog's readings of other services' events: an award and an evaluation, each moving its project along.
+"""The catalog's readings of other services' events: an award proposed or cancelled (noted on its project), a
+final award and an evaluation, each moving its project along.
 
 Each reads only what the catalog needs of the producer's event (`shared.contracts`), so the producer may add
 fields freely; one that lacks these is dead-lettered as breaking the contract.
@@ -17,6 +18,16 @@ class ContractAwardedRef(BaseModel):
     contract_id: str
     project_id: str
     org_id: str
+    award_id: str | None = None
+
+
+class AwardRef(BaseModel):
+    """The part of `matching.award.proposed` and `matching.award.cancelled` the catalog reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    award_id: str
+    project_id: str
 
 
 class ContractEvaluatedRef(BaseModel):

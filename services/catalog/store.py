@@ -44,11 +44,11 @@ class ProjectStore:
 
 def _document(project: Project) -> dict[str, Any]:
     return {"_id": project.project_id, **project.proposal.model_dump(mode="json"), "status": project.status,
-            "version": project.version, "contract_id": project.contract_id}
+            "version": project.version, "contract_id": project.contract_id, "awards": project.awards}
 
 
 def _project(doc: dict[str, Any]) -> Project:
     fields = {k: v for k, v in doc.items() if k in ProjectProposed.model_fields}
     fields["purchaser"] = Purchaser.model_validate(doc["purchaser"])
     return Project(project_id=doc["_id"], proposal=ProjectProposed.model_validate(fields), status=doc["status"],
-                   version=doc["version"], contract_id=doc.get("contract_id"))
+                   version=doc["version"], contract_id=doc.get("contract_id"), awards=dict(doc.get("awards") or {}))

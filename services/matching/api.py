@@ -1,5 +1,6 @@
 """Matching's read-only queries: fairs by batch, one fair with its invitations, its interests, its schedule and
-its awards, and what matching knows of one organization.
+its awards; awards by state (proposed, challenged, final, cancelled) with their standstill and complaints; and
+what matching knows of one organization.
 
 Every answer about a fair is what the bus announced, plus `names`: the name of every organization it mentions,
 as matching knows it. Matching keeps no personal data (its copy of an organization has no people in it).
@@ -15,12 +16,14 @@ from fastapi import Depends, FastAPI, Path, Query
 from pydantic import BaseModel
 
 from services.matching.domain.awards import FairAwards, capacity_left
+from services.matching.domain.complaints import Complaint
 from services.matching.domain.fairs import FairRecord, MatchingRules
+from services.matching.domain.standstill import Award
 from services.matching.projections import EvaluationResult, GradeView, OrganizationView
 from services.matching.store import MatchingStore
 from shared.api import Page, PageOf, not_found, page, read_api
 from shared.contracts.common import GradeCode
-from shared.contracts.matching import FairDay, FairOpened, FairScheduled, InterestRecorded
+from shared.contracts.matching import AwardProposed, AwardStatus, FairDay, FairOpened, FairScheduled, InterestRecorded
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 Ref = Annotated[str | None, Query(min_length=1, max_length=100)]
@@ -56,10 +59,31 @@ class ScheduleView(FairScheduled):
     names: Names
 
 
+class AwardView(AwardProposed):
+    """An award as it stands: what was announced, its state, the standstill's end now (it moves when a complaint
+    suspends it and a dismissal resumes it), and every complaint against it."""
+
+    status: AwardStatus
+    announced_standstill_ends: dt.date
+    days_left: int | None = None
+    final_on: dt.date | None = None
+    cancelled_on: dt.date | None = None
+    reason: str | None = None
+    complaints: list[Complaint]
+
+
+class AwardsPage(PageOf[AwardView]):
+    """One page of awards, with the names of the organizations they mention."""
+
+    names: Names
+
+
 class AwardsView(FairAwards):
-    """The fair's contracts and the projects left without one, as announced, and the day they were decided."""
+    """The fair's award decision as announced (the awards proposed, the projects left without one), the day it was
+    made, and every award of the fair as it stands now, re-awards included."""
 
     decided_on: dt.date | None
+    current: list[AwardView]
     names: Names
 
 
@@ -80,6 +104,22 @@ class ProfileView(BaseModel):
 def summary(record: FairRecord) -> FairSummary:
     return FairSummary(**record.fair.model_dump(exclude={"invited", "invitations"}), invited=len(record.fair.invited),
                        scheduled=record.schedule is not None, awards_decided_on=record.awards_decided_on)
+
+
+async def award_views(store: MatchingStore, awards: list[Award]) -> list[AwardView]:
+    """Each award as it stands, with the complaints against it."""
+    complaints: dict[str, list[Complaint]] = {}
+    for complaint in await store.complaints_of([a.award_id for a in awards]):
+        complaints.setdefault(complaint.award_id, []).append(complaint)
+    return [AwardView(**a.terms.model_dump(exclude={"standstill_ends"}), standstill_ends=a.standstill_ends,
+                      announced_standstill_ends=a.terms.standstill_ends, status=a.status, days_left=a.days_left,
+                      final_on=a.final_on, cancelled_on=a.cancelled_on, reason=a.reason,
+                      complaints=complaints.get(a.award_id, [])) for a in awards]
+
+
+def mentioned(views: list[AwardView]) -> set[str]:
+    """Every organization an award mentions: the one it went to, and each that challenged it."""
+    return {v.org_id for v in views} | {c.org_id for v in views for c in v.complaints}
 
 
 def build_api(store: MatchingStore, rules: MatchingRules, today: Callable[[], dt.date]) -> FastAPI:
@@ -129,8 +169,34 @@ def build_api(store: MatchingStore, rules: MatchingRules, today: Callable[[], dt
         record = await kept(fair_id)
         if record.awards is None:
             raise not_found(f"the awards of fair {fair_id} have not been decided yet")
-        return AwardsView(**record.awards.model_dump(), decided_on=record.awards_decided_on,
-                          names=await store.names(a.org_id for a in record.awards.awards))
+        found, _ = await store.search_awards({"fair_id": fair_id}, limit=0, offset=0)
+        current = await award_views(store, found)
+        return AwardsView(**record.awards.model_dump(), decided_on=record.awards_decided_on, current=current,
+                          names=await store.names(mentioned(current)))
+
+    @api.get("/awards", response_model=AwardsPage, summary="Awards by state, fair, batch, project or organization")
+    async def award_list(
+        at: Annotated[Page, Depends(page)], status: AwardStatus | None = None, fair_id: Ref = None,
+        batch: Ref = None, project_id: Ref = None, org_id: Ref = None,
+    ) -> AwardsPage:
+        query: dict[str, Any] = {k: v for k, v in {"status": status, "fair_id": fair_id, "project_id": project_id,
+                                                   "org_id": org_id}.items() if v is not None}
+        if batch is not None:
+            fair_ids = await store.fair_ids_of_batch(batch)
+            query["fair_id"] = {"$in": [f for f in fair_ids if fair_id in (None, f)]}
+        found, total = await store.search_awards(query, limit=at.limit, offset=at.offset)
+        views = await award_views(store, found)
+        return AwardsPage(items=views, total=total, limit=at.limit, offset=at.offset,
+                          names=await store.names(mentioned(views)))
+
+    @api.get("/awards/{award_id}", response_model=AwardView, summary="One award as it stands, with its complaints",
+             responses={404: {"description": "no such award"}})
+    async def award(award_id: Id) -> AwardView:
+        found = await store.award(award_id)
+        if found is None:
+            raise not_found(f"no award {award_id}")
+        [view] = await award_views(store, [found])
+        return view
 
     @api.get("/organizations/{org_id}/profile", response_model=ProfileView,
              summary="What matching knows of one organization", responses={404: {"description": "unknown"}})

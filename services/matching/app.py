@@ -17,7 +17,8 @@ def build(settings: MatchingSettings | None = None) -> Service:
     service = Service(NAME, settings)
     store = MatchingStore(service.db)
     service.on_startup.append(store.ensure_indexes)
-    service.include(subscriptions, Matching(store, settings.rules, tuple(settings.tables)))
+    service.include(subscriptions, Matching(store, settings.rules, tuple(settings.tables), settings.calendar.calendar,
+                                            settings.standstill_check_seconds))
     service.api = build_api(store, settings.rules, service.clock.today)
     return service
 

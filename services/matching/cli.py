@@ -1,5 +1,7 @@
 """`make fair FAIR=<fair_id or fair_ref>` (`python -m services.matching.cli <fair>`): one fair's invitations, its
-schedule as a grid of tables by slots (each cell the organization at that table), and its awards, read from
+schedule as a grid of tables by slots (each cell the organization at that table), and its awards;
+`make awards` (`python -m services.matching.cli awards [--fair F] [--batch B] [--status S]`): awards by state
+(standing still, under complaint, final, cancelled) with the standstill's end and every complaint. Both read
 matching's own read API (`MATCHING_URL`, else the service on this machine)."""
 
 from __future__ import annotations
@@ -48,19 +50,72 @@ def schedule_tables(fair: Answer, schedule: Answer | None) -> list[Table]:
     return tables
 
 
+STATES = {"proposed": "standing still", "challenged": "under complaint", "final": "final (contract)",
+          "cancelled": "cancelled"}
+
+
+def _state(award: Answer) -> str:
+    if award["status"] == "proposed":
+        return f"standing still to {award['standstill_ends']}"
+    if award["status"] == "challenged":
+        return f"under complaint, {award['days_left']} working days left"
+    if award["status"] == "final":
+        return f"final on {award['final_on']}"
+    return f"cancelled on {award['cancelled_on']}"
+
+
+def _complaints(award: Answer, names: dict[str, str]) -> str:
+    return "; ".join(f"{names.get(c['org_id'], c['org_id'][:8])} {c['filed_on']}: {c['status']}"
+                     for c in award["complaints"]) or "-"
+
+
 def awards_tables(awards: Answer | None) -> list[Table]:
-    """The contracts awarded, and the projects left without one."""
+    """The awards as they stand (re-awards included), and the projects left without one."""
     if awards is None:
         return [Table("Awards", ["project", "organization"], [], empty="(not decided yet)")]
     names = awards["names"]
     return [
-        Table(f"Awards decided on {awards['decided_on']}: {len(awards['awards'])} contracts",
-              ["project", "organization", "amount (yuan)", "fit"],
-              [[a["title"], names.get(a["org_id"], a["org_id"]), yuan(a["amount_fen"]), f"{a['fit_score']:.2f}"]
-               for a in awards["awards"]], align=("left", "left", "right", "right")),
+        Table(f"Awards decided on {awards['decided_on']}: {len(awards['awards'])} proposed",
+              ["project", "organization", "amount (yuan)", "fit", "price", "value", "state", "complaints"],
+              [[a["title"], names.get(a["org_id"], a["org_id"]), yuan(a["amount_fen"]), f"{a['fit_score']:.2f}",
+                f"{a['price_points']:.2f}", f"{a['value_score']:.2f}", _state(a), _complaints(a, names)]
+               for a in awards["current"]], align=("left", "left", "right", "right", "right", "right")),
         Table(f"Projects not awarded: {len(awards['unawarded'])}", ["project", "why"],
               [[u["project_id"], u["reason"]] for u in awards["unawarded"]]),
     ]
+
+
+def awards_by_state(page: Answer, heading: str) -> list[Table]:
+    """One table per state, in the order an award goes through them."""
+    names = page["names"]
+    tables = []
+    for status, label in STATES.items():
+        rows = [[a["title"], names.get(a["org_id"], a["org_id"]), yuan(a["amount_fen"]), f"{a['value_score']:.2f}",
+                 str(a["proposed_on"]), _state(a), _complaints(a, names), a["award_id"]]
+                for a in page["items"] if a["status"] == status]
+        tables.append(Table(f"{heading}: {label} ({len(rows)})",
+                            ["project", "organization", "amount (yuan)", "value", "proposed", "state", "complaints",
+                             "award_id"], rows, align=("left", "left", "right", "right")))
+    return tables
+
+
+def awards_report(url: str, fair: str | None, batch: str | None, status: str | None) -> str:
+    """Every award (of a fair, a batch, or all), grouped by state."""
+    params: dict[str, Any] = {"batch": batch, "status": status}
+    heading = f"batch {batch}" if batch else "awards"
+    if fair is not None:
+        by_ref = fetch(url, "/fairs", {"fair_ref": fair, "limit": 1})["items"]
+        params["fair_id"] = by_ref[0]["fair_id"] if by_ref else fair
+        heading = f"fair {fair}"
+    items: list[Answer] = []
+    names: dict[str, str] = {}
+    while True:
+        page = fetch(url, "/awards", {**params, "limit": 200, "offset": len(items)})
+        items += page["items"]
+        names |= page["names"]
+        if len(items) >= page["total"] or not page["items"]:
+            break
+    return render_all(awards_by_state({"items": items, "names": names}, heading))
 
 
 def fair_tables(fair: Answer, schedule: Answer | None, awards: Answer | None) -> list[Table]:
@@ -77,10 +132,23 @@ def fair_report(url: str, fair: str) -> str:
     return render_all(fair_tables(found, schedule, awards))
 
 
+def awards_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="awards", description="Awards by state, with standstills and complaints.")
+    parser.add_argument("--fair", help="only this fair (its fair_ref or fair_id)")
+    parser.add_argument("--batch", help="only the fairs of this batch (e.g. 2015-1)")
+    parser.add_argument("--status", choices=sorted(STATES), help="only awards in this state")
+    args = parser.parse_args(argv)
+    url = service_url(NAME, MatchingSettings().port)
+    return command("awards", lambda: awards_report(url, args.fair, args.batch, args.status))
+
+
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["awards"]:  # `make awards`; a fair whose ref is "awards" is reached by its fair_id
+        return awards_main(given[1:])
     parser = argparse.ArgumentParser(prog="fair", description="One fair: invitations, schedule grid, awards.")
     parser.add_argument("fair", help="the fair's fair_ref (e.g. wuhou-2014-11-19) or its fair_id")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     url = service_url(NAME, MatchingSettings().port)
     return command("fair", lambda: fair_report(url, args.fair))
 

@@ -1,5 +1,6 @@
 """Matching's subscribers: the fair's intake (open a fair, record an interest, schedule the talks, award the
-projects), and other contexts' events, each keeping matching's copy of what it announces (`projections`).
+projects), complaints against awards and their decisions, the standstill job that makes awards final, and other
+contexts' events, each keeping matching's copy of what it announces (`projections`).
 
 Each reads its input (the kernel's `intake`/`reads`), loads what the decision needs in a few bulk queries, lets
 `domain.fairs` or `projections` decide, and keeps the outcome; the kernel runs it in one transaction with the
@@ -9,10 +10,19 @@ as it is; one that breaks its contract is dead-lettered saying why.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
+from services.matching.domain.complaints import (
+    ComplaintOutcome,
+    Reoffer,
+    complaint_id_for,
+    decide_complaint,
+    file_complaint,
+)
 from services.matching.domain.fairs import (
     MatchingRules,
     award_fair,
@@ -22,6 +32,7 @@ from services.matching.domain.fairs import (
     open_fair,
     schedule_fair,
 )
+from services.matching.domain.standstill import Award, cancellation, contract, event_id, standstill_over
 from services.matching.projections import (
     CourseCompletion,
     EvaluationResult,
@@ -37,14 +48,23 @@ from services.matching.projections import (
     apply_organization,
     apply_project_published,
     apply_project_status_changed,
+    known_project,
 )
 from services.matching.store import MatchingStore
+from shared.calendar import DistrictCalendar
 from shared.contracts import matching as events
 from shared.contracts.catalog import PROJECT_PUBLISHED, PROJECT_STATUS_CHANGED
 from shared.contracts.common import Purchaser
 from shared.contracts.evaluation import CONTRACT_EVALUATED
 from shared.contracts.grading import GRADE_ASSIGNED, GRADE_EXPIRED
-from shared.contracts.matching import AwardsRequested, FairOpenRequested, InterestExpressed, ScheduleRequested
+from shared.contracts.matching import (
+    AwardsRequested,
+    ComplaintDecision,
+    ComplaintFiled,
+    FairOpenRequested,
+    InterestExpressed,
+    ScheduleRequested,
+)
 from shared.contracts.registration import (
     ORGANIZATION_REGISTERED,
     ORGANIZATION_REINSTATED,
@@ -52,19 +72,26 @@ from shared.contracts.registration import (
     ORGANIZATION_UPDATED,
 )
 from shared.contracts.training import COURSE_COMPLETED
+from shared.jobs import JobRun
+from shared.outcome import Emit
 from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
+
+log = logging.getLogger(__name__)
 
 KEPT = "kept at its newest version; stale, repeated and out-of-order events change nothing"
 
 
 @dataclass(frozen=True)
 class Matching:
-    """What matching's handlers need: its store, its rules, and the fair's purchaser tables in order."""
+    """What matching's handlers need: its store, its rules, the fair's purchaser tables in order, the district's
+    calendar (an award's standstill counts its working days) and how often the standstill job looks."""
 
     store: MatchingStore
     rules: MatchingRules
     tables: tuple[Purchaser, ...]
+    calendar: DistrictCalendar = field(default_factory=DistrictCalendar)
+    standstill_check_seconds: float = 60.0
 
 
 subscriptions = Subscriptions[Matching]()
@@ -96,9 +123,11 @@ async def interest_expressed(request: InterestExpressed, tx: Transaction, matchi
     store = matching.store
     profiles = await store.profiles(tx, org_ids=[request.org_id])
     earlier = await store.interest(interest_id_for(request.fair_id, request.org_id, request.project_id), tx)
+    held = await store.award_holding(request.project_id, tx)
     interest, outcomes = express_interest(
         request, record=await store.fair(request.fair_id, tx), project=await store.project(request.project_id, tx),
-        profile=profiles.get(request.org_id), earlier=earlier, today=tx.today, rules=matching.rules)
+        profile=profiles.get(request.org_id), earlier=earlier, today=tx.today, rules=matching.rules,
+        held_by=held.award_id if held is not None and held.terms.fair_id != request.fair_id else None)
     if interest is not None:
         store.insert_interest(interest, tx)
     tx.emit(*outcomes)
@@ -119,8 +148,8 @@ async def schedule_requested(request: ScheduleRequested, tx: Transaction, matchi
 
 @subscriptions.intake(events.AWARDS_REQUESTED, AwardsRequested, rejects=events.FAIR_REJECTED,
                       echo=("fair_id",), purpose="awards-requested",
-                      description="Award the fair's projects for the greatest total fit (decided once; asked "
-                                  "again, a rejection naming the contracts already awarded).")
+                      description="Propose awards for the fair's open projects for the greatest total value (decided "
+                                  "once; asked again, a rejection naming the awards already proposed).")
 async def awards_requested(request: AwardsRequested, tx: Transaction, matching: Matching) -> None:
     store = matching.store
     record = await store.fair(request.fair_id, tx)
@@ -128,12 +157,103 @@ async def awards_requested(request: AwardsRequested, tx: Transaction, matching: 
     projects = await store.projects_of_batch(record.fair.batch, tx) if record else []
     decision, outcomes = award_fair(
         request, record=record, projects=projects,
-        taken=await store.projects_under_contract([p.project_id for p in projects], request.fair_id, tx),
+        taken=await store.projects_taken([p.project_id for p in projects], request.fair_id, tx),
         profiles=await store.profiles(tx, org_ids={i.org_id for i in interests}), interests=interests,
-        today=tx.today, rules=matching.rules)
+        today=tx.today, calendar=matching.calendar, rules=matching.rules)
     if decision is not None:
         await store.save_awards(decision, tx.today, tx)
     tx.emit(*outcomes)
+
+
+# -- complaints and the standstill ----------------------------------------------------------------------------
+
+@subscriptions.intake(events.COMPLAINT_FILED, ComplaintFiled, rejects=events.COMPLAINT_REJECTED,
+                      echo=("award_id", "org_id"),
+                      description="An interested organization challenges an award within its standstill: "
+                                  "registered and the standstill suspended, or refused naming every rule.")
+async def complaint_filed(request: ComplaintFiled, tx: Transaction, matching: Matching) -> None:
+    store = matching.store
+    award = await store.award(request.award_id, tx)
+    interested = award is not None and await store.interest(
+        interest_id_for(award.terms.fair_id, request.org_id, award.terms.project_id), tx) is not None
+    complaint, suspended, outcomes = file_complaint(
+        request, award=award, interested=interested,
+        earlier=await store.complaint(complaint_id_for(request.award_id, request.org_id), tx), today=tx.today,
+        calendar=matching.calendar)
+    if complaint is not None and suspended is not None:
+        store.insert_complaint(complaint, tx)
+        await store.save_award(suspended, tx)
+    tx.emit(*outcomes)
+
+
+@subscriptions.intake(events.COMPLAINT_DECISION, ComplaintDecision, rejects=events.COMPLAINT_REJECTED,
+                      echo=("complaint_id",),
+                      description="The decision on a complaint: dismissed, the award proceeds; upheld, it is "
+                                  "cancelled and its project awarded again with every other award held.")
+async def complaint_decided(request: ComplaintDecision, tx: Transaction, matching: Matching) -> None:
+    store = matching.store
+    complaint = await store.complaint(request.complaint_id, tx)
+    award = await store.award(complaint.award_id, tx) if complaint is not None else None
+    others = await store.complaints_of([award.award_id], tx) if award is not None else []
+    reoffer = await _reoffer(store, award, tx) if award is not None and request.upheld else Reoffer(None, {}, ())
+    outcome = decide_complaint(request, complaint=complaint, award=award, others=others, reoffer=reoffer,
+                               today=tx.today, calendar=matching.calendar, rules=matching.rules)
+    await _keep(outcome, store, tx)
+
+
+async def _reoffer(store: MatchingStore, award: Award, tx: Transaction) -> Reoffer:
+    """The project, the fair's interests in it and the interested organizations, for awarding it again."""
+    fair_id, project_id = award.terms.fair_id, award.terms.project_id
+    interests = [i for i in await store.interests_of(fair_id, tx) if i.project_id == project_id]
+    earlier = await store.awards_of_project(fair_id, project_id, tx)
+    return Reoffer(project=known_project(await store.project(project_id, tx)),
+                   profiles=await store.profiles(tx, org_ids={i.org_id for i in interests}), interests=interests,
+                   cancelled_orgs=frozenset(a.terms.org_id for a in earlier if a.status == "cancelled"))
+
+
+async def _keep(outcome: ComplaintOutcome, store: MatchingStore, tx: Transaction) -> None:
+    for complaint in (outcome.complaint, *outcome.closed):
+        if complaint is not None:
+            store.save_complaint(complaint, tx)
+    if outcome.award is not None:
+        await store.save_award(outcome.award, tx)
+    if outcome.new_award is not None:
+        store.insert_award(outcome.new_award, tx)
+    tx.emit(*outcome.emits)
+    if outcome.contract is not None:
+        tx.emit(Emit(events.CONTRACT_AWARDED, outcome.contract.model_dump(mode="json")),
+                event_id=event_id(outcome.contract.award_id, "contract"))
+
+
+@subscriptions.job("standstill", every=lambda matching: matching.standstill_check_seconds)
+async def standstill(run: JobRun, matching: Matching) -> None:
+    """Make each award whose standstill has run out with no complaint open final, and announce its contract once
+    (`matching.contract.awarded`), or cancel it if its project was withdrawn meanwhile."""
+    ended = 0
+    while due := await matching.store.awards_due(run.today):
+        done = sum([await run.step(partial(_end_standstill, award_id, matching)) for award_id in due])
+        ended += done
+        if not done:
+            break
+    if ended:
+        log.info("%d award(s) ended their standstill on %s", ended, run.today)
+
+
+async def _end_standstill(award_id: str, matching: Matching, tx: Transaction) -> int:
+    # Read again inside the transaction: a complaint, or another replica, may have come first.
+    award = await matching.store.award(award_id, tx)
+    project = await matching.store.project(award.terms.project_id, tx) if award is not None else None
+    after = standstill_over(award, project, tx.today) if award is not None else None
+    if after is None:
+        return 0
+    await matching.store.save_award(after, tx)
+    if after.status == "final":
+        tx.emit(Emit(events.CONTRACT_AWARDED, contract(after).model_dump(mode="json")),
+                event_id=event_id(award_id, "contract"))
+    else:
+        tx.emit(Emit(events.AWARD_CANCELLED, cancellation(after).model_dump(mode="json")),
+                event_id=event_id(award_id, "cancelled"))
+    return 1
 
 
 # -- other contexts' events: matching's copies ----------------------------------------------------------------
@@ -212,7 +332,17 @@ subscriptions.publishes(events.INTEREST_REJECTED, events.InterestRejected,
                         "An interest was refused, naming every rule it breaks.")
 subscriptions.publishes(events.FAIR_SCHEDULED, events.FairScheduled,
                         "The fair's one-to-one meetings by slot and table, and those that did not fit, with why.")
+subscriptions.publishes(events.AWARD_PROPOSED, events.AwardProposed,
+                        "An award proposed, with both parts of its value and the last day it may be challenged.")
 subscriptions.publishes(events.CONTRACT_AWARDED, events.ContractAwarded,
-                        "One project awarded to one organization (one event per contract, once).")
+                        "An award final after its standstill: the contract (one event per contract, once).")
+subscriptions.publishes(events.AWARD_CANCELLED, events.AwardCancelled,
+                        "An award that will not become a contract (a complaint upheld, or the project withdrawn).")
 subscriptions.publishes(events.PROJECT_UNAWARDED, events.ProjectUnawarded,
-                        "A project of the fair's batch that no organization was awarded, and why.")
+                        "A project of the fair's batch left without an award, and why; it stays on offer.")
+subscriptions.publishes(events.COMPLAINT_REGISTERED, events.ComplaintRegistered,
+                        "A complaint against an award is heard; the award's standstill is suspended.")
+subscriptions.publishes(events.COMPLAINT_REJECTED, events.ComplaintRejected,
+                        "A complaint, or a decision on one, was refused, naming every rule.")
+subscriptions.publishes(events.COMPLAINT_DECIDED, events.ComplaintDecided,
+                        "A complaint decided: dismissed (the award proceeds) or upheld (the award is cancelled).")

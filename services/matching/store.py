@@ -1,6 +1,8 @@
 """Matching's MongoDB collections; nothing else touches them. Its copies of other contexts' entities (projects,
 organizations, grades, training records, evaluation records, each keyed by that entity's id and kept by the rules of
-`projections`), and its own fairs (with the schedule and the awards once decided), interests and contracts.
+`projections`), and its own fairs (with the schedule and the award decision once made), interests, awards (each
+through its lifecycle, `domain.standstill`; a live one holds its project and counts against its organization's
+capacity) and complaints.
 
 Reads take the transaction as `reader` inside a handler (they see its own writes) and nothing in read queries;
 writes go through the transaction (`shared.documents`). A fair's decision reads whole batches and every
@@ -18,7 +20,9 @@ from pydantic import BaseModel
 from pymongo import ASCENDING
 
 from services.matching.domain.awards import FairAwards
+from services.matching.domain.complaints import Complaint
 from services.matching.domain.fairs import Fair, FairRecord
+from services.matching.domain.standstill import Award, proposed
 from services.matching.projections import (
     EvaluationRecord,
     GradeView,
@@ -44,6 +48,14 @@ class StaleFair(Exception):
     retried, and then answered from what the winner kept."""
 
 
+class StaleAward(Exception):
+    """The award changed since it was read (a complaint, a decision or the standstill job of a competing writer):
+    the delivery or the job's step is retried, and sees the winner's state."""
+
+
+LIVE = {"$ne": "cancelled"}
+
+
 class MatchingStore:
     def __init__(self, db: Database) -> None:
         self.projects = db["projects"]
@@ -53,15 +65,19 @@ class MatchingStore:
         self.evaluations = db["evaluations"]
         self.fairs = db["fairs"]
         self.interests = db["interests"]
-        self.contracts = db["contracts"]
+        self.awards = db["awards"]
+        self.complaints = db["complaints"]
 
     async def ensure_indexes(self) -> None:
         await self.projects.create_index([("batch", ASCENDING), ("status", ASCENDING)], name="by_batch_status")
         await self.fairs.create_index([("batch", ASCENDING), ("date", ASCENDING), ("fair_ref", ASCENDING)],
                                       name="by_batch")
         await self.interests.create_index([("fair_id", ASCENDING)], name="by_fair")
-        await self.contracts.create_index([("org_id", ASCENDING)], name="by_organization")
-        await self.contracts.create_index([("project_id", ASCENDING)], name="by_project")
+        await self.awards.create_index([("org_id", ASCENDING)], name="by_organization")
+        await self.awards.create_index([("project_id", ASCENDING)], name="by_project")
+        await self.awards.create_index([("fair_id", ASCENDING), ("project_id", ASCENDING)], name="by_fair")
+        await self.awards.create_index([("status", ASCENDING), ("standstill_ends", ASCENDING)], name="by_standstill")
+        await self.complaints.create_index([("award_id", ASCENDING)], name="by_award")
 
     # -- projections of other contexts' entities ------------------------------------------------------------
 
@@ -121,10 +137,11 @@ class MatchingStore:
                 for o in orgs}
 
     async def _contract_ids_by_org(self, org_ids: list[str] | None, reader: Writer | None) -> dict[str, list[str]]:
-        query: Document = {} if org_ids is None else {"org_id": {"$in": org_ids}}
+        """The contracts each organization's live awards are or will become (what holds its capacity)."""
+        query: Document = {"status": LIVE} | ({} if org_ids is None else {"org_id": {"$in": org_ids}})
         found: dict[str, list[str]] = defaultdict(list)
-        for doc in await find(self.contracts, query, reader, projection={"org_id": 1}):
-            found[doc["org_id"]].append(doc["_id"])
+        for doc in await find(self.awards, query, reader, projection={"org_id": 1, "contract_id": 1}):
+            found[doc["org_id"]].append(doc["contract_id"])
         return found
 
     async def names(self, org_ids: Iterable[str]) -> dict[str, str]:
@@ -157,22 +174,83 @@ class MatchingStore:
             raise StaleFair(f"fair {schedule.fair_id} had its schedule decided meanwhile")
 
     async def save_awards(self, awards: FairAwards, decided_on: date, tx: Transaction) -> None:
-        """The fair's awards, once, and a contract per award (what counts against each organization's capacity)."""
+        """The fair's award decision, once, and each award it proposes (what holds its project and counts against
+        its organization's capacity from now on)."""
         matched = await tx.update_now(
             self.fairs, {"_id": awards.fair_id, "awards": None},
             {"$set": {"awards": awards.model_dump(mode="json"), "awards_decided_on": decided_on.isoformat()}})
         if matched != 1:
             raise StaleFair(f"fair {awards.fair_id} had its awards decided meanwhile")
-        tx.insert_many(self.contracts, [
-            {"_id": a.contract_id, "fair_id": a.fair_id, "project_id": a.project_id, "org_id": a.org_id,
-             "amount_fen": a.amount_fen, "awarded_on": decided_on.isoformat()} for a in awards.awards
-        ])
+        tx.insert_many(self.awards, [_award_document(proposed(a)) for a in awards.awards])
 
-    async def projects_under_contract(self, project_ids: Iterable[str], but_fair: str,
-                                      reader: Writer | None = None) -> set[str]:
-        """Which of these projects another fair has already awarded."""
-        query = {"project_id": {"$in": sorted(set(project_ids))}, "fair_id": {"$ne": but_fair}}
-        return {d["project_id"] for d in await find(self.contracts, query, reader, projection={"project_id": 1})}
+    def insert_award(self, award: Award, tx: Transaction) -> None:
+        """A new award (a re-award); the same award_id twice fails the commit with DuplicateKeyError."""
+        tx.insert(self.awards, _award_document(award))
+
+    async def save_award(self, award: Award, tx: Transaction) -> None:
+        """The award's new state, only over the version it was read at; else a competing writer came first."""
+        matched = await tx.replace_if(self.awards, {"_id": award.award_id, "version": award.version - 1},
+                                      _award_document(award))
+        if matched != 1:
+            raise StaleAward(f"award {award.award_id} changed since it was read")
+
+    async def award(self, award_id: str, reader: Writer | None = None) -> Award | None:
+        doc = await find_one(self.awards, {"_id": award_id}, reader)
+        return _award(doc) if doc else None
+
+    async def awards_of_project(self, fair_id: str, project_id: str, reader: Writer | None = None) -> list[Award]:
+        """Every award of the project at the fair, the cancelled ones too, oldest first."""
+        docs = await find(self.awards, {"fair_id": fair_id, "project_id": project_id}, reader,
+                          sort=[("proposed_on", ASCENDING), ("_id", ASCENDING)])
+        return [_award(d) for d in docs]
+
+    async def projects_taken(self, project_ids: Iterable[str], but_fair: str,
+                             reader: Writer | None = None) -> set[str]:
+        """Which of these projects a live award of another fair holds (under standstill, or final)."""
+        query = {"project_id": {"$in": sorted(set(project_ids))}, "fair_id": {"$ne": but_fair}, "status": LIVE}
+        return {d["project_id"] for d in await find(self.awards, query, reader, projection={"project_id": 1})}
+
+    async def award_holding(self, project_id: str, reader: Writer | None = None) -> Award | None:
+        """The live award holding the project (at any fair), if any."""
+        doc = await find_one(self.awards, {"project_id": project_id, "status": LIVE}, reader)
+        return _award(doc) if doc else None
+
+    async def awards_due(self, today: date, limit: int = 500) -> list[str]:
+        """Proposed awards whose standstill ended before `today`, oldest end first (the standstill job's work)."""
+        docs = await find(self.awards, {"status": "proposed", "standstill_ends": {"$lt": today.isoformat()}},
+                          sort=[("standstill_ends", ASCENDING), ("_id", ASCENDING)], limit=limit,
+                          projection={"_id": 1})
+        return [str(d["_id"]) for d in docs]
+
+    async def search_awards(self, query: Mapping[str, Any], *, limit: int, offset: int) -> tuple[list[Award], int]:
+        """One page of the awards matching `query` (by fair, project, organization, status), and how many in all."""
+        docs = await find(self.awards, query, sort=[("proposed_on", ASCENDING), ("fair_id", ASCENDING),
+                                                    ("project_id", ASCENDING), ("_id", ASCENDING)],
+                          limit=limit, skip=offset)
+        return [_award(d) for d in docs], await count(self.awards, query)
+
+    async def fair_ids_of_batch(self, batch: str) -> list[str]:
+        return [str(d["_id"]) for d in await find(self.fairs, {"batch": batch}, projection={"_id": 1})]
+
+    # -- complaints -------------------------------------------------------------------------------------------
+
+    async def complaint(self, complaint_id: str, reader: Writer | None = None) -> Complaint | None:
+        doc = await find_one(self.complaints, {"_id": complaint_id}, reader)
+        return Complaint.model_validate(doc) if doc else None
+
+    async def complaints_of(self, award_ids: Collection[str], reader: Writer | None = None) -> list[Complaint]:
+        """The complaints against these awards, by award then filing."""
+        docs = await find(self.complaints, {"award_id": {"$in": sorted(award_ids)}}, reader,
+                          sort=[("award_id", ASCENDING), ("filed_on", ASCENDING), ("_id", ASCENDING)])
+        return [Complaint.model_validate(d) for d in docs]
+
+    def insert_complaint(self, complaint: Complaint, tx: Transaction) -> None:
+        """A newly registered complaint; the same one twice fails the commit with DuplicateKeyError."""
+        tx.insert(self.complaints, {"_id": complaint.complaint_id, **complaint.model_dump(mode="json")})
+
+    def save_complaint(self, complaint: Complaint, tx: Transaction) -> None:
+        tx.replace(self.complaints, complaint.complaint_id,
+                   {"_id": complaint.complaint_id, **complaint.model_dump(mode="json")})
 
     async def interest(self, interest_id: str, reader: Writer | None = None) -> InterestRecorded | None:
         return await _get(self.interests, interest_id, InterestRecorded, reader)
@@ -189,6 +267,17 @@ class MatchingStore:
 
     async def count_interests(self, fair_id: str) -> int:
         return await count(self.interests, {"fair_id": fair_id})
+
+
+def _award_document(award: Award) -> Document:
+    terms = award.terms
+    return {"_id": award.award_id, "fair_id": terms.fair_id, "project_id": terms.project_id, "org_id": terms.org_id,
+            "contract_id": terms.contract_id, "proposed_on": terms.proposed_on.isoformat(),
+            **award.model_dump(mode="json")}
+
+
+def _award(doc: Document) -> Award:
+    return Award.model_validate({k: v for k, v in doc.items() if k in Award.model_fields})
 
 
 def _project(doc: Document) -> ProjectState:

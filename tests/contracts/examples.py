@@ -14,7 +14,7 @@ from shared.contracts.catalog import Period, ProjectPublished, ProjectStatusChan
 from shared.contracts.common import Purchaser
 from shared.contracts.evaluation import ContractEvaluated, Measure
 from shared.contracts.grading import GradeAssigned, GradeExpired
-from shared.contracts.matching import ContractAwarded, FitFactor
+from shared.contracts.matching import AwardCancelled, AwardProposed, ContractAwarded, FitFactor
 from shared.contracts.registration import (
     OrganizationRegistered,
     OrganizationReinstated,
@@ -35,6 +35,14 @@ _ORGANIZATION: dict[str, Any] = {
     "legal_form": "social_group",
     "street": "望江路街道", "community": "望江楼社区", "domains": ["助老"], "full_time_staff": 6,
     "founded_on": date(2010, 1, 1), "registered_on": date(2014, 11, 1), "status": "active", "version": 1,
+}
+
+_AWARD: dict[str, Any] = {
+    "award_id": "a-1", "contract_id": "c-1", "fair_id": "f-1", "project_id": PROJECT_ID, "org_id": str(ORG_ID),
+    "amount_fen": 11_400_000, "budget_fen": 12_000_000, "fit_score": 81.5, "price_points": 1.0, "value_score": 82.5,
+    "breakdown": {"domain": FitFactor(weight=30, value=1.0, points=30.0)}, "title": "老年人日间照料",
+    "category": "助老", "purchaser": PURCHASER, "org_street": "望江路街道", "org_community": "望江楼社区",
+    "period": PERIOD,
 }
 
 PUBLISHED: dict[str, BaseModel] = {
@@ -60,10 +68,12 @@ PUBLISHED: dict[str, BaseModel] = {
     "training.course.completed": CourseCompleted(
         enrolment_id=UUID(int=2), course_id=UUID(int=3), course_ref="fin-1", org_id=str(ORG_ID), audience="finance",
         certificate_no="WH-TR-fin-1-0001", completed_on=date(2015, 1, 1)),
-    "matching.contract.awarded": ContractAwarded(
-        contract_id="c-1", fair_id="f-1", project_id=PROJECT_ID, org_id=str(ORG_ID), amount_fen=12_000_000,
-        fit_score=81.5, breakdown={"domain": FitFactor(weight=30, value=1.0, points=30.0)}, title="老年人日间照料",
-        category="助老", purchaser=PURCHASER, org_street="望江路街道", org_community="望江楼社区", period=PERIOD),
+    "matching.award.proposed": AwardProposed(
+        **_AWARD, proposed_on=date(2015, 3, 2), standstill_ends=date(2015, 3, 11)),
+    "matching.award.cancelled": AwardCancelled(
+        award_id="a-1", fair_id="f-1", project_id=PROJECT_ID, org_id=str(ORG_ID), reason="complaint upheld",
+        cancelled_on=date(2015, 3, 6), complaint_id="k-1"),
+    "matching.contract.awarded": ContractAwarded(**_AWARD, awarded_on=date(2015, 3, 12)),
     "evaluation.contract.evaluated": ContractEvaluated(
         contract_id="c-1", project_id=PROJECT_ID, org_id=str(ORG_ID), score=Decimal("85.5"), rating="good",
         breakdown={"indicators": MEASURE, "satisfaction": MEASURE, "timeliness": MEASURE},

@@ -29,7 +29,7 @@ async def test_projects_announced_on_the_bus_are_found_filtered_and_paged(
         poverty = (await http.get("/projects", params={"category": "济困"})).json()
         assert [p["project_ref"] for p in poverty["items"]] == ["2015-1-100"]
         one = (await http.get(f"/projects/{answers[0]['data']['project_id']}")).json()
-        assert one == {**answers[0]["data"], "contract_id": None}
+        assert one == {**answers[0]["data"], "contract_id": None, "pending_award": None}
         handled = (await http.get("/handled", params={"event_id": [s["event_id"] for s in sent]})).json()
         assert sorted(handled["handled"]) == sorted(s["event_id"] for s in sent) and handled["not_yet"] == []
 

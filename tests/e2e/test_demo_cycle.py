@@ -57,6 +57,7 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     assert len({(m["table"], m["slot"]) for m in meetings}) == len(meetings)
     assert record.awards and len(record.awards) + len(record.unawarded) == 24
     assert len(record.evaluations) == len(record.awards)
+    challenged_awards_ended_as_decided(record)
     assert {c["data"]["project_id"] for c in record.status_changes if c["data"]["status"] == "evaluated"} == {
         a["data"]["project_id"] for a in record.awards}
 
@@ -66,6 +67,9 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     assert f"{len(record.awards)} contracts" in printed and "40 of 40 people trained" in printed
     page = path.read_text(encoding="utf-8")
     assert page.count("<svg") >= 5 and "slot 1" in page
+    assert "Challenged awards (质疑)" in page and "refused: filed after the standstill" in page
+    assert "award cancelled; re-awarded to" in page or "award cancelled; award" in page
+    assert "price points" in page and "the award proceeds" in page
     # Readable offline: nothing is loaded from anywhere (the only URL is the SVG namespace).
     assert re.findall(r"https?://[^\"' ]+", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")
 
@@ -74,6 +78,12 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     assert len(export["releases"]) == 24
     implemented = [r for r in export["releases"] if "implementation" in r["tag"]]
     assert len(implemented) == len(record.awards)
+    statuses = [a["status"] for r in export["releases"] for a in r.get("awards", [])]
+    assert statuses.count("active") == len(record.awards) and statuses.count("cancelled") == 1
+    assert sum(len(r.get("contracts", [])) for r in export["releases"]) == len(record.awards)
+    upheld = next(c for c in record.challenges if c["outcome"] == "upheld")["award"]
+    [cancelled_release] = [r for r in export["releases"] if "awardCancellation" in r["tag"]]
+    assert upheld["award_id"] in {a["id"] for a in cancelled_release["awards"] if a["status"] == "cancelled"}
     assert all(m["status"] in {"met", "partiallyMet", "notMet"} for r in implemented
                for m in r["contracts"][0]["milestones"])
     await fit_follows_the_evaluation(record, operator_url)
@@ -83,6 +93,25 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
         assert ocds_errors(export) == []
         broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
         assert ocds_errors(broken), "the validator must catch a release without an ocid"
+
+
+def challenged_awards_ended_as_decided(record: Any) -> None:
+    """One challenge of each outcome: upheld (cancelled, the project awarded again or left unawarded), dismissed
+    (the award became the contract), and filed after the standstill (refused); one contract per project."""
+    outcomes = {c["outcome"]: c for c in record.challenges}
+    assert set(outcomes) == {"upheld", "dismissed", "late"}
+    assert outcomes["upheld"]["then"][0]["type"] == "matching.award.cancelled"
+    assert outcomes["dismissed"]["decision"]["data"]["award_status"] == "proposed"
+    late = outcomes["late"]["complaint"]
+    assert late["type"] == "matching.complaint.rejected" and "(rule: standstill)" in late["data"]["errors"][0][
+        "message"]
+    assert {d["type"] for d in record.drill} == {f"{p}.clock.set" for p in (
+        "catalog", "registration", "matching", "grading", "evaluation")}
+    contracts = {a["data"]["project_id"]: a["data"]["org_id"] for a in record.awards}
+    assert len(contracts) == len(record.awards)
+    upheld, dismissed = outcomes["upheld"]["award"], outcomes["dismissed"]["award"]
+    assert contracts.get(upheld["project_id"]) != upheld["org_id"]
+    assert contracts[dismissed["project_id"]] == dismissed["org_id"]
 
 
 async def a_second_year_on_the_same_suite(operator_url: str, first: Any, tmp_path: Path,

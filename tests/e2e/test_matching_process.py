@@ -1,6 +1,7 @@
 """Matching as its own process, driven only through `district.events` (and read through its HTTP metrics): the
 other contexts' events as their producers publish them, then a fair from opening to awards; with the catalog
-running too, the awards move the catalog's projects; an evaluation changes an organization's fit."""
+running too, an award final after its standstill (a drill moves the day) moves the catalog's project; an
+evaluation changes an organization's fit."""
 
 from __future__ import annotations
 
@@ -139,6 +140,15 @@ def of_type(events: list[Event], type_: str) -> list[Event]:
     return [e for e in events if e["type"] == type_]
 
 
+async def move_day(bus: BusProbe, day: date, prefixes: tuple[str, ...] = ("matching",)) -> dict[str, Event]:
+    """A drill: move every service's day to `day`; each named service's confirmation (sent once its jobs ran)."""
+    sent = await bus.send("intake.clock.set", {"today": day.isoformat()}, source="district-drill")
+    wanted = {f"{p}.clock.set" for p in prefixes}
+    await bus.wait_for(lambda evs: wanted <= {e["type"] for e in evs if e.get("correlation_id") == sent["event_id"]},
+                       timeout=30)
+    return {e["type"].split(".")[0]: e for e in bus.answers_to(sent["event_id"])}
+
+
 # O-A: 4A, a finance-trained leader, 5 staff (one contract at a time): 83.5 on P-1 and P-3.
 # O-B: 2A, below P-1's 3A minimum: 70.5 on P-2. O-C: ungraded: 62.5 on P-3.
 # O-D: suspended (version 2), whose registration (version 1) arrives after the suspension. Nobody serves P-4.
@@ -197,22 +207,23 @@ async def test_a_fair_goes_from_opening_to_awards_and_a_second_awards_request_na
     assert again["data"] == scheduled["data"]
 
     answers = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]}, answers=4)
-    awarded = {e["data"]["project_id"]: e["data"] for e in of_type(answers, "matching.contract.awarded")}
+    awarded = {e["data"]["project_id"]: e["data"] for e in of_type(answers, "matching.award.proposed")}
     assert {p: a["org_id"] for p, a in awarded.items()} == {"P-1": A, "P-2": B, "P-3": C}  # A: one at a time
     assert awarded["P-1"]["amount_fen"] == 8_000_000 and awarded["P-1"]["org_street"] == "玉林街道"
     [unawarded] = of_type(answers, "matching.project.unawarded")
-    assert unawarded["data"] | {} == {"fair_id": fair["fair_id"], "project_id": "P-4",
+    assert unawarded["data"] | {} == {"fair_id": fair["fair_id"], "project_id": "P-4", "award_id": None,
                                       "reason": "no organization expressed interest"}
 
     [repeat] = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]})
     assert repeat["type"] == "matching.fair.rejected"
-    assert sorted(repeat["data"]["contract_ids"]) == sorted(a["contract_id"] for a in awarded.values())
+    assert sorted(repeat["data"]["award_ids"]) == sorted(a["award_id"] for a in awarded.values())
     assert "(rule: awards_once)" in repeat["data"]["errors"][0]["message"]
     await bus.quiet(1.0)
-    assert len(of_type(bus.events, "matching.contract.awarded")) == 3
+    assert len(of_type(bus.events, "matching.award.proposed")) == 3
+    assert of_type(bus.events, "matching.contract.awarded") == []  # standing still: no contract yet
 
 
-async def test_the_catalog_moves_the_projects_matching_awarded_to_awarded(
+async def test_the_catalog_moves_a_project_to_awarded_only_once_its_award_is_final_after_the_standstill(
     start_service: Callable[..., ServiceProcess], bus: BusProbe,
 ) -> None:
     start_service("catalog")
@@ -230,9 +241,19 @@ async def test_the_catalog_moves_the_projects_matching_awarded_to_awarded(
     fair = await open_fair(bus, "wuhou-2014-11-19")
     assert (await interest(bus, fair["fair_id"], A, project_ids[0]))["type"] == "matching.interest.recorded"
     answers = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]}, answers=2)
-    [award] = of_type(answers, "matching.contract.awarded")
+    [proposed] = of_type(answers, "matching.award.proposed")
     assert of_type(answers, "matching.project.unawarded")[0]["data"]["project_id"] == project_ids[1]
+    # Under standstill the project stays published, and another fair cannot offer it.
+    early = await open_fair(bus, "wuhou-2014-12-01")
+    held = await interest(bus, early["fair_id"], A, project_ids[0])
+    assert {"field": "project_id", "message": f"award {proposed['data']['award_id']} of another fair holds the "
+            "project (under standstill or final) (rule: open)"} in held["data"]["errors"]
 
+    day_after = date.fromisoformat(proposed["data"]["standstill_ends"]) + timedelta(days=1)
+    assert (await move_day(bus, day_after))["matching"]["data"]["today"] == day_after.isoformat()
+    award = await bus.wait_for(lambda evs: bool(of_type(evs, "matching.contract.awarded")), timeout=20)
+    [award] = of_type(award, "matching.contract.awarded")
+    assert award["data"]["award_id"] == proposed["data"]["award_id"]
     moved = await bus.answer(award["event_id"])
     assert moved["type"] == "catalog.project.status_changed"
     assert moved["data"] | {} == {"project_id": project_ids[0], "status": "awarded", "previous": "published",
@@ -339,7 +360,7 @@ async def test_a_district_sized_fair_invites_55_best_first_and_answers_every_pro
 
     scores = [i["fit_score"] for i in fair["invitations"]]
     assert len(scores) == 55 and scores == sorted(scores, reverse=True)
-    awarded = of_type(answers, "matching.contract.awarded")
+    awarded = of_type(answers, "matching.award.proposed")
     assert 0 < len(awarded) <= 55 and len(awarded) + len(of_type(answers, "matching.project.unawarded")) == 240
     # How long opening and awarding take at this size is measured by `make bench` against a baseline of the same
     # run (bench/matching_solvers.py), not asserted here: on a shared machine a timed test fails for no reason.
@@ -390,7 +411,9 @@ async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_
     assert status == 200 and {k: v for k, v in schedule.items() if k != "names"} == scheduled["data"]
     status, awards = get(matching, f"/fairs/{fair_id}/awards")
     assert status == 200 and awards["decided_on"] == TODAY.isoformat()
-    assert awards["awards"] == [e["data"] for e in of_type(answers, "matching.contract.awarded")]
+    assert awards["awards"] == [e["data"] for e in of_type(answers, "matching.award.proposed")]
+    assert [(a["award_id"], a["status"]) for a in awards["current"]] == [
+        (a["award_id"], "proposed") for a in awards["awards"]]
     assert awards["unawarded"] == [e["data"] for e in of_type(answers, "matching.project.unawarded")]
 
     status, profile = get(matching, f"/organizations/{A}/profile")

@@ -155,7 +155,11 @@ async def matching_intake(bus: BusProbe) -> list[Intake]:
                    required(matching.FairOpenRequested)),
             Intake(matching.INTEREST_EXPRESSED, interest, required(matching.InterestExpressed)),
             Intake(matching.SCHEDULE_REQUESTED, {"fair_id": fair_id}, required(matching.ScheduleRequested)),
-            Intake(matching.AWARDS_REQUESTED, {"fair_id": fair_id}, required(matching.AwardsRequested))]
+            Intake(matching.AWARDS_REQUESTED, {"fair_id": fair_id}, required(matching.AwardsRequested)),
+            Intake(matching.COMPLAINT_FILED, {"award_id": "A-FUZZ", "org_id": "org-fuzz", "grounds": "评分有误"},
+                   required(matching.ComplaintFiled)),
+            Intake(matching.COMPLAINT_DECISION, {"complaint_id": "K-FUZZ", "upheld": True, "reasoning": "经复核"},
+                   required(matching.ComplaintDecision))]
 
 
 @dataclass(frozen=True)

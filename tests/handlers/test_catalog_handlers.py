@@ -95,3 +95,29 @@ async def test_a_withdrawal_after_the_award_is_refused_and_the_project_stays_awa
     assert "only a published one" in emitted.errors()["project_id"]
     kept = await catalog.store.get(project_id)
     assert kept is not None and kept.status == "awarded"
+
+
+async def test_a_project_whose_award_stands_still_cannot_be_withdrawn_until_the_award_is_cancelled(
+    catalog: Catalog,
+) -> None:
+    project_id = await publish(catalog)
+    award = {"award_id": "a-1", "project_id": project_id, "org_id": "o-1", "standstill_ends": "2015-03-11"}
+    assert await deliver(subscriptions, catalog, "matching.award.proposed", award) == []
+    withdrawal = {"project_id": project_id, "reason": "budget cut"}
+    refused = await deliver(subscriptions, catalog, "intake.project.withdrawn", withdrawal)
+    assert "(rule: award_pending)" in refused.errors()["project_id"]
+    kept = await catalog.store.get(project_id)
+    assert kept is not None and (kept.status, kept.pending_award) == ("published", "a-1")
+    assert await deliver(subscriptions, catalog, "matching.award.cancelled", {**award, "reason": "upheld"}) == []
+    withdrawn = await deliver(subscriptions, catalog, "intake.project.withdrawn", withdrawal)
+    assert withdrawn.one("catalog.project.status_changed")["status"] == "withdrawn"
+
+
+async def test_the_final_award_moves_the_project_to_awarded_and_settles_the_award(catalog: Catalog) -> None:
+    project_id = await publish(catalog)
+    await deliver(subscriptions, catalog, "matching.award.proposed", {"award_id": "a-1", "project_id": project_id})
+    moved = await deliver(subscriptions, catalog, "matching.contract.awarded",
+                          {"award_id": "a-1", "contract_id": "c-1", "project_id": project_id, "org_id": "o-1"})
+    assert moved.one("catalog.project.status_changed")["status"] == "awarded"
+    kept = await catalog.store.get(project_id)
+    assert kept is not None and kept.pending_award is None and kept.contract_id == "c-1"

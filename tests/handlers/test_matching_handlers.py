@@ -1,6 +1,7 @@
 """Matching's handlers against an in-memory store: what is loaded, kept and announced for each event, and the
 rules between the domain and the store (copies kept at their newest version, a fair's schedule and awards decided
-once, a project another fair awarded not offered again)."""
+once, a project another fair's award holds not offered again, complaints and their decisions, the standstill
+job making an award final once)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 
 from services.matching.domain.awards import FairAwards
+from services.matching.domain.complaints import Complaint
 from services.matching.domain.fairs import Fair, FairRecord, MatchingRules
 from services.matching.domain.schedule import district_tables
-from services.matching.handlers import Matching, subscriptions
+from services.matching.domain.standstill import Award, event_id, proposed
+from services.matching.handlers import Matching, standstill, subscriptions
 from services.matching.projections import (
     EvaluationRecord,
     GradeView,
@@ -24,16 +27,17 @@ from services.matching.projections import (
     TrainingRecord,
     organization_profile,
 )
-from services.matching.store import StaleFair
+from services.matching.store import StaleAward, StaleFair
 from shared.consumer import Unprocessable
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS
 from shared.contracts.matching import FairScheduled, InterestRecorded
 from shared.unit_of_work import Transaction
 from tests.contracts.examples import ORG_ID, as_published
-from tests.handlers.support import Emitted, deliver
+from tests.handlers.support import Emitted, deliver, run_job
 
-TODAY = date(2015, 3, 2)
+TODAY = date(2015, 3, 2)  # a Monday: an award decided today stands still until Wednesday 2015-03-11
 OTHER_ORG = "7b2e5b9f-7e1d-4a9f-8c2f-3a6e8d4b0f12"
+THIRD_ORG = "0c9d8e7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f"
 
 
 class InMemoryMatching:
@@ -47,7 +51,8 @@ class InMemoryMatching:
         self.evaluations: dict[str, EvaluationRecord] = {}
         self.fairs: dict[str, FairRecord] = {}
         self.interests: dict[str, InterestRecorded] = {}
-        self.contracts: dict[str, tuple[str, str, str]] = {}  # contract_id -> (fair_id, project_id, org_id)
+        self.awards: dict[str, Award] = {}
+        self.complaints: dict[str, Complaint] = {}
 
     async def project(self, project_id: str, reader: Any = None) -> ProjectState | None:
         return self.projects.get(project_id)
@@ -90,7 +95,8 @@ class InMemoryMatching:
             orgs = [o for o in orgs if o.status == "active" and set(o.domains) & set(active_in)]
         return {o.org_id: organization_profile(
             o, self.grades.get(o.org_id), self.training.get(o.org_id), self.evaluations.get(o.org_id),
-            [c for c, (_, _, org_id) in self.contracts.items() if org_id == o.org_id]) for o in orgs}
+            [a.terms.contract_id for a in self.awards.values() if a.terms.org_id == o.org_id and a.live])
+            for o in orgs}
 
     async def fair(self, fair_id: str, reader: Any = None) -> FairRecord | None:
         return self.fairs.get(fair_id)
@@ -110,12 +116,47 @@ class InMemoryMatching:
         if record.awards is not None:
             raise StaleFair(awards.fair_id)
         self.fairs[awards.fair_id] = FairRecord(record.fair, record.schedule, awards, decided_on)
-        self.contracts |= {a.contract_id: (a.fair_id, a.project_id, a.org_id) for a in awards.awards}
+        self.awards |= {a.award_id: proposed(a) for a in awards.awards}
 
-    async def projects_under_contract(self, project_ids: Iterable[str], but_fair: str,
-                                      reader: Any = None) -> set[str]:
+    def insert_award(self, award: Award, tx: Transaction) -> None:
+        assert award.award_id not in self.awards
+        self.awards[award.award_id] = award
+
+    async def save_award(self, award: Award, tx: Transaction) -> None:
+        if self.awards[award.award_id].version != award.version - 1:
+            raise StaleAward(award.award_id)
+        self.awards[award.award_id] = award
+
+    async def award(self, award_id: str, reader: Any = None) -> Award | None:
+        return self.awards.get(award_id)
+
+    async def awards_of_project(self, fair_id: str, project_id: str, reader: Any = None) -> list[Award]:
+        return [a for a in self.awards.values() if (a.terms.fair_id, a.terms.project_id) == (fair_id, project_id)]
+
+    async def projects_taken(self, project_ids: Iterable[str], but_fair: str, reader: Any = None) -> set[str]:
         wanted = set(project_ids)
-        return {p for f, p, _ in self.contracts.values() if p in wanted and f != but_fair}
+        return {a.terms.project_id for a in self.awards.values()
+                if a.live and a.terms.project_id in wanted and a.terms.fair_id != but_fair}
+
+    async def award_holding(self, project_id: str, reader: Any = None) -> Award | None:
+        return next((a for a in self.awards.values() if a.live and a.terms.project_id == project_id), None)
+
+    async def awards_due(self, today: date, limit: int = 500) -> list[str]:
+        return sorted(a.award_id for a in self.awards.values()
+                      if a.status == "proposed" and a.standstill_ends < today)[:limit]
+
+    async def complaint(self, complaint_id: str, reader: Any = None) -> Complaint | None:
+        return self.complaints.get(complaint_id)
+
+    async def complaints_of(self, award_ids: Collection[str], reader: Any = None) -> list[Complaint]:
+        return [c for c in self.complaints.values() if c.award_id in award_ids]
+
+    def insert_complaint(self, complaint: Complaint, tx: Transaction) -> None:
+        assert complaint.complaint_id not in self.complaints
+        self.complaints[complaint.complaint_id] = complaint
+
+    def save_complaint(self, complaint: Complaint, tx: Transaction) -> None:
+        self.complaints[complaint.complaint_id] = complaint
 
     async def interest(self, interest_id: str, reader: Any = None) -> InterestRecorded | None:
         return self.interests.get(interest_id)
@@ -249,31 +290,177 @@ async def test_a_schedule_is_decided_once_and_asked_again_is_the_same_even_after
     assert kept is not None and kept.model_dump(mode="json") == first
 
 
-async def test_awards_are_decided_once_and_a_second_request_names_the_contracts_without_awarding_again(
+async def test_awards_are_decided_once_and_a_second_request_names_the_awards_without_proposing_again(
     matching: Matching,
 ) -> None:
     await district(matching, "p-1", "p-2")
     fair = await open_fair(matching)
     await interest(matching, fair["fair_id"], "p-1")
     first = await send(matching, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]})
-    assert first.types() == ["matching.contract.awarded", "matching.project.unawarded"]
-    contract_id = first.one("matching.contract.awarded")["contract_id"]
+    assert first.types() == ["matching.award.proposed", "matching.project.unawarded"]
+    award_id = first.one("matching.award.proposed")["award_id"]
     again = await send(matching, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]})
     assert again.types() == ["matching.fair.rejected"]
-    assert again.one("matching.fair.rejected")["contract_ids"] == [contract_id]
+    assert again.one("matching.fair.rejected")["award_ids"] == [award_id]
     assert "(rule: awards_once)" in again.errors()["fair_id"]
-    assert list(store(matching).contracts) == [contract_id]
+    assert list(store(matching).awards) == [award_id]
 
 
-async def test_a_project_another_fair_of_the_batch_awarded_is_not_offered_again(matching: Matching) -> None:
+async def test_a_project_an_award_of_another_fair_holds_is_not_offered_again(matching: Matching) -> None:
     await district(matching, "p-1", "p-2")
     autumn = await open_fair(matching, "autumn")
     await interest(matching, autumn["fair_id"], "p-1")
     await send(matching, "intake.fair.awards_requested", {"fair_id": autumn["fair_id"]})
-    # The catalog has not yet said p-1 is awarded: matching's own contract is what makes it taken.
+    # The catalog still says p-1 is published (its award stands still): matching's own award makes it taken.
     spring = await open_fair(matching, "spring")
-    await interest(matching, spring["fair_id"], "p-1", OTHER_ORG)
+    refused = await interest(matching, spring["fair_id"], "p-1", OTHER_ORG)
+    assert "(rule: open)" in refused.errors()["project_id"]
     await interest(matching, spring["fair_id"], "p-2", OTHER_ORG)
     answers = await send(matching, "intake.fair.awards_requested", {"fair_id": spring["fair_id"]})
-    assert [(e.type, e.data["project_id"]) for e in answers] == [("matching.contract.awarded", "p-2")]
+    assert [(e.type, e.data["project_id"]) for e in answers] == [("matching.award.proposed", "p-2")]
 
+
+async def test_an_awards_request_with_no_open_project_left_is_answered_and_a_later_one_is_not_blocked(
+    matching: Matching,
+) -> None:
+    await district(matching, "p-1")
+    await send(matching, "registration.organization.registered", organization(THIRD_ORG))
+    await send(matching, "grading.grade.assigned", grade(THIRD_ORG))
+    autumn = await open_fair(matching, "autumn")
+    spring = await open_fair(matching, "spring")
+    await interest(matching, autumn["fair_id"], "p-1")
+    await interest(matching, autumn["fair_id"], "p-1", OTHER_ORG)
+    proposal = (await send(matching, "intake.fair.awards_requested", {"fair_id": autumn["fair_id"]})).one(
+        "matching.award.proposed")
+    nothing_open = await send(matching, "intake.fair.awards_requested", {"fair_id": spring["fair_id"]})
+    assert "(rule: open_projects)" in nothing_open.errors()["fair_id"]
+    assert store(matching).fairs[spring["fair_id"]].awards is None
+    # Upheld, with the only other interested organization suspended meanwhile: nobody is left at the autumn
+    # fair, p-1 is open again, and the spring fair may award it.
+    complaint = (await complain(matching, proposal["award_id"], OTHER_ORG)).one("matching.complaint.registered")
+    await send(matching, "registration.organization.suspended",
+               organization(OTHER_ORG, status="suspended", version=2) | {"reason": "年检不合格"})
+    upheld = await decide(matching, complaint["complaint_id"], upheld=True)
+    assert upheld.types()[-1] == "matching.project.unawarded"
+    await interest(matching, spring["fair_id"], "p-1", THIRD_ORG)
+    again = await send(matching, "intake.fair.awards_requested", {"fair_id": spring["fair_id"]})
+    assert [(e.type, e.data["org_id"]) for e in again] == [("matching.award.proposed", THIRD_ORG)]
+
+
+# -- complaints, decisions and the standstill -----------------------------------------------------------------
+
+
+async def awarded_fair(matching: Matching) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A fair whose p-1 three organizations wanted: ORG_ID (5A) gets it before OTHER_ORG (4A) and THIRD (3A)."""
+    await district(matching, "p-1")
+    await send(matching, "registration.organization.registered", organization(THIRD_ORG))
+    await send(matching, "grading.grade.assigned", grade(THIRD_ORG, grade="3A"))
+    await send(matching, "grading.grade.assigned", grade(grade="5A", version=2))
+    await send(matching, "grading.grade.assigned", grade(OTHER_ORG, grade="4A", version=2))
+    fair = await open_fair(matching)
+    for org_id in (str(ORG_ID), OTHER_ORG, THIRD_ORG):
+        await interest(matching, fair["fair_id"], "p-1", org_id)
+    decision = await send(matching, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]})
+    return fair, decision.one("matching.award.proposed")
+
+
+async def complain(matching: Matching, award_id: str, org_id: str, today: date = TODAY) -> Emitted:
+    return await send(matching, "intake.complaint.filed", {"award_id": award_id, "org_id": org_id,
+                                                           "grounds": "场地条件评分有误"}, today=today)
+
+
+async def decide(matching: Matching, complaint_id: str, upheld: bool, today: date = TODAY) -> Emitted:
+    return await send(matching, "intake.complaint.decided", {"complaint_id": complaint_id, "upheld": upheld,
+                                                             "reasoning": "经复核"}, today=today)
+
+
+async def run_standstill(matching: Matching, today: date) -> Emitted:
+    return await run_job(standstill, matching, today)
+
+
+async def test_an_award_is_proposed_then_final_the_day_after_its_standstill_announced_once_with_a_stable_id(
+    matching: Matching,
+) -> None:
+    _, proposal = await awarded_fair(matching)
+    assert (proposal["org_id"], proposal["standstill_ends"]) == (str(ORG_ID), "2015-03-11")
+    assert await run_standstill(matching, date(2015, 3, 11)) == []
+    [contract] = await run_standstill(matching, date(2015, 3, 12))
+    assert (contract.type, contract.event_id, contract.correlation_id) == (
+        "matching.contract.awarded", event_id(proposal["award_id"], "contract"), None)
+    assert contract.data["contract_id"] == proposal["contract_id"]
+    assert contract.data["awarded_on"] == "2015-03-12"
+    assert store(matching).awards[proposal["award_id"]].status == "final"
+    assert await run_standstill(matching, date(2015, 3, 13)) == []
+
+
+async def test_a_complaint_suspends_the_award_and_upheld_it_goes_to_the_next_best_organization(
+    matching: Matching,
+) -> None:
+    _, proposal = await awarded_fair(matching)
+    registered = (await complain(matching, proposal["award_id"], OTHER_ORG, date(2015, 3, 4))).one(
+        "matching.complaint.registered")
+    assert registered["days_left"] == 5
+    assert await run_standstill(matching, date(2015, 3, 20)) == []  # suspended: not final however late
+    upheld = await decide(matching, registered["complaint_id"], upheld=True, today=date(2015, 3, 20))
+    assert upheld.types() == ["matching.complaint.decided", "matching.award.cancelled", "matching.award.proposed"]
+    again = upheld.one("matching.award.proposed")
+    assert (again["org_id"], again["replaces"], again["standstill_ends"]) == (
+        OTHER_ORG, proposal["award_id"], "2015-03-31")
+    kept = store(matching).awards
+    assert (kept[proposal["award_id"]].status, kept[again["award_id"]].status) == ("cancelled", "proposed")
+    [contract] = await run_standstill(matching, date(2015, 4, 1))
+    assert (contract.data["org_id"], contract.data["contract_id"]) == (OTHER_ORG, proposal["contract_id"])
+
+
+async def test_a_dismissed_complaint_lets_the_original_award_become_the_contract(matching: Matching) -> None:
+    _, proposal = await awarded_fair(matching)
+    registered = (await complain(matching, proposal["award_id"], THIRD_ORG, date(2015, 3, 4))).one(
+        "matching.complaint.registered")
+    dismissed = (await decide(matching, registered["complaint_id"], upheld=False, today=date(2015, 3, 9))).one(
+        "matching.complaint.decided")
+    assert (dismissed["award_status"], dismissed["standstill_ends"]) == ("proposed", "2015-03-16")
+    [contract] = await run_standstill(matching, date(2015, 3, 17))
+    assert contract.data["org_id"] == str(ORG_ID)
+
+
+async def test_a_complaint_after_the_standstill_is_refused_and_the_same_complaint_twice_is_heard_once(
+    matching: Matching,
+) -> None:
+    _, proposal = await awarded_fair(matching)
+    late = await complain(matching, proposal["award_id"], OTHER_ORG, date(2015, 3, 12))
+    assert "(rule: standstill)" in late.errors()["award_id"]
+    first = await complain(matching, proposal["award_id"], OTHER_ORG, date(2015, 3, 5))
+    again = await complain(matching, proposal["award_id"], OTHER_ORG, date(2015, 3, 6))
+    assert first.types() == ["matching.complaint.registered"]
+    assert "(rule: once)" in again.errors()["org_id"]
+    assert len(store(matching).complaints) == 1
+    assert store(matching).awards[proposal["award_id"]].open_complaints == (
+        first.one("matching.complaint.registered")["complaint_id"],)
+
+
+async def test_a_complaint_from_an_organization_without_an_interest_is_refused(matching: Matching) -> None:
+    _, proposal = await awarded_fair(matching)
+    stranger = await complain(matching, proposal["award_id"], "no-such-org", date(2015, 3, 4))
+    assert "(rule: interested)" in stranger.errors()["org_id"]
+    assert store(matching).awards[proposal["award_id"]].status == "proposed"
+
+
+async def test_a_decision_is_given_once(matching: Matching) -> None:
+    _, proposal = await awarded_fair(matching)
+    complaint_id = (await complain(matching, proposal["award_id"], OTHER_ORG, date(2015, 3, 4))).one(
+        "matching.complaint.registered")["complaint_id"]
+    await decide(matching, complaint_id, upheld=False, today=date(2015, 3, 5))
+    again = await decide(matching, complaint_id, upheld=True, today=date(2015, 3, 6))
+    assert "(rule: decided_once)" in again.errors()["complaint_id"]
+    assert store(matching).awards[proposal["award_id"]].status == "proposed"
+
+
+async def test_an_award_whose_project_was_withdrawn_during_the_standstill_is_cancelled_not_contracted(
+    matching: Matching,
+) -> None:
+    _, proposal = await awarded_fair(matching)
+    await send(matching, "catalog.project.status_changed",
+               {"project_id": "p-1", "status": "withdrawn", "previous": "published", "version": 2})
+    [cancelled] = await run_standstill(matching, date(2015, 3, 12))
+    assert (cancelled.type, cancelled.event_id) == ("matching.award.cancelled",
+                                                    event_id(proposal["award_id"], "cancelled"))

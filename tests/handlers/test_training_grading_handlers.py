@@ -4,9 +4,8 @@ announced for each event."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import pytest
 
@@ -22,11 +21,9 @@ from services.training_grading.handlers import TrainingGrading, grade_expiry, su
 from services.training_grading.projections import OrganizationView
 from shared.consumer import Unprocessable
 from shared.envelope import new_event
-from shared.jobs import JobRun
 from shared.unit_of_work import Transaction
-from tests.handlers.support import Emitted, deliver, transaction
+from tests.handlers.support import Emitted, deliver, run_job
 
-T = TypeVar("T")
 SCORES_850 = {"basic_conditions": 90, "internal_governance": 300, "performance": 340, "social_evaluation": 120}
 
 
@@ -77,20 +74,6 @@ class InMemoryTrainingGrading:
     async def grades_past_validity(self, today: date, limit: int = 500) -> list[str]:
         # Every graded record: the job's domain decision, not this query, says which expire.
         return sorted(org_id for org_id, r in self.grades.items() if r.current and r.current.grade)
-
-
-class JobInMemory:
-    """A job's run whose steps commit into the in-memory store; what they emit is kept in `emitted`."""
-
-    def __init__(self, today: date) -> None:
-        self.today = today
-        self.emitted = Emitted()
-
-    async def step(self, body: Callable[[Transaction], Awaitable[T]]) -> T:
-        tx = transaction(None, self.today)
-        result = await body(tx)
-        self.emitted.extend(tx.emitted)
-        return result
 
 
 @pytest.fixture
@@ -237,9 +220,7 @@ async def test_a_second_assessment_of_the_same_round_is_refused_and_the_grade_is
 
 
 async def run_expiry(deps: TrainingGrading, today: date) -> Emitted:
-    run = JobInMemory(today)
-    await grade_expiry(cast(JobRun, run), deps)
-    return run.emitted
+    return await run_job(grade_expiry, deps, today)
 
 
 async def test_the_expiry_job_expires_a_grade_the_day_after_its_validity_once_with_a_stable_id(

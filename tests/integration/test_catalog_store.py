@@ -54,6 +54,13 @@ async def test_a_project_reads_back_exactly_as_saved(stored: tuple[Client, Proje
     first = project("2015-1-001", min_grade="3A", community="望江楼社区")
     await insert(client, store, first)
     assert await store.get(first.project_id) == first
+    noted = replace(first, awards={"a-1": "cancelled", "a-2": "proposed"})
+
+    async def note(tx: Transaction) -> None:
+        store.save(noted, tx)
+
+    await committed(client, store.projects.database, note)
+    assert await store.get(first.project_id) == noted
 
 
 async def test_a_save_in_the_same_transaction_is_seen_by_a_later_read(stored: tuple[Client, ProjectStore]) -> None:

@@ -1,6 +1,6 @@
 """Matching's store against the real database: copies read back as kept, one organization's copies joined into its
-profile, a fair's schedule and awards kept once (a competing writer's later decision is stale), and the read
-queries' filters and pages."""
+profile, a fair's schedule and awards kept once (a competing writer's later decision is stale), an award's state
+kept over the version it was read at, complaints, and the read queries' filters and pages."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ import pytest
 from pymongo.errors import DuplicateKeyError
 
 from services.matching.domain.awards import FairAwards, decide_awards
+from services.matching.domain.complaints import Complaint
 from services.matching.domain.fairs import Fair
 from services.matching.domain.schedule import plan_schedule
+from services.matching.domain.standstill import cancel, standstill_over, suspend
 from services.matching.projections import (
     EvaluationRecord,
     ProjectStatusChange,
     TrainingRecord,
 )
-from services.matching.store import MatchingStore, StaleFair
+from services.matching.store import MatchingStore, StaleAward, StaleFair
+from shared.calendar import DistrictCalendar
 from shared.mongo import Client
 from shared.unit_of_work import Transaction
 from tests.support.stores import committed, store_database
@@ -27,6 +30,7 @@ from tests.unit.matching_examples import RULES, TODAY, evaluation, grade, intere
 pytestmark = pytest.mark.integration
 
 Stored = tuple[Client, MatchingStore]
+STANDSTILL_ENDS = date(2026, 6, 10)
 
 
 @pytest.fixture
@@ -46,7 +50,7 @@ def awards_of(fair_id: str, *project_ids: str) -> FairAwards:
     who = profile("o-1")
     projects = [project(p) for p in project_ids]
     return decide_awards(fair_id, "2015-1", projects, {"o-1": who}, [interest(fair_id, who, p) for p in projects],
-                         TODAY, RULES.eligibility, RULES.fit)
+                         TODAY, RULES.eligibility, RULES.fit, RULES.award, standstill_ends=STANDSTILL_ENDS)
 
 
 async def test_copies_read_back_as_kept_and_a_newer_one_replaces_the_older(stored: Stored) -> None:
@@ -152,9 +156,70 @@ async def test_awards_are_kept_once_with_their_contracts_and_taken_for_other_fai
         await committed(client, store.fairs.database, award)
     record = await store.fair("fair-1")
     assert record is not None and record.awards == decided and record.awards_decided_on == TODAY
-    assert await store.contracts.count_documents({}) == 1
-    assert await store.projects_under_contract(["p-1", "p-2"], but_fair="fair-2") == {"p-1"}
-    assert await store.projects_under_contract(["p-1", "p-2"], but_fair="fair-1") == set()
+    [kept] = await store.awards_of_project("fair-1", "p-1")
+    assert kept.terms == decided.awards[0] and kept.status == "proposed"
+    assert await store.projects_taken(["p-1", "p-2"], but_fair="fair-2") == {"p-1"}
+    assert await store.projects_taken(["p-1", "p-2"], but_fair="fair-1") == set()
+    held = await store.award_holding("p-1")
+    assert held is not None and held.award_id == kept.award_id
+
+
+async def test_an_award_changes_only_over_the_version_it_was_read_at_and_a_cancelled_one_frees_its_project(
+    stored: Stored,
+) -> None:
+    client, store = stored
+    [terms] = awards_of("fair-1", "p-1").awards
+
+    async def decide(tx: Transaction) -> None:
+        store.insert_fair(fair(), tx)
+        await store.save_awards(awards_of("fair-1", "p-1"), TODAY, tx)
+
+    await committed(client, store.fairs.database, decide)
+    read = await store.award(terms.award_id)
+    assert read is not None
+    challenged = suspend(read, "k-1", date(2026, 6, 3), DistrictCalendar())
+    complaint = Complaint(complaint_id="k-1", award_id=terms.award_id, fair_id="fair-1", project_id="p-1",
+                          org_id="o-2", grounds="评分有误", filed_on=date(2026, 6, 3))
+
+    async def challenge(tx: Transaction) -> None:
+        store.insert_complaint(complaint, tx)
+        await store.save_award(challenged, tx)
+
+    async def stale_job(tx: Transaction) -> None:  # read before the complaint: its write must not land
+        over = standstill_over(read, project("p-1"), date(2026, 6, 11))
+        assert over is not None
+        await store.save_award(over, tx)
+
+    await committed(client, store.fairs.database, challenge)
+    with pytest.raises(StaleAward):
+        await committed(client, store.fairs.database, stale_job)
+    assert await store.award(terms.award_id) == challenged
+    assert await store.awards_due(date(2026, 7, 1)) == []  # challenged: never due
+    assert await store.complaints_of([terms.award_id]) == [complaint]
+
+    async def cancelled(tx: Transaction) -> None:
+        await store.save_award(cancel(challenged, "complaint k-1 upheld", date(2026, 6, 5)), tx)
+
+    await committed(client, store.fairs.database, cancelled)
+    assert await store.projects_taken(["p-1"], but_fair="fair-2") == set()
+    assert await store.award_holding("p-1") is None
+    page, total = await store.search_awards({"status": "cancelled"}, limit=10, offset=0)
+    assert total == 1 and page[0].reason == "complaint k-1 upheld"
+
+
+async def test_awards_due_are_those_proposed_whose_standstill_ended_before_the_day(stored: Stored) -> None:
+    client, store = stored
+
+    decided = awards_of("fair-1", "p-1", "p-2")
+
+    async def decide(tx: Transaction) -> None:
+        store.insert_fair(fair(), tx)
+        await store.save_awards(decided, TODAY, tx)
+
+    await committed(client, store.fairs.database, decide)
+    assert await store.awards_due(STANDSTILL_ENDS) == []
+    assert sorted(await store.awards_due(date(2026, 6, 11))) == sorted(a.award_id for a in decided.awards)
+    assert len(await store.awards_due(date(2026, 6, 11), limit=1)) == 1
 
 
 async def test_fairs_and_interests_are_searched_and_paged_in_a_stable_order(stored: Stored) -> None:

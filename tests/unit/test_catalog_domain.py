@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.catalog import domain
-from services.catalog.domain import District, Project, advance, project_id_for, read_proposal
+from services.catalog.domain import District, Project, advance, note_award, project_id_for, read_proposal
 from shared.contracts.catalog import PROJECT_REJECTED, ProjectWithdrawn
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS, Purchaser
 from shared.intake import read_intake
@@ -198,6 +198,29 @@ def test_an_awarded_project_cannot_be_withdrawn() -> None:
     awarded, _ = advance(published(), "awarded", "c-1")
     none, outcome = withdraw({"project_id": awarded.project_id, "reason": "x"}, awarded)
     assert none is None and "only a published one" in fields(outcome)["project_id"]
+
+
+def test_a_project_whose_award_stands_still_stays_published_and_cannot_be_withdrawn() -> None:
+    standing = note_award(published(), "a-1", "proposed")
+    assert standing.status == "published" and standing.pending_award == "a-1"
+    none, outcome = withdraw({"project_id": standing.project_id, "reason": "x"}, standing)
+    assert none is None and fields(outcome)["project_id"] == (
+        "award a-1 of the project stands still and may still become its contract; the project can be withdrawn "
+        "only if that award is cancelled (rule: award_pending)")
+
+
+def test_once_its_award_is_cancelled_the_project_is_on_offer_again_and_may_be_withdrawn() -> None:
+    cancelled = note_award(note_award(published(), "a-1", "proposed"), "a-1", "cancelled")
+    assert cancelled.status == "published" and cancelled.pending_award is None
+    withdrawn, _ = withdraw({"project_id": cancelled.project_id, "reason": "x"}, cancelled)
+    assert withdrawn is not None and withdrawn.status == "withdrawn"
+
+
+def test_an_award_heard_of_late_cannot_bring_back_one_already_cancelled_or_final() -> None:
+    cancelled = note_award(published(), "a-1", "cancelled")
+    assert note_award(cancelled, "a-1", "proposed") is cancelled
+    final, _ = advance(note_award(published(), "a-2", "proposed"), "awarded", "c-1", award_id="a-2")
+    assert final.pending_award is None and note_award(final, "a-2", "proposed") is final
 
 
 def test_withdrawing_an_unknown_project_is_refused() -> None:

@@ -1,8 +1,11 @@
 """The district's year, stage by stage, driven only through intake events on the bus.
 
 seed → courses and enrolments toward the training target → grade assessments → the fair (invitations,
-interests, the one-to-one schedule) → awards → milestone reports with resident satisfaction → evaluations.
-Each stage waits for the services' answers before the next begins, and everything seen is kept for the report.
+interests, the one-to-one schedule) → awards proposed, three of them challenged (a complaint upheld and the
+project awarded again, one dismissed, one filed after the standstill and refused), the district's day moved
+past the standstill with a drill, and the awards final → milestone reports with resident satisfaction →
+evaluations. Each stage waits for the services' answers before the next begins, and everything seen is kept for
+the report.
 """
 
 from __future__ import annotations
@@ -61,7 +64,10 @@ class CycleRecord:
     fair: Event | None = None
     interests: list[Event] = field(default_factory=list)
     schedule: Event | None = None
-    awards: list[Event] = field(default_factory=list)
+    proposals: list[Event] = field(default_factory=list)  # every matching.award.proposed, re-awards included
+    challenges: list[dict[str, Any]] = field(default_factory=list)  # each complaint, its outcome and what followed
+    drill: list[Event] = field(default_factory=list)  # the services' confirmations that the day moved
+    awards: list[Event] = field(default_factory=list)  # the contracts: awards final after their standstill
     unawarded: list[Event] = field(default_factory=list)
     reports: list[Event] = field(default_factory=list)
     evaluations: list[Event] = field(default_factory=list)
@@ -203,6 +209,7 @@ async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: r
         raise RuntimeError(f"the fair was refused: {opened['data'].get('errors')}")
     record.fair = opened
     fair_id = opened["data"]["fair_id"]
+    pricing = random.Random(87)  # its own generator: the rest of the year draws as it did before prices
     interests = []
     for invitation in opened["data"]["invitations"]:
         org = record.organizations.get(invitation["org_id"])
@@ -211,16 +218,102 @@ async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: r
             others = sorted(pid for pid, p in record.projects.items()
                             if p["category"] in org["domains"] and pid != invitation["project_id"])
             wanted += rng.sample(others, min(scale.interests_per_org - 1, len(others)))
-        interests += [{"fair_id": fair_id, "org_id": invitation["org_id"], "project_id": pid} for pid in wanted]
+        interests += [{"fair_id": fair_id, "org_id": invitation["org_id"], "project_id": pid,
+                       **_asked_price(record.projects.get(pid), pricing)} for pid in wanted]
     record.interests = await bus.answers("expressing interest", await bus.publish("intake.interest.expressed",
                                                                                   interests))
     [record.schedule] = await bus.answers("scheduling one-to-one meetings", await bus.publish(
         "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
-    [awards_request] = await bus.publish("intake.fair.awards_requested", [{"fair_id": fair_id}])
-    await bus.settle("awarding projects", lambda: len(bus.by_correlation.get(awards_request, [])))
-    answers = bus.by_correlation[awards_request]
-    record.awards = [a for a in answers if a["type"] == "matching.contract.awarded"]
+    await award_projects(bus, record, fair_id)
+
+
+def _asked_price(project: dict[str, Any] | None, rng: random.Random) -> dict[str, Any]:
+    """Half the organizations name a price, 80-100 % of the budget (whole yuan); the rest take the budget."""
+    if project is None or rng.random() < 0.5:
+        return {}
+    return {"price_fen": round(project["budget_fen"] * rng.uniform(0.8, 1.0) / 100) * 100}
+
+
+async def award_projects(bus: DemoBus, record: CycleRecord, fair_id: str) -> None:
+    """Awards proposed; three challenged; the day moved past the standstill; the awards final, as contracts."""
+    [request] = await bus.publish("intake.fair.awards_requested", [{"fair_id": fair_id}])
+    await bus.settle("awarding projects", lambda: len(bus.by_correlation.get(request, [])))
+    answers = bus.by_correlation[request]
+    record.proposals = [a for a in answers if a["type"] == "matching.award.proposed"]
     record.unawarded = [a for a in answers if a["type"] == "matching.project.unawarded"]
+    if not record.proposals:
+        raise RuntimeError(f"the fair awarded nothing: {[a['data'] for a in answers][:3]}")
+    losers = _losers(record)
+    targets = [p["data"] for p in sorted(record.proposals, key=lambda p: p["data"]["project_id"])
+               if losers.get(p["data"]["project_id"])]
+    for outcome, award in zip(("upheld", "dismissed"), targets, strict=False):
+        await _challenge(bus, record, award, losers[award["project_id"]][0], outcome)
+    live = await pass_standstill(bus, record)
+    if len(targets) > 2:  # a complaint once the standstill is over: refused, the contract stands
+        late = targets[2]
+        await _challenge(bus, record, live.get(late["project_id"], late), losers[late["project_id"]][-1], "late")
+
+
+def _losers(record: CycleRecord) -> dict[str, list[str]]:
+    """For each proposed award, the other organizations whose interest in its project was recorded."""
+    winners = {p["data"]["project_id"]: p["data"]["org_id"] for p in record.proposals}
+    found: dict[str, list[str]] = defaultdict(list)
+    for answer in record.interests:
+        if answer["type"] == "matching.interest.recorded":
+            data = answer["data"]
+            if data["project_id"] in winners and data["org_id"] != winners[data["project_id"]]:
+                found[data["project_id"]].append(data["org_id"])
+    return {project_id: sorted(orgs) for project_id, orgs in found.items()}
+
+
+GROUNDS = {"upheld": "服务场地一项未按采购需求计分，请复核", "dismissed": "中标机构等级评估结果存疑",
+           "late": "中标机构人员配备不足"}
+
+
+async def _challenge(bus: DemoBus, record: CycleRecord, award: dict[str, Any], org_id: str, outcome: str) -> None:
+    """One complaint against an award and, when it is heard, the purchaser's decision on it."""
+    [filed] = await bus.answers(f"challenging an award ({outcome})", await bus.publish(
+        "intake.complaint.filed", [{"award_id": award["award_id"], "org_id": org_id, "grounds": GROUNDS[outcome]}]))
+    challenge: dict[str, Any] = {"outcome": outcome, "award": award, "complaint": filed, "then": []}
+    record.challenges.append(challenge)
+    if filed["type"] != "matching.complaint.registered":
+        return
+    upheld = outcome == "upheld"
+    [decision] = await bus.publish("intake.complaint.decided", [{
+        "complaint_id": filed["data"]["complaint_id"], "upheld": upheld,
+        "reasoning": "经复核，评分确有错误，原评审结果作废" if upheld else "经复核，评审程序和评分无误"}])
+    await bus.until("deciding the complaint", lambda: len(bus.by_correlation.get(decision, [])), 3 if upheld else 1)
+    answers = bus.by_correlation[decision]
+    challenge["decision"], challenge["then"] = answers[0], answers[1:]
+    record.proposals += [a for a in answers if a["type"] == "matching.award.proposed"]
+    record.unawarded += [a for a in answers if a["type"] == "matching.project.unawarded"]
+
+
+async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[str, Any]]:
+    """Move the district's day (a drill) to the day after the last standstill; wait for every service to confirm
+    and for each award still standing to become its contract. Returns the live award of each project."""
+    cancelled = {e["data"]["award_id"] for c in record.challenges for e in c["then"]
+                 if e["type"] == "matching.award.cancelled"}
+    live = {p["data"]["project_id"]: p["data"] for p in record.proposals if p["data"]["award_id"] not in cancelled}
+    resumed = [c["decision"]["data"]["standstill_ends"] for c in record.challenges
+               if c.get("decision") and c["decision"]["data"].get("standstill_ends")]
+    ends = max(date.fromisoformat(day) for day in [*(a["standstill_ends"] for a in live.values()), *resumed])
+    day = (ends + timedelta(days=1)).isoformat()
+    [drill] = await bus.publish("intake.clock.set", [{"today": day}])
+    try:
+        await bus.until(f"moving the district's day to {day}", lambda: len(bus.by_correlation.get(drill, [])),
+                        len(SERVICES), timeout=60)
+    except TimeoutError:
+        raise RuntimeError(
+            f"the district's day did not move to {day}: the awards stand still until {ends}. The demo moves the day "
+            "with drills, which only a suite in drill mode takes (DISTRICT_CLOCK=drill, DISTRICT_ENV=development: "
+            "`make dev` starts it so); see `make dlq`") from None
+    record.drill = list(bus.by_correlation[drill])
+    awards = {a["award_id"] for a in live.values()}
+    await bus.until("awards becoming contracts after the standstill", lambda: sum(
+        1 for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards), len(awards))
+    record.awards = [c for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards]
+    return live
 
 
 def _report(contract: Event, milestone: dict[str, Any], final: bool, quality: float,

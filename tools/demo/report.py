@@ -51,6 +51,9 @@ class Figures:
     released_fen: int
     withheld_fen: int
     evaluated_in_catalog: int
+    proposed: int = 0  # awards proposed, re-awards included
+    cancelled: int = 0  # awards cancelled on an upheld complaint
+    day_moved_to: str | None = None  # the drill's day, past the last standstill
 
 
 def _rule(message: str) -> str:
@@ -108,6 +111,9 @@ def figures(record: CycleRecord, target: int) -> Figures:
         withheld_fen=sum(int(p.get("withhold_fen", 0)) for p in payments),
         evaluated_in_catalog=len({c["data"]["project_id"] for c in record.status_changes
                                   if c["data"]["status"] == "evaluated"}),
+        proposed=len(record.proposals),
+        cancelled=sum(1 for c in record.challenges for e in c["then"] if e["type"] == "matching.award.cancelled"),
+        day_moved_to=record.drill[0]["data"]["today"] if record.drill else None,
     )
 
 
@@ -125,8 +131,10 @@ def summary(record: CycleRecord, f: Figures) -> str:
         f"  fair           {f.invited} organizations invited, {f.interests_recorded} interests recorded, "
         f"{sum(f.interests_rejected.values())} refused, {f.meetings} one-to-one meetings in {f.slots_used} slots, "
         f"{f.unscheduled} unscheduled",
-        f"  awards         {f.awards} contracts, {yuan(f.awarded_fen)} yuan; {sum(f.unawarded.values())} projects "
-        "unawarded",
+        f"  awards         {f.proposed} proposed, {f.cancelled} cancelled on a complaint; past the standstill "
+        f"(day moved to {f.day_moved_to}) {f.awards} contracts, {yuan(f.awarded_fen)} yuan; "
+        f"{sum(f.unawarded.values())} projects unawarded",
+        *(f"  challenge      {line}" for line in challenge_lines(record)),
         f"  evaluation     {len(record.evaluations)} contracts rated (mean {f.mean_score:.1f}): "
         + ", ".join(f"{r} {n}" for r, n in f.ratings.items())
         + f"; release {yuan(f.released_fen)} yuan, withhold {yuan(f.withheld_fen)} yuan",
@@ -206,15 +214,53 @@ def _schedule_grid(record: CycleRecord) -> str:
 
 def _awards_table(record: CycleRecord) -> str:
     rows = []
-    for award in sorted(record.awards, key=lambda a: -a["data"]["fit_score"]):
+    for award in sorted(record.awards, key=lambda a: -a["data"].get("value_score", a["data"]["fit_score"])):
         d = award["data"]
         breakdown = d.get("breakdown") or {}
         why = ", ".join(f"{k} {v['points']}" for k, v in breakdown.items()) if breakdown else ""
-        rows.append([d.get("title", d["project_id"][:8]), d.get("category", ""),
-                     record.organizations.get(d["org_id"], {}).get("name", d["org_id"][:8]),
-                     yuan(d["amount_fen"]), d["fit_score"], why])
-    return _table(["project", "category", "organization", "amount (yuan)", "fit", "why (points per factor)"], rows,
-                  {3, 4})
+        rows.append([d.get("title", d["project_id"][:8]), d.get("category", ""), _name(record, d["org_id"]),
+                     yuan(d["amount_fen"]), yuan(d.get("budget_fen", d["amount_fen"])), d["fit_score"],
+                     d.get("price_points", 0), d.get("value_score", d["fit_score"]), why])
+    return _table(["project", "category", "organization", "amount (yuan)", "budget (yuan)", "fit",
+                   "price points", "value", "why (fit points per factor)"], rows, {3, 4, 5, 6, 7})
+
+
+def _name(record: CycleRecord, org_id: str) -> str:
+    return str(record.organizations.get(org_id, {}).get("name", org_id[:8]))
+
+
+OUTCOMES = {"upheld": "upheld", "dismissed": "dismissed", "late": "refused: filed after the standstill"}
+
+
+def _followed(record: CycleRecord, challenge: dict[str, Any]) -> str:
+    """What became of the challenged award, in words."""
+    complaint = challenge["complaint"]
+    if complaint["type"] != "matching.complaint.registered":
+        return "; ".join(e["message"] for e in complaint["data"]["errors"])
+    then = {e["type"]: e["data"] for e in challenge["then"]}
+    if "matching.award.proposed" in then:
+        again = then["matching.award.proposed"]
+        return (f"award cancelled; re-awarded to {_name(record, again['org_id'])} (value {again['value_score']}), "
+                f"standing still until {again['standstill_ends']}")
+    if "matching.project.unawarded" in then:
+        return f"award cancelled; {then['matching.project.unawarded']['reason']}"
+    decision = challenge.get("decision", {}).get("data", {})
+    return f"the award proceeds: standstill to {decision.get('standstill_ends')}, then its contract"
+
+
+def challenge_lines(record: CycleRecord) -> list[str]:
+    return [f"{OUTCOMES[c['outcome']]}: {c['award']['title']} ({_name(record, c['award']['org_id'])}), challenged "
+            f"by {_name(record, c['complaint']['data']['org_id'])}: {_followed(record, c)}" for c in record.challenges]
+
+
+def _challenges_table(record: CycleRecord) -> str:
+    if not record.challenges:
+        return "<p>No award was challenged.</p>"
+    rows = [[OUTCOMES[c["outcome"]], c["award"]["title"], _name(record, c["award"]["org_id"]),
+             c["award"]["value_score"], _name(record, c["complaint"]["data"]["org_id"]),
+             c["complaint"]["data"].get("filed_on", "-"), _followed(record, c)] for c in record.challenges]
+    return _table(["outcome", "project", "awarded to", "value", "challenged by", "filed on", "what followed"], rows,
+                  {3})
 
 
 def html_report(record: CycleRecord, f: Figures) -> str:
@@ -248,7 +294,15 @@ def html_report(record: CycleRecord, f: Figures) -> str:
         f"{f.unscheduled} could not be scheduled.</p>",
         _schedule_grid(record),
         bar_chart("Interests refused, by rule", [(r, n) for r, n in f.interests_rejected.most_common()]),
-        "<h2>Who got what, and why</h2>", _awards_table(record),
+        "<h2>Challenged awards (质疑)</h2>",
+        f"<p>{f.proposed} awards proposed; each stood still for seven working days, in which an organization that "
+        f"wanted the project could challenge it (Government Procurement Law, Art. 52). {f.cancelled} cancelled on an "
+        f"upheld complaint; the district's day then moved (a drill) to {_e(f.day_moved_to)}, past the last "
+        f"standstill, and {f.awards} awards became contracts.</p>",
+        _challenges_table(record),
+        "<h2>Who got what, and why</h2>",
+        "<p>Each contract's value is its fit plus the points its price earns: the price weight times the share of "
+        "the budget saved.</p>", _awards_table(record),
         bar_chart("Projects left unawarded, by reason", [(r[:40], n) for r, n in f.unawarded.most_common()]),
         "<h2>Delivery and ratings</h2>",
         bar_chart("Ratings", [(r, n) for r, n in f.ratings.items()]),

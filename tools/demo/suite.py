@@ -1,4 +1,5 @@
-"""Find or start the suite the demo drives: the running one, else compose (Docker), else local processes."""
+"""Find or start the suite the demo drives: the running one, else compose (Docker), else local processes; what it
+starts runs in drill mode (`intake.clock.set` moves the district's day)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from tools.health import readiness
 from tools.suite import SUITE
 
 ROOT = Path(__file__).resolve().parents[2]
+# The demo moves the district's day past award standstills with drills: the suite it starts runs in drill mode.
+DRILL_OVERLAY = ROOT / "deploy" / "compose.drill.yml"
 
 
 def all_ready() -> bool:
@@ -32,8 +35,9 @@ def ensure_suite() -> str:
         return "running"
     url = operator_url()
     if docker_answers():
-        print("demo: starting the suite with docker compose ...", file=sys.stderr)
-        subprocess.run(["docker", "compose", "up", "-d", "--build", "--wait"], cwd=ROOT, check=True)
+        print("demo: starting the suite with docker compose, in drill mode ...", file=sys.stderr)
+        subprocess.run(["docker", "compose", "-f", "docker-compose.yml", "-f", str(DRILL_OVERLAY), "up", "-d",
+                        "--build", "--wait"], cwd=ROOT, check=True)
         return "compose"
     if dev.broker_answers(url):
         print("demo: starting the suite as local processes (make dev) ...", file=sys.stderr)

@@ -5,6 +5,8 @@
 - `eligibility`: who may take a project, each refusal naming its rule;
 - `fit`: how well an organization fits a project, factor by factor;
 - `schedule`: the one-to-one meetings by slot and table;
-- `awards`: who gets which project;
+- `awards`: who gets which project (fit and value for money, the tie rule, the re-award of a cancelled award);
+- `standstill`: an award's life after the decision: its standstill, suspended and resumed, final or cancelled;
+- `complaints`: who may challenge an award and when, and the decisions on complaints;
 - `solver`: the exact maximum-weight b-matching behind the schedule and the awards.
 """

@@ -14,17 +14,20 @@ date of the request). The fair as matching keeps it, with its schedule and award
   Refused, every reason at once: unknown fair/project/organization; the fair's awards already decided; a project
   of another batch or no longer published; an organization not invited (rule `invited`: the fair is a closed
   event for its invitees, as in 2014; `rules.interest_needs_invitation=False` opens it to every eligible
-  organization); the same interest again; and every eligibility refusal (`eligibility`).
+  organization); the same interest again; a project an award of another fair holds (rule `open`: `held_by`, it
+  is under standstill or final); and every eligibility refusal (`eligibility`).
 - `schedule_fair(request, record, interests=<the fair's>, tables=schedule.district_tables(streets, departments))`
   -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Decided once: asked again, the schedule as
   kept is announced again and nothing new is kept. Refused: an unknown fair, a fair without interests (ask again
   once there are some).
-- `award_fair(request, record, projects=<the batch's projects>, taken=<those another fair awarded>, profiles,
-  interests=<the fair's>, today, rules)` -> (FairAwards, [matching.contract.awarded per award,
-  matching.project.unawarded per other project]); see `awards`. A project another fair of the batch awarded is
-  `taken`: neither offered nor listed as unawarded. Decided once (rule `awards_once`): asked again, one
-  `matching.fair.rejected` naming the contracts already awarded, never the awards again: each was announced once
-  through the outbox and starts work in other contexts. Refused: an unknown fair.
+- `award_fair(request, record, projects=<the batch's projects>, taken=<those an award of another fair holds>,
+  profiles, interests=<the fair's>, today, calendar, rules)` -> (FairAwards, [matching.award.proposed per award,
+  matching.project.unawarded per other project]); see `awards`, and `standstill` for what follows. A project an
+  award of another fair of the batch holds (proposed, challenged or final) is `taken`: neither offered nor listed
+  as unawarded; one whose award was cancelled with nobody left is open again. Decided once (rule `awards_once`):
+  asked again, one `matching.fair.rejected` naming the awards already proposed, never the awards again: each was
+  announced once through the outbox and starts work in other contexts. Refused: an unknown fair, and a fair with
+  no open project left to award (rule `open_projects`; nothing is kept, so it may be asked again later).
 Other contexts' entities as matching keeps them, and `OrganizationProfile` (everything known about one
 organization), are in `projections`.
 """
@@ -38,14 +41,16 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.matching.domain.awards import FairAwards, decide_awards
+from services.matching.domain.awards import AwardRules, FairAwards, decide_awards, open_projects
 from services.matching.domain.eligibility import EligibilityRules, organization_reasons, project_reasons, refusals
 from services.matching.domain.fit import FitRules, fit, organization_values, project_values, score_centipoints
 from services.matching.domain.schedule import plan_schedule
+from services.matching.domain.standstill import standstill_end
 from services.matching.projections import OrganizationProfile, ProjectState, ProjectView, known_project
+from shared.calendar import DistrictCalendar
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import (
-    CONTRACT_AWARDED,
+    AWARD_PROPOSED,
     FAIR_OPENED,
     FAIR_REJECTED,
     FAIR_SCHEDULED,
@@ -86,6 +91,7 @@ class MatchingRules(BaseModel):
 
     eligibility: EligibilityRules = EligibilityRules()
     fit: FitRules = FitRules()
+    award: AwardRules = AwardRules()
     invite_limit: int = Field(default=55, ge=1, le=100_000, description="organizations invited to a fair")
     # The fair is a closed event for its invitees (55 in 2014); set False to let any eligible organization bid.
     interest_needs_invitation: bool = True
@@ -180,11 +186,20 @@ def _fair_rules(request: InterestExpressed, fair: Fair, project: ProjectView, ea
     return [FieldError(field=field, message=message) for broken, field, message in checks if broken]
 
 
+def _held(held_by: str | None) -> list[FieldError]:
+    if held_by is None:
+        return []
+    return [FieldError(field="project_id", message=(
+        f"award {held_by} of another fair holds the project (under standstill or final) (rule: open)"))]
+
+
 def express_interest(
     request: InterestExpressed, *, record: FairRecord | None, project: ProjectState | None,
     profile: OrganizationProfile | None, earlier: InterestRecorded | None, today: date, rules: MatchingRules,
+    held_by: str | None = None,
 ) -> tuple[InterestRecorded | None, list[Emit]]:
-    """Record an organization's interest in a project of the fair, with its fit, or say every reason not to."""
+    """Record an organization's interest in a project of the fair, with its fit, or say every reason not to.
+    `held_by`: the award (of another fair) that holds the project, if any: it is not on offer."""
     ids = {"fair_id": request.fair_id, "org_id": request.org_id, "project_id": request.project_id}
     seen = known_project(project)
     errors = _unknown(request, record.fair if record else None, seen, profile)
@@ -192,6 +207,7 @@ def express_interest(
         return None, [rejected(INTEREST_REJECTED, errors, **ids)]
     errors = _fair_rules(request, record.fair, seen, earlier, record.awards is not None, rules) + refusals(
         profile.organization, seen, profile.grade, profile.evaluations, request.price_fen, today, rules.eligibility)
+    errors += _held(held_by)
     if errors:
         return None, [rejected(INTEREST_REJECTED, errors, **ids)]
     fitted = fit(profile, seen, today, rules.fit)
@@ -220,30 +236,36 @@ def schedule_fair(
 
 
 def awards_already_decided(record: FairRecord, awards: FairAwards) -> Emit:
-    """The answer to a second awards request: the contracts awarded the first time, not announced again."""
-    contract_ids = [a.contract_id for a in awards.awards]
+    """The answer to a second awards request: the awards proposed the first time, not announced again."""
     error = FieldError(field="fair_id", message=(
-        f"the fair's awards were decided on {record.awards_decided_on}: {len(contract_ids)} contracts awarded and "
+        f"the fair's awards were decided on {record.awards_decided_on}: {len(awards.awards)} awards proposed and "
         f"{len(awards.unawarded)} projects unawarded; they stand and are not announced again (rule: awards_once)"))
     return Emit(FAIR_REJECTED, {"fair_id": record.fair.fair_id, "fair_ref": record.fair.fair_ref,
-                                "errors": [error.model_dump()], "contract_ids": contract_ids})
+                                "errors": [error.model_dump()], "contract_ids": [a.contract_id for a in awards.awards],
+                                "award_ids": [a.award_id for a in awards.awards]})
 
 
 def award_fair(
     request: AwardsRequested, *, record: FairRecord | None, projects: Iterable[ProjectView],
     taken: Collection[str], profiles: Mapping[str, OrganizationProfile], interests: Iterable[InterestRecorded],
-    today: date, rules: MatchingRules,
+    today: date, calendar: DistrictCalendar, rules: MatchingRules,
 ) -> tuple[FairAwards | None, list[Emit]]:
-    """Award the batch's published projects that no other fair has taken among the fair's interested, eligible
-    organizations; once decided, the decision stands."""
+    """Propose awards for the batch's published projects that no award of another fair holds, among the fair's
+    interested, eligible organizations; once decided, the decision stands."""
     if record is None:
         return _fair_refused(None, "fair_id", f"no fair {request.fair_id} has been opened", request.fair_id)
     if record.awards is not None:
         return None, [awards_already_decided(record, record.awards)]
-    # A project another fair of the batch awarded is not open, even before the catalog says it is awarded.
-    offered = [p for p in projects if p.project_id not in taken]
-    decision = decide_awards(record.fair.fair_id, record.fair.batch, offered, profiles, interests, today,
-                             rules.eligibility, rules.fit)
-    emits = [Emit(CONTRACT_AWARDED, a.model_dump(mode="json")) for a in decision.awards]
+    fair = record.fair
+    # A project an award of another fair holds is not open, even before the catalog says it is awarded.
+    offered = open_projects(projects, fair.batch, taken)
+    if not offered:
+        return _fair_refused(fair.fair_ref, "fair_id", (
+            f"no project of batch {fair.batch} is open to award: each is awarded, under standstill at another fair, "
+            "or no longer published (rule: open_projects)"), fair.fair_id)
+    decision = decide_awards(fair.fair_id, fair.batch, offered, profiles, interests, today, rules.eligibility,
+                             rules.fit, rules.award,
+                             standstill_ends=standstill_end(calendar, today, rules.award.standstill_working_days))
+    emits = [Emit(AWARD_PROPOSED, a.model_dump(mode="json")) for a in decision.awards]
     emits += [Emit(PROJECT_UNAWARDED, u.model_dump(mode="json")) for u in decision.unawarded]
     return decision, emits

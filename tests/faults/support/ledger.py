@@ -38,7 +38,8 @@ def answer_key(event: Event) -> tuple[str, str, str] | None:
     if not correlation:
         return None
     data = event.get("data") or {}
-    entity = {"matching.contract.awarded": "contract_id", "matching.project.unawarded": "project_id"}.get(
+    entity = {"matching.contract.awarded": "contract_id", "matching.award.proposed": "project_id",
+              "matching.project.unawarded": "project_id"}.get(
         event.get("type", ""))
     return str(correlation), str(event.get("type")), str(data.get(entity, "")) if entity else ""
 

@@ -3,7 +3,8 @@
 `Stream` drives a realistic mix at a steady pace, each intake sent only once what it refers to exists (people
 after their organization, a seat after the course opened, attendance after the seat, a report after the last
 one), so that a fault can land while every service is busy. `prepare_contracts` first runs a small district's
-year up to the awards, so that the stream has contracts to report on.
+year up to the awards, and moves the district's day past their standstill, so that the stream has contracts to
+report on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -75,7 +77,14 @@ async def hold_fair(ledger: Ledger, district: Any) -> dict[str, tuple[Event, lis
     await ledger.answers(schedule, "preparing: the schedule")
     awarding = await ledger.publish("intake.fair.awards_requested", [{"fair_id": fair_id}])
     await ledger.until(lambda: len(ledger.by_correlation.get(awarding[0], [])) >= len(projects), "awards", 60)
-    awards = [a for a in ledger.by_correlation[awarding[0]] if a["type"] == "matching.contract.awarded"]
+    proposed = {a["data"]["award_id"]: a["data"] for a in ledger.by_correlation[awarding[0]]
+                if a["type"] == "matching.award.proposed"}
+    # Past the standstill (a drill moves the district's day), each award becomes its contract.
+    ends = max(date.fromisoformat(a["standstill_ends"]) for a in proposed.values())
+    await ledger.publish("intake.clock.set", [{"today": (ends + timedelta(days=1)).isoformat()}])
+    await ledger.until(lambda: sum(1 for c in ledger.by_type["matching.contract.awarded"]
+                                   if c["data"]["award_id"] in proposed) == len(proposed), "contracts", 60)
+    awards = [c for c in ledger.by_type["matching.contract.awarded"] if c["data"]["award_id"] in proposed]
     award_ids = {a["event_id"] for a in awards}
     await ledger.until(lambda: sum(1 for m in ledger.by_type["evaluation.monitoring.opened"]
                                    if m["correlation_id"] in award_ids) == len(awards), "monitoring", 60)
