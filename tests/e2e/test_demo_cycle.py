@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
 from tests.support.bus import BusProbe
 from tests.support.processes import ServiceProcess
+from tests.support.schemas import ocds_errors
 from tools import ocds
 from tools.demo.__main__ import run_cycle, write_report
 from tools.demo.bus import Progress
@@ -22,19 +19,6 @@ from tools.demo.cycle import SMALL
 from tools.suite import SUITE
 
 pytestmark = pytest.mark.e2e
-
-
-OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds-1.1.5"
-SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
-
-
-def ocds_errors(document: dict[str, Any]) -> list[str]:
-    """Validate a release package against the OCDS 1.1.5 schemas beside the project, offline."""
-    package = json.loads((OCDS / "release-package-schema.json").read_text())
-    registry = Registry().with_resources(
-        (SCHEMA_BASE + name, Resource(json.loads((OCDS / name).read_text()), specification=DRAFT4))
-        for name in ("release-schema.json", "release-package-schema.json"))
-    return [f"{list(e.path)}: {e.message}" for e in Draft4Validator(package, registry=registry).iter_errors(document)]
 
 
 async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
@@ -89,10 +73,9 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     await fit_follows_the_evaluation(record, operator_url)
     await a_second_year_on_the_same_suite(operator_url, record, tmp_path, capsys)
 
-    if OCDS.exists():
-        assert ocds_errors(export) == []
-        broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
-        assert ocds_errors(broken), "the validator must catch a release without an ocid"
+    assert ocds_errors(export) == []
+    broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
+    assert ocds_errors(broken), "the validator must catch a release without an ocid"
 
 
 def challenged_awards_ended_as_decided(record: Any) -> None:

@@ -18,12 +18,10 @@ from pydantic_settings import BaseSettings
 
 from shared.service import Service
 from shared.settings import ServiceSettings
+from tests.support.schemas import compose_schema
 from tools.suite import SUITE, present
 
 ROOT = Path(__file__).resolve().parents[2]
-# The handbook's shared/ sits beside the clone (CI), or beside the folder of worktrees.
-SPEC = next((p / "shared" / "compose-spec" / "compose-spec.json" for p in ROOT.parents
-             if (p / "shared" / "compose-spec" / "compose-spec.json").exists()), ROOT.parent / "shared")
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
@@ -47,9 +45,8 @@ def environment_names(settings: type[BaseSettings]) -> set[str]:
     return names
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="the Compose JSON Schema is not beside the project")
 def test_the_compose_file_is_valid_against_the_compose_specification() -> None:
-    jsonschema.validate(COMPOSE, json.loads(SPEC.read_text()))
+    jsonschema.validate(COMPOSE, compose_schema())
 
 
 def test_the_compose_file_names_every_service_with_the_broker_and_the_database() -> None:

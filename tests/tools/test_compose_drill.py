@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import jsonschema
@@ -10,16 +9,16 @@ import pytest
 import yaml
 
 from shared.settings import ServiceSettings
-from tests.tools.test_compose import ROOT, SPEC
+from tests.support.schemas import compose_schema
+from tests.tools.test_compose import ROOT
 from tools.demo.suite import DRILL_OVERLAY
 from tools.suite import SUITE
 
 OVERLAY: dict[str, Any] = yaml.safe_load(DRILL_OVERLAY.read_text())
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="the Compose JSON Schema is not beside the project")
 def test_the_drill_overlay_is_valid_against_the_compose_specification() -> None:
-    jsonschema.validate(OVERLAY, json.loads(SPEC.read_text()))
+    jsonschema.validate(OVERLAY, compose_schema())
 
 
 def test_the_drill_overlay_puts_every_service_in_drill_mode_and_changes_nothing_else() -> None:

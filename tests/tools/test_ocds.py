@@ -4,20 +4,13 @@ beside the project."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
-
+from tests.support.schemas import ocds_errors
 from tools.ocds import package, release
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = next((p / "shared" / "ocds-1.1.5" for p in ROOT.parents if (p / "shared" / "ocds-1.1.5").exists()), None)
-SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
 PUBLISHED = "2015-04-01T00:00:00Z"
 
 PROJECT = {"project_id": "p-1", "project_ref": "2015-1-007", "batch": "2015-1", "title": "老年人日间照料",
@@ -69,15 +62,9 @@ def test_a_release_changes_its_id_when_its_awards_change() -> None:
     assert standing["id"] != cancelled["id"]
 
 
-@pytest.mark.skipif(SCHEMAS is None, reason="the OCDS 1.1.5 schemas are not beside the project")
 def test_the_releases_are_valid_ocds() -> None:
-    assert SCHEMAS is not None
     final = award("a-2", "o-2", "final", final_on="2015-03-17")
     document = package([release(PROJECT, [CANCELLED, final], None, SUPPLIERS, PUBLISHED, "ocds-test"),
                         release(PROJECT, [award("a-3", "o-1", "proposed")], None, SUPPLIERS, PUBLISHED, "ocds-t2")],
                        PUBLISHED, "urn:test")
-    schema = json.loads((SCHEMAS / "release-package-schema.json").read_text())
-    registry = Registry().with_resources(
-        (SCHEMA_BASE + name, Resource(json.loads((SCHEMAS / name).read_text()), specification=DRAFT4))
-        for name in ("release-schema.json", "release-package-schema.json"))
-    assert [e.message for e in Draft4Validator(schema, registry=registry).iter_errors(document)] == []
+    assert ocds_errors(document) == []

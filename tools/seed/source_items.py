@@ -1,7 +1,7 @@
 """The source's own catalog items: the 21 rows of the 2015 first-batch excerpt, word for word.
 
 Title, category, content, and the street or community where the source names one, are copied verbatim from
-the article's table (../shared/seed/catalog_2015_batch1_excerpt.json). The source gives no purchaser or
+the article's table (kept as tests/data/catalog_2015_batch1_excerpt.json). The source gives no purchaser or
 service class; the seed assigns them here, once, by the item's subject:
 - a district department where the work is plainly that department's: civil affairs (区民政局) for the sector's
   upkeep (training, grading, the innovation park); justice (区司法局) for legal aid; health (区卫生和计划生育局)
