@@ -8,6 +8,7 @@ here in milliseconds; the kernel's part (inbox, outbox, batching) is tested in t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar, cast
 
@@ -19,6 +20,7 @@ from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
 D = TypeVar("D")
+T = TypeVar("T")
 
 
 class Emitted(list[Envelope]):
@@ -54,3 +56,17 @@ async def deliver(subscriptions: Subscriptions[D], deps: D, event_type: str, dat
     await subscription.handle(envelope, tx, deps)
     assert not tx.pending.queued, "a fake store must not queue writes for the database"
     return Emitted(tx.emitted)
+
+
+class JobInMemory:
+    """A job's run whose steps commit into the in-memory store; what they emit is kept in `emitted`."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.emitted = Emitted()
+
+    async def step(self, body: Callable[[Transaction], Awaitable[T]]) -> T:
+        tx = transaction(None, self.today)
+        result = await body(tx)
+        self.emitted.extend(tx.emitted)
+        return result

@@ -4,9 +4,8 @@ announced for each event."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import pytest
 
@@ -24,9 +23,8 @@ from shared.consumer import Unprocessable
 from shared.envelope import new_event
 from shared.jobs import JobRun
 from shared.unit_of_work import Transaction
-from tests.handlers.support import Emitted, deliver, transaction
+from tests.handlers.support import Emitted, JobInMemory, deliver
 
-T = TypeVar("T")
 SCORES_850 = {"basic_conditions": 90, "internal_governance": 300, "performance": 340, "social_evaluation": 120}
 
 
@@ -77,20 +75,6 @@ class InMemoryTrainingGrading:
     async def grades_past_validity(self, today: date, limit: int = 500) -> list[str]:
         # Every graded record: the job's domain decision, not this query, says which expire.
         return sorted(org_id for org_id, r in self.grades.items() if r.current and r.current.grade)
-
-
-class JobInMemory:
-    """A job's run whose steps commit into the in-memory store; what they emit is kept in `emitted`."""
-
-    def __init__(self, today: date) -> None:
-        self.today = today
-        self.emitted = Emitted()
-
-    async def step(self, body: Callable[[Transaction], Awaitable[T]]) -> T:
-        tx = transaction(None, self.today)
-        result = await body(tx)
-        self.emitted.extend(tx.emitted)
-        return result
 
 
 @pytest.fixture
