@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query
+from pydantic import BaseModel
 
 from services.evaluation.domain.contract import Measures, MilestoneReport, MonitoredContract
 from services.evaluation.domain.monitoring import Overview, overview
@@ -18,7 +19,7 @@ from services.evaluation.domain.plan import payment_plan
 from services.evaluation.store import ContractStore
 from shared.api import Page, PageOf, not_found, page, read_api
 from shared.contracts.common import Category
-from shared.contracts.evaluation import Figure, Rating, ReportState, Tranche
+from shared.contracts.evaluation import Figure, Rating, Tranche
 
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 State = Literal["under_monitoring", "evaluated"]
@@ -30,13 +31,20 @@ class ReportView(MilestoneReport):
 
     indicators: dict[str, Figure]
     achievement: Figure
-    state: ReportState
 
 
 class MeasuresView(Measures):
     indicators: Figure
     satisfaction: Figure
     timeliness: Figure
+
+
+class Money(BaseModel):
+    """A contract's money so far: released + withheld + still due = its amount."""
+
+    released_fen: int
+    withheld_fen: int
+    due_fen: int
 
 
 class ContractView(MonitoredContract):
@@ -48,18 +56,15 @@ class ContractView(MonitoredContract):
     payment_plan: list[Tranche]
     reports: tuple[ReportView, ...] = ()
     measures: MeasuresView | None = None
-    released_fen: int
-    withheld_fen: int
-    due_fen: int
+    money: Money
 
 
 def view(contract: MonitoredContract) -> ContractView:
     state = "evaluated" if contract.evaluation is not None else "under_monitoring"
-    reports = [{**r.model_dump(), "state": r.state} for r in contract.reports]
-    return ContractView.model_validate({**contract.model_dump(), "reports": reports, "state": state,
-                                        "payment_plan": payment_plan(contract),
-                                        "released_fen": contract.fen("released"),
-                                        "withheld_fen": contract.fen("withheld"), "due_fen": contract.due_fen})
+    money = Money(released_fen=contract.fen("released"), withheld_fen=contract.fen("withheld"),
+                  due_fen=contract.due_fen)
+    return ContractView.model_validate({**contract.model_dump(), "state": state, "money": money,
+                                        "payment_plan": payment_plan(contract)})
 
 
 def build_api(store: ContractStore, today: Callable[[], date]) -> FastAPI:

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from shared.contracts.common import Category, Purchaser
 from shared.contracts.evaluation import (
@@ -60,6 +60,7 @@ class MilestoneReport(BaseModel):
     evidence: tuple[Evidence, ...] = ()
     review: Review | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def state(self) -> ReportState:
         if self.review is None:
