@@ -240,7 +240,8 @@ async def test_a_report_for_an_unknown_contract_is_rejected_naming_contract_id(
     answer = await submit(bus, report("C-nowhere", "start"))
     assert answer["type"] == "evaluation.report.rejected"
     assert answer["data"]["contract_id"] == "C-nowhere"
-    assert answer["data"]["errors"] == [{"field": "contract_id", "message": "no contract C-nowhere is under monitoring"}]
+    assert answer["data"]["errors"] == [
+        {"field": "contract_id", "message": "no contract C-nowhere is under monitoring"}]
 
 
 async def test_invalid_reports_and_reviews_are_rejected_naming_every_bad_field(
