@@ -110,9 +110,11 @@ async def appeal_decided(ruling: events.AppealDecision, tx: Transaction, evaluat
 async def monitoring_deadlines(run: JobRun, evaluation: Evaluation) -> None:
     """Overdue milestones, milestones met again, and evaluations that stand, for every contract still open."""
     announced = 0
-    for contract_id in await evaluation.store.open_ids():
+    for contract in await evaluation.store.open_contracts():
+        if not on_day(contract, run.today, evaluation.rules).events:
+            continue  # nothing due today: no transaction for it
         try:
-            announced += await run.step(partial(_check_contract, contract_id, evaluation))
+            announced += await run.step(partial(_check_contract, contract.contract_id, evaluation))
         except StaleContract:
             continue  # a handler changed it meanwhile: the next run looks again
     if announced:

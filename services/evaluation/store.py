@@ -38,11 +38,10 @@ class ContractStore:
         doc = await find_one(self.contracts, {"reports.report_id": report_id}, reader)
         return _contract(doc) if doc else None
 
-    async def open_ids(self) -> list[str]:
+    async def open_contracts(self) -> list[MonitoredContract]:
         """The contracts the clock still has something to check on (not `closed`), by id."""
-        docs = await find(self.contracts, {"closed": {"$ne": True}}, sort=[("_id", ASCENDING)],
-                          projection={"_id": 1})
-        return [str(d["_id"]) for d in docs]
+        return [_contract(d) for d in await find(self.contracts, {"closed": {"$ne": True}},
+                                                 sort=[("_id", ASCENDING)])]
 
     def insert(self, contract: MonitoredContract, tx: Transaction) -> None:
         """A newly monitored contract; a second insert of the same id fails the commit (DuplicateKeyError)."""

@@ -186,7 +186,7 @@ async def test_the_clock_finds_only_the_contracts_it_still_has_something_to_chec
     closed = ok(on_day_after_window(done))
     await insert(client, store, monitored("C-9"), done, closed.model_copy(update={"contract_id": "C-10"}))
 
-    assert await store.open_ids() == ["C-8", "C-9"]
+    assert [c.contract_id for c in await store.open_contracts()] == ["C-8", "C-9"]
 
 
 async def test_an_unknown_contract_is_404_and_a_malformed_query_names_the_field(api: httpx.AsyncClient) -> None:
