@@ -45,7 +45,8 @@ def db_prefix() -> str:
 @pytest.fixture
 def service_env(rabbit_url: str, mongo_url: str, db_prefix: str) -> dict[str, str]:
     return {"RABBITMQ_URL": rabbit_url, "MONGO_URL": mongo_url, "MONGO_DATABASE_PREFIX": db_prefix,
-            "DELIVERY_LIMIT": "5", "TRANSIENT_RETRY_SECONDS": "60"}
+            "DELIVERY_LIMIT": "5", "TRANSIENT_RETRY_SECONDS": "60", "DISTRICT_CLOCK": "drill",
+            "DISTRICT_ENV": "development"}
 
 
 @pytest.fixture

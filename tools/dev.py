@@ -23,6 +23,8 @@ from tools.health import readiness
 from tools.suite import ServiceSpec, present
 
 ROOT = Path(__file__).resolve().parents[1]
+# A local suite is a development one: drills (`intake.clock.set`) may move its day, as the demo does.
+DRILLS = {"DISTRICT_CLOCK": "drill", "DISTRICT_ENV": "development"}
 DATA = ROOT / ".data"
 PIDS = DATA / "pids"
 LOGS = DATA / "logs"
@@ -78,7 +80,7 @@ def start_service(spec: ServiceSpec) -> None:
     marker = f"services.{spec.module}"
     with open(LOGS / f"{spec.name}.log", "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", marker], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   start_new_session=True, env={**DRILLS, **os.environ, "PYTHONUNBUFFERED": "1"})
     _record(spec.name, process.pid, marker)
     print(f"{spec.name:<10} pid {process.pid}, {spec.url}, log {LOGS / (spec.name + '.log')}")
 

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
 from tests.support.bus import BusProbe
+from tests.support.ocds import ocds_errors
 from tests.support.processes import ServiceProcess
 from tools import ocds
 from tools.demo.__main__ import run_cycle, write_report
+from tools.demo.browser import check_page
 from tools.demo.bus import Progress
 from tools.demo.cycle import SMALL
 from tools.suite import SUITE
 
 pytestmark = pytest.mark.e2e
-
-
-OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds-1.1.5"
-SCHEMA_BASE = "https://standard.open-contracting.org/schema/1__1__5/"
-
-
-def ocds_errors(document: dict[str, Any]) -> list[str]:
-    """Validate a release package against the OCDS 1.1.5 schemas beside the project, offline."""
-    package = json.loads((OCDS / "release-package-schema.json").read_text())
-    registry = Registry().with_resources(
-        (SCHEMA_BASE + name, Resource(json.loads((OCDS / name).read_text()), specification=DRAFT4))
-        for name in ("release-schema.json", "release-package-schema.json"))
-    return [f"{list(e.path)}: {e.message}" for e in Draft4Validator(package, registry=registry).iter_errors(document)]
 
 
 async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
@@ -64,6 +49,7 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     printed = capsys.readouterr().out
     assert "24 projects published" in printed and "60 organizations" in printed
     assert f"{len(record.awards)} contracts" in printed and "40 of 40 people trained" in printed
+    assert "returned by the purchaser and sent again" in printed and "still due 0.00 yuan" in printed
     page = path.read_text(encoding="utf-8")
     assert page.count("<svg") >= 5 and "slot 1" in page
     # Readable offline: nothing is loaded from anywhere (the only URL is the SVG namespace).
@@ -75,14 +61,50 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     implemented = [r for r in export["releases"] if "implementation" in r["tag"]]
     assert len(implemented) == len(record.awards)
     assert all(m["status"] in {"met", "partiallyMet", "notMet"} for r in implemented
-               for m in r["contracts"][0]["milestones"])
+               for m in r["contracts"][0]["implementation"]["milestones"])
+    transactions = [t for r in implemented for t in r["contracts"][0]["implementation"]["transactions"]]
+    assert round(sum(t["value"]["amount"] for t in transactions) * 100) == sum(
+        p["data"]["amount_fen"] for p in record.payments if p["type"] == "evaluation.payment.released")
+    # The schemas must be there (tests/support/ocds.py fails, never skips, without them).
+    assert ocds_errors(export) == []
+    broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
+    assert ocds_errors(broken), "the validator must catch a release without an ocid"
+
+    money_follows_delivery(record)
+    a_person_sees_the_report(path)
     await fit_follows_the_evaluation(record, rabbit_url)
     await a_second_year_on_the_same_suite(rabbit_url, record, tmp_path, capsys)
 
-    if OCDS.exists():
-        assert ocds_errors(export) == []
-        broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
-        assert ocds_errors(broken), "the validator must catch a release without an ocid"
+
+def money_follows_delivery(record: Any) -> None:
+    """Every awarded fen is released or withheld once, milestone by milestone; the story happened as told."""
+    ids = [p["data"]["payment_id"] for p in record.payments]
+    assert len(ids) == len(set(ids)), "a payment announced twice"
+    assert sum(p["data"]["amount_fen"] for p in record.payments) == sum(a["data"]["amount_fen"] for a in record.awards)
+    story = record.story
+    assert {"contract", "returned", "overdue then met", "backdated", "appeal"} <= set(story)
+    received = [r["data"] for r in record.reports if r["type"] == "evaluation.report.accepted"
+                and r["data"]["contract_id"] == story["contract"]]
+    assert [r["revision"] for r in received if r["milestone"] == story["returned"]] == [1, 2]
+    [backdated] = [r for r in received if r["milestone"] == story["backdated"]]
+    assert backdated["late"] and backdated["dated"] <= backdated["due_on"] < backdated["submitted_on"]
+    alerts = {(a["type"], a["data"]["milestone"]) for a in record.alerts
+              if a["data"]["contract_id"] == story["contract"]}
+    assert {("evaluation.milestone.overdue", story["overdue then met"]),
+            ("evaluation.milestone.met", story["overdue then met"])} <= alerts
+    assert sum(1 for a in record.alerts if a["type"] == "evaluation.milestone.overdue") == sum(
+        1 for a in record.alerts if a["type"] == "evaluation.milestone.met")
+    [appealed] = [e["data"] for e in record.evaluations if e["data"]["contract_id"] == story["appeal"]]
+    assert appealed["version"] > 1 and appealed["appeal"]["upheld"] is True
+
+
+def a_person_sees_the_report(path: Path) -> None:
+    """The HTML report in a real headless Chromium: no console error, every chart drawn, a screenshot beside it."""
+    seen = check_page(path)
+    assert seen.errors == []
+    assert len(seen.charts) >= 7 and seen.undrawn == []
+    assert {"Money per category (10,000 yuan)", "Money per purchaser (10,000 yuan)"} <= {c.label for c in seen.charts}
+    assert seen.screenshot == path.with_suffix(".png") and seen.screenshot.stat().st_size > 10_000
 
 
 async def a_second_year_on_the_same_suite(rabbit_url: str, first: Any, tmp_path: Path,
