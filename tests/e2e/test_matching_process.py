@@ -23,8 +23,8 @@ from services.matching import cli
 from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS, GRADES
 from tests.e2e.test_catalog_process import proposal
 from tests.support.bus import BusProbe, Event
+from tests.support.metrics import deliveries
 from tests.support.processes import ServiceProcess
-from tools.demo.suite import deliveries
 
 pytestmark = pytest.mark.e2e
 

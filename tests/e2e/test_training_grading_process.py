@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from tests.support.bus import BusProbe, Event, envelope
+from tests.support.metrics import deliveries
 from tests.support.processes import ROOT, ServiceProcess
-from tools.demo.suite import deliveries
 
 pytestmark = pytest.mark.e2e
 

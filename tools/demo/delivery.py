@@ -114,18 +114,25 @@ def the_story(intended: dict[str, list[Milestone]], record: CycleRecord) -> None
         return
 
 
-def report_data(milestone: Milestone, quality: float, rng: random.Random) -> dict[str, Any]:
-    respondents = rng.randint(5, 9) if milestone.small_sample else rng.randint(30, 200)
-    better = 0.08 * (milestone.revision - 1)  # a corrected report
-    data: dict[str, Any] = {
-        "contract_id": milestone.contract_id, "milestone": milestone.name, "final": milestone.final,
+def report_for(contract_id: str, milestone: str, final: bool, quality: float, rng: random.Random, *,
+               revision: int = 1, small_sample: bool = False) -> dict[str, Any]:
+    """An organization's report on a milestone: indicators and satisfaction around its quality (a corrected
+    report a little better), with its ledger as evidence."""
+    respondents = rng.randint(5, 9) if small_sample else rng.randint(30, 200)
+    better = 0.08 * (revision - 1)
+    return {
+        "contract_id": contract_id, "milestone": milestone, "final": final,
         "indicators": {name: round(min(100.0, max(0.0, 100 * (quality + better) + rng.uniform(-8, 8))), 1)
                        for name in INDICATORS},
         "satisfaction": {"respondents": respondents, "satisfied": min(
             respondents, round(respondents * min(1.0, quality + rng.uniform(-0.1, 0.1))))},
-        "evidence": [{"title": "服务台账及签到表", "hash": _digest(milestone.contract_id, milestone.name,
-                                                               str(milestone.revision))}],
+        "evidence": [{"title": "服务台账及签到表", "hash": _digest(contract_id, milestone, str(revision))}],
     }
+
+
+def report_data(milestone: Milestone, quality: float, rng: random.Random) -> dict[str, Any]:
+    data = report_for(milestone.contract_id, milestone.name, milestone.final, quality, rng,
+                      revision=milestone.revision, small_sample=milestone.small_sample)
     if milestone.backdated:
         data["submitted_on"] = (milestone.due - timedelta(days=3)).isoformat()
     return data
