@@ -27,7 +27,7 @@ from tools.suite import SUITE
 
 SERVICES = {spec.name: spec for spec in SUITE}
 FAIR_DATE = "2014-11-19"  # the source's fair (项目对接会)
-LEAD_DAYS = 45  # the fair and its awards come first: the contracts' year starts at least this long after today
+LEAD_DAYS = 30  # the fair and its awards come first: the contracts' year starts at least this long after today
 COURSE_TOPICS = {"leader": "社会组织法律法规与政策", "finance": "社会组织财务管理与财税政策"}
 INDICATORS = ("服务完成率", "活动参与率", "目标达成率")
 
