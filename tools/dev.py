@@ -26,6 +26,7 @@ from tools.health import readiness
 from tools.suite import ServiceSpec, present
 
 ROOT = Path(__file__).resolve().parents[1]
+# A local suite is a development one: drills (`intake.clock.set`) may move its day, as the demo does.
 DATA = ROOT / ".data"
 PIDS = DATA / "pids"
 LOGS = DATA / "logs"

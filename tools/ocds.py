@@ -2,10 +2,13 @@
 
 One release per project, tagged by how far it has come: planning and tender (published), award (an award
 proposed: `pending` while it stands still or is challenged, `active` once final, `cancelled` when a complaint
-was upheld), contract (only for the final award), implementation (milestones reported, rating given).
-Read-only, through the services' read APIs (never their databases): the catalog's projects, matching's awards,
-evaluation's contracts under monitoring and registration's organizations. Personal data never appears: parties
-are organizations and purchasers only.
+was upheld), contract (only for the final award), implementation (milestones reported, payments made, rating
+given). A contract's milestones as agreed are its `milestones`; as delivered, `implementation.milestones` (OCDS
+status scheduled / met / partiallyMet / notMet, `dateMet` the day the purchaser accepted the report); each payment
+released to the organization is an `implementation.transactions` entry, paid by the purchaser (payer) to the
+organization (payee). Read-only, through the services' read APIs (never their databases): the catalog's projects,
+matching's awards, evaluation's contracts under monitoring and registration's organizations. Personal data never
+appears: parties are organizations and purchasers only.
 """
 
 from __future__ import annotations
@@ -104,6 +107,11 @@ def release(project: Doc, awards: list[Doc], monitoring: Doc | None, suppliers: 
     if final is not None:  # only a final award is a contract
         tags.append("contract")
         doc["contracts"] = [_contract(final, monitoring, project)]
+        supplier = suppliers.get(final["org_id"])
+        if monitoring is not None and supplier is not None:
+            payee = {"id": supplier["uscc"], "name": supplier["name"]}
+            doc["contracts"][0]["implementation"] = implementation(monitoring, buyer, payee)
+            _payment_roles(parties, doc["contracts"][0]["implementation"])
         if monitoring and monitoring.get("reports"):
             tags.append("implementation")
     doc["tag"] = tags
@@ -120,18 +128,59 @@ def _contract(contract: Doc, monitoring: Doc | None, project: Doc) -> Doc:
                   "period": {"startDate": _datetime(project["period"]["start"]),
                              "endDate": _datetime(project["period"]["end"])}}
     if monitoring is not None:
-        reports = {r["milestone"]: r for r in monitoring.get("reports", [])}
         entry["milestones"] = [{
             "id": f"{contract['contract_id']}-{m['name']}", "title": m["name"], "type": "delivery",
-            "dueDate": _datetime(m["due_on"]), "status": m["status"],
-            **({"dateMet": _datetime(reports[m["name"]]["submitted_on"])}
-               if m["name"] in reports and m["status"] == "met" else {}),
-            "description": f"tranche {m['tranche_pct']} % ({m['amount_fen'] / 100:,.2f} yuan)",
+            "dueDate": _datetime(m["due_on"]), "description": _tranche(m),
         } for m in monitoring["milestones"]]
     if evaluation:
         entry["description"] = (f"evaluated {evaluation.get('evaluated_on', '')}: score {evaluation.get('score')}, "
                                 f"rating {evaluation.get('rating')}")
     return entry
+
+
+def implementation(monitoring: Doc, payer: Doc, payee: Doc) -> Doc:
+    """The contract as delivered: each milestone's OCDS status and the day it was met, and one transaction per
+    payment released (money withheld moves nowhere, so it is stated on its milestone, not as a transaction)."""
+    accepted = {r["milestone"]: r for r in monitoring.get("reports", []) if r.get("state") == "accepted"}
+    tranches = {t["milestone"]: t for t in monitoring.get("tranches", [])}
+    milestones = []
+    for m in monitoring["milestones"]:
+        review = (accepted.get(m["name"]) or {}).get("review") or {}
+        entry: Doc = {"id": f"{monitoring['contract_id']}-{m['name']}", "title": m["name"], "type": "delivery",
+                      "dueDate": _datetime(m["due_on"]), "status": m["status"],
+                      "description": _tranche_text(m, tranches.get(m["name"]))}
+        if review:
+            entry["dateModified"] = _datetime(review["reviewed_on"])
+            if m["status"] == "met":
+                entry["dateMet"] = _datetime(review["reviewed_on"])
+        milestones.append(entry)
+    transactions = [{"id": p["payment_id"], "date": _datetime(t["decided_on"]), "value": _value(p["amount_fen"]),
+                     "payer": payer, "payee": payee}
+                    for t in monitoring.get("tranches", []) for p in t["payments"] if p["kind"] == "released"]
+    return {"milestones": milestones, "transactions": transactions}
+
+
+def _tranche(milestone: Doc) -> str:
+    return f"tranche {milestone['tranche_pct']} % ({milestone['amount_fen'] / 100:,.2f} yuan)"
+
+
+def _tranche_text(milestone: Doc, tranche: Doc | None) -> str:
+    planned = _tranche(milestone)
+    if tranche is None:
+        return f"{planned}: not decided yet"
+    paid = {p["kind"]: p["amount_fen"] for p in tranche["payments"]}
+    return (f"{planned}: released {paid.get('released', 0) / 100:,.2f}, withheld {paid.get('withheld', 0) / 100:,.2f} "
+            f"yuan on {tranche['decided_on']} ({tranche['reason']})")
+
+
+def _payment_roles(parties: list[Doc], implemented: Doc) -> None:
+    """The purchaser pays and the organization is paid once a transaction names them."""
+    transactions = implemented["transactions"]
+    for party in parties:
+        for transaction in transactions:
+            for role, reference in (("payer", transaction["payer"]), ("payee", transaction["payee"])):
+                if party["id"] == reference["id"] and role not in party["roles"]:
+                    party["roles"].append(role)
 
 
 def package(releases: list[Doc], published: str, uri: str) -> Doc:

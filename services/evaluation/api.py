@@ -1,5 +1,6 @@
 """Evaluation's read-only queries: contracts under delivery (filtered, paginated), one contract with its plan,
-reports, tranches and evaluation, and the monitoring overview `make evaluation-report` prints.
+reports and reviews, tranches and payments, alerts, evaluation and appeal, and the monitoring overview
+`make evaluation-report` prints.
 
 Evaluation keeps no personal data: organizations are named by their `org_id`, residents only as counts."""
 
@@ -10,8 +11,9 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Path, Query
+from pydantic import BaseModel
 
-from services.evaluation.domain.contract import MilestoneReport, MonitoredContract
+from services.evaluation.domain.contract import Measures, MilestoneReport, MonitoredContract
 from services.evaluation.domain.monitoring import Overview, overview
 from services.evaluation.domain.plan import payment_plan
 from services.evaluation.store import ContractStore
@@ -24,24 +26,44 @@ State = Literal["under_monitoring", "evaluated"]
 
 
 class ReportView(MilestoneReport):
-    """An accepted milestone report, as judged; its figures travel as JSON numbers."""
+    """A milestone report as received and judged, with the purchaser's review once made; its figures travel as
+    JSON numbers."""
 
     indicators: dict[str, Figure]
     achievement: Figure
 
 
+class MeasuresView(Measures):
+    indicators: Figure
+    satisfaction: Figure
+    timeliness: Figure
+
+
+class Money(BaseModel):
+    """A contract's money so far: released + withheld + still due = its amount."""
+
+    released_fen: int
+    withheld_fen: int
+    due_fen: int
+
+
 class ContractView(MonitoredContract):
-    """A contract under delivery: its plan (milestones with due dates and status, tranches), its reports, and its
-    evaluation once the final report is in."""
+    """A contract under delivery: its plan (milestones with due dates and status, tranches), its reports and
+    reviews, the money decided per tranche (released + withheld + still due = the amount), its overdue alerts,
+    and its evaluation and appeal."""
 
     state: State
     payment_plan: list[Tranche]
     reports: tuple[ReportView, ...] = ()
+    measures: MeasuresView | None = None
+    money: Money
 
 
 def view(contract: MonitoredContract) -> ContractView:
     state = "evaluated" if contract.evaluation is not None else "under_monitoring"
-    return ContractView.model_validate({**contract.model_dump(), "state": state,
+    money = Money(released_fen=contract.fen("released"), withheld_fen=contract.fen("withheld"),
+                  due_fen=contract.due_fen)
+    return ContractView.model_validate({**contract.model_dump(), "state": state, "money": money,
                                         "payment_plan": payment_plan(contract)})
 
 
@@ -72,7 +94,8 @@ def build_api(store: ContractStore, today: Callable[[], date]) -> FastAPI:
             raise not_found(f"no contract {contract_id} is under monitoring")
         return view(found)
 
-    @api.get("/overview", response_model=Overview, summary="Contracts under monitoring, overdue milestones, ratings")
+    @api.get("/overview", response_model=Overview,
+             summary="Overdue milestones, money per contract, category and purchaser, monitoring, ratings")
     async def monitoring_overview(
         on: Annotated[date | None, Query(alias="today", description="the day overdue milestones are counted to "
                                                                      "(default: the district's today)")] = None,

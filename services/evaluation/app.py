@@ -17,7 +17,8 @@ def build(settings: EvaluationSettings | None = None) -> Service:
     service = Service(NAME, settings)
     store = ContractStore(service.db)
     service.on_startup.append(store.ensure_indexes)
-    service.include(subscriptions, Evaluation(store, settings.rules))
+    service.include(subscriptions, Evaluation(store, settings.rules, settings.calendar.calendar,
+                                              settings.deadline_check_seconds))
     service.api = build_api(store, service.clock.today)
     return service
 

@@ -1,5 +1,5 @@
-"""Evaluation's MongoDB collection of monitored contracts (plan, reports, evaluation in one document each, keyed
-by contract id); nothing else touches it."""
+"""Evaluation's MongoDB collection of monitored contracts (plan, reports and reviews, tranches, alerts, evaluation
+and appeal in one document each, keyed by contract id); nothing else touches it."""
 
 from __future__ import annotations
 
@@ -26,10 +26,22 @@ class ContractStore:
         await self.contracts.create_index([("org_id", ASCENDING)], name="by_organization")
         await self.contracts.create_index([("category", ASCENDING)], name="by_category")
         await self.contracts.create_index([("street", ASCENDING)], name="by_street")
+        await self.contracts.create_index([("reports.report_id", ASCENDING)], name="by_report")
+        await self.contracts.create_index([("closed", ASCENDING)], name="by_closed")
 
     async def get(self, contract_id: str, reader: Writer | None = None) -> MonitoredContract | None:
         doc = await find_one(self.contracts, {"_id": contract_id}, reader)
         return _contract(doc) if doc else None
+
+    async def by_report(self, report_id: str, reader: Writer | None = None) -> MonitoredContract | None:
+        """The contract one of whose reports is `report_id`."""
+        doc = await find_one(self.contracts, {"reports.report_id": report_id}, reader)
+        return _contract(doc) if doc else None
+
+    async def open_contracts(self) -> list[MonitoredContract]:
+        """The contracts the clock still has something to check on (not `closed`), by id."""
+        return [_contract(d) for d in await find(self.contracts, {"closed": {"$ne": True}},
+                                                 sort=[("_id", ASCENDING)])]
 
     def insert(self, contract: MonitoredContract, tx: Transaction) -> None:
         """A newly monitored contract; a second insert of the same id fails the commit (DuplicateKeyError)."""
@@ -55,8 +67,9 @@ class ContractStore:
 
 def _document(contract: MonitoredContract) -> dict[str, Any]:
     # JSON mode: dates as ISO text, exact figures as text or number; both read back to the same Decimal.
-    return {"_id": contract.contract_id, **contract.model_dump(mode="json")}
+    # `closed` is kept beside the contract so the clock's job finds the open ones by index.
+    return {"_id": contract.contract_id, **contract.model_dump(mode="json"), "closed": contract.closed}
 
 
 def _contract(doc: dict[str, Any]) -> MonitoredContract:
-    return MonitoredContract.model_validate({k: v for k, v in doc.items() if k != "_id"})
+    return MonitoredContract.model_validate({k: v for k, v in doc.items() if k not in ("_id", "closed")})

@@ -28,7 +28,7 @@ PROJECT_ID = "3f0c2b7a-0a51-5d1e-9e55-0f7f0f8d2c11"
 PURCHASER = Purchaser(kind="street", name="望江路街道")
 PERIOD = Period(start=date(2015, 1, 1), end=date(2015, 12, 31))
 SCORES = {"basic_conditions": 80, "internal_governance": 300, "performance": 350, "social_evaluation": 120}
-MEASURE = Measure(measure=Decimal(80), weight=50, points=Decimal(40))
+MEASURE = Measure(measure=Decimal(80), weight=Decimal(50), points=Decimal(40))
 
 _ORGANIZATION: dict[str, Any] = {
     "org_id": ORG_ID, "uscc": "51510107MJ0000000X", "name": "成都市武侯区望江社工服务中心",
@@ -77,8 +77,9 @@ PUBLISHED: dict[str, BaseModel] = {
     "evaluation.contract.evaluated": ContractEvaluated(
         contract_id="c-1", project_id=PROJECT_ID, org_id=str(ORG_ID), score=Decimal("85.5"), rating="good",
         breakdown={"indicators": MEASURE, "satisfaction": MEASURE, "timeliness": MEASURE},
+        respondents=120, insufficient_sample=False,
         payment_recommendation={"rule": "r", "release": [], "withhold": [], "release_fen": 0, "withhold_fen": 0},
-        evaluated_on=date(2016, 1, 1), version=1),
+        evaluated_on=date(2016, 1, 1), appeal_until=date(2016, 1, 12), version=1),
 }
 
 

@@ -14,6 +14,7 @@ from tests.support.processes import ServiceProcess
 from tests.support.schemas import ocds_errors
 from tools import ocds
 from tools.demo.__main__ import run_cycle, write_report
+from tools.demo.browser import check_page
 from tools.demo.bus import Progress
 from tools.demo.cycle import SMALL
 from tools.suite import SUITE
@@ -49,6 +50,7 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     printed = capsys.readouterr().out
     assert "24 projects published" in printed and "60 organizations" in printed
     assert f"{len(record.awards)} contracts" in printed and "40 of 40 people trained" in printed
+    assert "returned by the purchaser and sent again" in printed and "still due 0.00 yuan" in printed
     page = path.read_text(encoding="utf-8")
     assert page.count("<svg") >= 5 and "slot 1" in page
     assert "Challenged awards (质疑)" in page and "refused: filed after the standstill" in page
@@ -69,13 +71,50 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     [cancelled_release] = [r for r in export["releases"] if "awardCancellation" in r["tag"]]
     assert upheld["award_id"] in {a["id"] for a in cancelled_release["awards"] if a["status"] == "cancelled"}
     assert all(m["status"] in {"met", "partiallyMet", "notMet"} for r in implemented
-               for m in r["contracts"][0]["milestones"])
-    await fit_follows_the_evaluation(record, operator_url)
-    await a_second_year_on_the_same_suite(operator_url, record, tmp_path, capsys)
-
+               for m in r["contracts"][0]["implementation"]["milestones"])
+    transactions = [t for r in implemented for t in r["contracts"][0]["implementation"]["transactions"]]
+    assert round(sum(t["value"]["amount"] for t in transactions) * 100) == sum(
+        p["data"]["amount_fen"] for p in record.payments if p["type"] == "evaluation.payment.released")
+    # The schemas must be there (tests/support/schemas.py fails, never skips, without them).
     assert ocds_errors(export) == []
     broken = {**export, "releases": [{k: v for k, v in export["releases"][0].items() if k != "ocid"}]}
     assert ocds_errors(broken), "the validator must catch a release without an ocid"
+
+    money_follows_delivery(record)
+    a_person_sees_the_report(path)
+    await fit_follows_the_evaluation(record, operator_url)
+    await a_second_year_on_the_same_suite(operator_url, record, tmp_path, capsys)
+
+
+def money_follows_delivery(record: Any) -> None:
+    """Every awarded fen is released or withheld once, milestone by milestone; the story happened as told."""
+    ids = [p["data"]["payment_id"] for p in record.payments]
+    assert len(ids) == len(set(ids)), "a payment announced twice"
+    assert sum(p["data"]["amount_fen"] for p in record.payments) == sum(a["data"]["amount_fen"] for a in record.awards)
+    story = record.story
+    assert {"contract", "returned", "overdue then met", "backdated", "appeal"} <= set(story)
+    received = [r["data"] for r in record.reports if r["type"] == "evaluation.report.accepted"
+                and r["data"]["contract_id"] == story["contract"]]
+    assert [r["revision"] for r in received if r["milestone"] == story["returned"]] == [1, 2]
+    [backdated] = [r for r in received if r["milestone"] == story["backdated"]]
+    assert backdated["late"] and backdated["dated"] <= backdated["due_on"] < backdated["submitted_on"]
+    alerts = {(a["type"], a["data"]["milestone"]) for a in record.alerts
+              if a["data"]["contract_id"] == story["contract"]}
+    assert {("evaluation.milestone.overdue", story["overdue then met"]),
+            ("evaluation.milestone.met", story["overdue then met"])} <= alerts
+    assert sum(1 for a in record.alerts if a["type"] == "evaluation.milestone.overdue") == sum(
+        1 for a in record.alerts if a["type"] == "evaluation.milestone.met")
+    [appealed] = [e["data"] for e in record.evaluations if e["data"]["contract_id"] == story["appeal"]]
+    assert appealed["version"] > 1 and appealed["appeal"]["upheld"] is True
+
+
+def a_person_sees_the_report(path: Path) -> None:
+    """The HTML report in a real headless Chromium: no console error, every chart drawn, a screenshot beside it."""
+    seen = check_page(path)
+    assert seen.errors == []
+    assert len(seen.charts) >= 7 and seen.undrawn == []
+    assert {"Money per category (10,000 yuan)", "Money per purchaser (10,000 yuan)"} <= {c.label for c in seen.charts}
+    assert seen.screenshot == path.with_suffix(".png") and seen.screenshot.stat().st_size > 10_000
 
 
 def challenged_awards_ended_as_decided(record: Any) -> None:

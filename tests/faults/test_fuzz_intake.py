@@ -17,7 +17,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import aio_pika
@@ -130,20 +130,32 @@ async def _enrolled(bus: BusProbe, request: dict[str, Any]) -> str:
     raise AssertionError(f"the enrolment was never confirmed: {answer}")
 
 
-REPORT = {"contract_id": "C-FUZZ", "milestone": "start", "final": False, "submitted_on": "2026-01-25",
+REPORT = {"contract_id": "C-FUZZ", "milestone": "start", "final": False,
           "indicators": {"attendance_rate": 90, "home_visits_done": 80},
           "satisfaction": {"respondents": 50, "satisfied": 45}, "narrative": "按计划完成"}
 
 
 async def evaluation_intake(bus: BusProbe) -> list[Intake]:
-    period = {"start": "2026-01-01", "end": "2026-10-31"}
+    # A contract whose first milestone falls due long after the run: evaluation's clock has nothing to announce
+    # about it while the fuzzing runs, so what it stores stays as it was.
+    later = date.today() + timedelta(days=60)
+    period = {"start": later.isoformat(), "end": (later + timedelta(days=365)).isoformat()}
     award = {"contract_id": "C-FUZZ", "fair_id": "F-2015-1", "project_id": "P-1", "org_id": "O-1",
              "amount_fen": 1_000_001, "fit_score": 82.5, "title": "社区助老服务", "category": "助老",
              "purchaser": {"kind": "street", "name": "玉林街道"}, "org_street": "玉林街道",
              "org_community": "黉门街", "period": period}
     sent = await bus.send("matching.contract.awarded", award, source="matching")
     await bus.wait_for(lambda evs: any(e.get("correlation_id") == sent["event_id"] for e in evs), timeout=30)
-    return [Intake("intake.report.submitted", REPORT, required(evaluation.ReportSubmitted))]
+    received = await ask(bus, evaluation.REPORT_SUBMITTED, REPORT, evaluation.REPORT_ACCEPTED)
+    review = {"report_id": received["data"]["report_id"], "reviewer": {"kind": "street", "name": "玉林街道"},
+              "accepted": True, "notes": "核查无误", "evidence": [{"title": "签到表", "url": "https://x.example/a.pdf"}]}
+    ruling = {"contract_id": "C-FUZZ", "upheld": True, "new_scores": {"satisfaction": 90}, "reasoning": "复核"}
+    mid_term = {**REPORT, "milestone": "mid_term"}
+    return [Intake(evaluation.REPORT_SUBMITTED, mid_term, required(evaluation.ReportSubmitted)),
+            Intake(evaluation.REPORT_REVIEWED_BY_PURCHASER, review, required(evaluation.ReviewSubmitted)),
+            Intake(evaluation.EVALUATION_APPEALED, {"contract_id": "C-FUZZ", "grounds": "满意度样本漏计"},
+                   required(evaluation.AppealLodged)),
+            Intake(evaluation.APPEAL_DECIDED, ruling, required(evaluation.AppealDecision))]
 
 
 async def matching_intake(bus: BusProbe) -> list[Intake]:

@@ -1,10 +1,11 @@
 """Evaluation's store against the real database: contracts read back exactly as saved, a stale save is refused,
-and the read queries (filters, pages, one contract, the overview the operator report prints) answer from it."""
+a contract is found by one of its reports, the clock's job finds the contracts still open, and the read queries
+(filters, pages, one contract with its money, the overview the operator report prints) answer from it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -14,13 +15,14 @@ from pymongo.errors import DuplicateKeyError
 from services.evaluation.api import build_api
 from services.evaluation.cli import operator_report
 from services.evaluation.domain.contract import MonitoredContract
+from services.evaluation.domain.deadlines import on_day
 from services.evaluation.domain.monitoring import Overview
 from services.evaluation.settings import EvaluationSettings
 from services.evaluation.store import ContractStore, StaleContract
 from shared.mongo import Client
 from shared.unit_of_work import Transaction
 from tests.support.stores import committed, store_database
-from tests.unit.evaluation_examples import open_monitoring, submit_report
+from tests.unit.evaluation_examples import delivered, ok, open_monitoring, report, submit_report
 
 pytestmark = pytest.mark.integration
 
@@ -53,15 +55,13 @@ def monitored(contract_id: str, street: str = "玉林街道", **changes: Any) ->
     return contract
 
 
+RECEIVED = {"start": date(2026, 1, 25), "mid_term": date(2026, 5, 30), "final": date(2026, 10, 20)}
+
+
 def reported(contract: MonitoredContract, *milestones: str) -> MonitoredContract:
+    """Each milestone's report received on time and accepted by the purchaser."""
     for milestone in milestones:
-        data = {"contract_id": contract.contract_id, "milestone": milestone, "final": milestone == "final",
-                "submitted_on": "2026-10-31" if milestone == "final" else "2026-01-25",
-                "indicators": {"attendance_rate": 90, "home_visits_done": 80.5},
-                "satisfaction": {"respondents": 50, "satisfied": 45}}
-        decision = submit_report(contract, data, report_id=f"R-{milestone}", today=TODAY, rules=SETTINGS_RULES)
-        assert decision.contract is not None and decision.contract.version > contract.version, decision.events
-        contract = decision.contract
+        contract = ok(delivered(contract, milestone, received=RECEIVED[milestone], rules=SETTINGS_RULES))
     return contract
 
 
@@ -153,10 +153,40 @@ async def test_one_contract_shows_its_plan_reports_tranches_and_evaluation(
     assert contract["state"] == "evaluated"
     assert [(m["name"], m["due_on"], m["status"]) for m in contract["milestones"]] == [
         ("start", "2026-01-31", "met"), ("mid_term", "2026-06-01", "met"), ("final", "2026-10-31", "met")]
-    assert [t["amount_fen"] for t in contract["payment_plan"]] == [300_000, 400_000, 300_001]
+    assert [t["amount_fen"] for t in contract["payment_plan"]] == [300_000, 400_001, 300_000]
     assert contract["reports"][0]["achievement"] == 85.25
     assert contract["reports"][0]["indicators"] == {"attendance_rate": 90.0, "home_visits_done": 80.5}
+    assert contract["reports"][0]["state"] == "accepted"
+    assert contract["reports"][0]["review"]["reviewer"] == {"kind": "street", "name": "玉林街道"}
     assert contract["evaluation"]["score"] == 88.63
+    assert contract["measures"]["indicators"] == 85.25
+    # the interim tranches released on acceptance; the final one waits for the appeal window
+    assert contract["money"] == {"released_fen": 700_001, "withheld_fen": 0, "due_fen": 300_000}
+    assert [(t["milestone"], t["payments"][0]["kind"]) for t in contract["tranches"]] == [
+        ("start", "released"), ("mid_term", "released")]
+
+
+async def test_a_contract_is_found_by_one_of_its_reports(stored: tuple[Client, ContractStore]) -> None:
+    client, store = stored
+    waiting = ok(submit_report(monitored("C-7"), report("start", "C-7"), report_id="R-7", today=RECEIVED["start"]))
+    await insert(client, store, monitored("C-6"), waiting)
+
+    found = await store.by_report("R-7")
+
+    assert found is not None and found.contract_id == "C-7"
+    assert await store.by_report("R-nowhere") is None
+
+
+async def test_the_clock_finds_only_the_contracts_it_still_has_something_to_check_on(
+    stored: tuple[Client, ContractStore],
+) -> None:
+    client, store = stored
+    done = reported(monitored("C-8"), "start", "mid_term", "final")
+    assert done.evaluation is not None
+    closed = ok(on_day_after_window(done))
+    await insert(client, store, monitored("C-9"), done, closed.model_copy(update={"contract_id": "C-10"}))
+
+    assert [c.contract_id for c in await store.open_contracts()] == ["C-8", "C-9"]
 
 
 async def test_an_unknown_contract_is_404_and_a_malformed_query_names_the_field(api: httpx.AsyncClient) -> None:
@@ -178,8 +208,15 @@ async def test_the_operator_report_reads_the_services_overview(
                  reported(monitored("C-5", street="望江路街道"), "start"))
     answer = Overview.model_validate((await api.get("/overview")).json())
     assert (answer.today, answer.contracts) == (TODAY, 2)
-    monitoring, overdue, by_category, by_street = operator_report(answer).split("\n\n")
-    assert [line.split()[0] for line in monitoring.splitlines()[3:]] == ["C-5"]
+    overdue, money, money_by_category, _, monitoring, by_category, by_street = operator_report(answer).split("\n\n")
     assert [line.split()[3] for line in overdue.splitlines()[3:]] == ["mid_term", "final"]
+    assert [line.split()[0] for line in money.splitlines()[3:]] == ["C-5", "C-4"]
+    assert money_by_category.splitlines()[3].split() == ["助老", "2", "20,000.02", "10,000.01", "0.00", "10,000.01"]
+    assert [line.split()[0] for line in monitoring.splitlines()[3:]] == ["C-5"]
     assert by_category.splitlines()[3].split() == ["助老", "1", "0", "1", "0", "0", "88.63"]
     assert by_street.splitlines()[3].split() == ["玉林街道", "1", "0", "1", "0", "0", "88.63"]
+
+
+def on_day_after_window(contract: MonitoredContract) -> Any:
+    assert contract.evaluation is not None
+    return on_day(contract, contract.evaluation.appeal_until + timedelta(days=1), SETTINGS_RULES)

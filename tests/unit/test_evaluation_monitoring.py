@@ -45,13 +45,13 @@ def test_an_award_opens_monitoring_with_three_scheduled_milestones_and_a_30_40_3
     assert event.type == MONITORING_OPENED
     assert event.data["milestones"] == [
         {"name": "start", "due_on": "2026-01-31", "status": "scheduled", "tranche_pct": 30, "amount_fen": 3_000_000},
-        {"name": "mid_term", "due_on": "2026-07-02", "status": "scheduled", "tranche_pct": 40, "amount_fen": 4_000_000},
-        {"name": "final", "due_on": "2026-12-31", "status": "scheduled", "tranche_pct": 30, "amount_fen": 3_000_001},
+        {"name": "mid_term", "due_on": "2026-07-02", "status": "scheduled", "tranche_pct": 40, "amount_fen": 4_000_001},
+        {"name": "final", "due_on": "2026-12-31", "status": "scheduled", "tranche_pct": 30, "amount_fen": 3_000_000},
     ]
     assert event.data["payment_plan"] == [
         {"milestone": "start", "pct": 30, "amount_fen": 3_000_000},
-        {"milestone": "mid_term", "pct": 40, "amount_fen": 4_000_000},
-        {"milestone": "final", "pct": 30, "amount_fen": 3_000_001},
+        {"milestone": "mid_term", "pct": 40, "amount_fen": 4_000_001},
+        {"milestone": "final", "pct": 30, "amount_fen": 3_000_000},
     ]
     assert (event.data["contract_id"], event.data["project_id"], event.data["org_id"]) == ("C-1", "P-1", "O-1")
     assert event.data["version"] == 1
@@ -135,12 +135,12 @@ def test_scoring_rules_that_contradict_themselves_are_refused(build: Any, reason
     ("amount", "pcts", "expected"),
     [
         (100, (30, 40, 30), [30, 40, 30]),
-        (1, (30, 40, 30), [0, 0, 1]),
-        (999, (30, 40, 30), [299, 399, 301]),
+        (1, (30, 40, 30), [0, 1, 0]),
+        (999, (30, 40, 30), [300, 399, 300]),
         (10_000_001, (33, 33, 34), [3_300_000, 3_300_000, 3_400_001]),
     ],
 )
-def test_tranches_are_floored_in_fen_and_the_last_takes_the_remainder(
+def test_tranches_are_split_in_fen_by_largest_remainder(
     amount: int, pcts: tuple[int, ...], expected: list[int]
 ) -> None:
     assert split_into_tranches(amount, pcts) == expected
@@ -158,4 +158,4 @@ def test_tranches_always_add_up_to_the_contract_amount_exactly(amount: int, pcts
     amounts = split_into_tranches(amount, pcts)
 
     assert sum(amounts) == amount
-    assert all(a == amount * p // 100 for a, p in zip(amounts[:-1], pcts[:-1], strict=True))
+    assert all(amount * p // 100 <= a <= amount * p // 100 + 1 for a, p in zip(amounts, pcts, strict=True))

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 from tools.broker import operator_url
+from tools.demo.browser import BrowserMissing, check_page
 from tools.demo.bus import DemoBus, Progress
-from tools.demo.cycle import FULL, SMALL, CycleRecord, CycleScale, deliver, grade, hold_fair, new_record, seed, train
+from tools.demo.cycle import FULL, SMALL, CycleRecord, CycleScale, grade, hold_fair, new_record, seed, train
+from tools.demo.delivery import deliver
 from tools.demo.report import figures, html_report, summary
 from tools.demo.suite import ensure_suite
 
@@ -52,8 +54,17 @@ def main() -> int:
     print(f"demo: the suite is {'already running' if how == 'running' else 'started with ' + how}", file=sys.stderr)
     started = time.monotonic()
     record = asyncio.run(run_cycle(operator_url(), scale, Progress()))
-    write_report(record, scale, Path(args.out))
+    path = write_report(record, scale, Path(args.out))
     print(f"demo: the whole cycle took {time.monotonic() - started:.1f}s")
+    try:
+        checked = check_page(path)
+    except BrowserMissing as exc:
+        print(f"demo: the report was not opened in a browser: {exc}", file=sys.stderr)
+        return 0
+    print(f"report checked in headless Chromium: {checked.summary()}")
+    for error in checked.errors:
+        print(f"  console error: {error}", file=sys.stderr)
+    return 1 if checked.errors or checked.undrawn else 0
     return 0
 
 

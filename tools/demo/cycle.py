@@ -3,9 +3,9 @@
 seed → courses and enrolments toward the training target → grade assessments → the fair (invitations,
 interests, the one-to-one schedule) → awards proposed, three of them challenged (a complaint upheld and the
 project awarded again, one dismissed, one filed after the standstill and refused), the district's day moved
-past the standstill with a drill, and the awards final → milestone reports with resident satisfaction →
-evaluations. Each stage waits for the services' answers before the next begins, and everything seen is kept for
-the report.
+past the standstill with a drill, and the awards final → delivery (`tools.demo.delivery`: the contracts' year on
+a drill clock, reports, the purchasers' reviews, payments, overdue milestones, evaluations, an appeal). Each
+stage waits for the services' answers before the next begins, and everything seen is kept for the report.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from shared.calendar import add_years
 from shared.operator import fetch
 from tools.demo.bus import DemoBus, Event
 from tools.seed import SAMPLE, WUHOU, District, DistrictSize, build
@@ -28,6 +29,7 @@ from tools.suite import SUITE
 
 SERVICES = {spec.name: spec for spec in SUITE}
 FAIR_DATE = "2014-11-19"  # the source's fair (项目对接会)
+LEAD_DAYS = 30  # the fair and its awards come first: the contracts' year starts at least this long after today
 COURSE_TOPICS = {"leader": "社会组织法律法规与政策", "finance": "社会组织财务管理与财税政策"}
 INDICATORS = ("服务完成率", "活动参与率", "目标达成率")
 
@@ -69,9 +71,16 @@ class CycleRecord:
     drill: list[Event] = field(default_factory=list)  # the services' confirmations that the day moved
     awards: list[Event] = field(default_factory=list)  # the contracts: awards final after their standstill
     unawarded: list[Event] = field(default_factory=list)
-    reports: list[Event] = field(default_factory=list)
-    evaluations: list[Event] = field(default_factory=list)
+    reports: list[Event] = field(default_factory=list)  # every answer to a report: received, or refused
+    reviews: list[Event] = field(default_factory=list)  # evaluation.report.reviewed
+    payments: list[Event] = field(default_factory=list)  # evaluation.payment.released / .withheld
+    alerts: list[Event] = field(default_factory=list)  # evaluation.milestone.overdue / .met
+    appeals: list[Event] = field(default_factory=list)  # evaluation.appeal.registered / .closed
+    evaluations: list[Event] = field(default_factory=list)  # the newest version of each contract's evaluation
     status_changes: list[Event] = field(default_factory=list)
+    drills: list[str] = field(default_factory=list)  # the days the delivery stage moved the district's clock to
+    story: dict[str, str] = field(default_factory=dict)  # what the delivery stage made happen on purpose, and where
+    years_moved: int = 0  # how far the source's periods were moved to lie ahead of the district's day
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -134,6 +143,22 @@ async def _choose_batch(record: CycleRecord) -> None:
     if batch != source:
         record.district = dataclasses.replace(record.district, projects=[
             {**p, "batch": batch, "project_ref": f"{batch}/{p['project_ref']}"} for p in record.district.projects])
+    await _ahead_of_the_clock(record)
+
+
+async def _ahead_of_the_clock(record: CycleRecord) -> None:
+    """The source's periods (2015) moved by whole years to start after the district's day: drills move the day
+    forward only, so a year the contracts are delivered in must still lie ahead."""
+    today = date.fromisoformat((await _read(SERVICES["evaluation"].url, "/overview"))["today"])
+    first = min(date.fromisoformat(p["period"]["start"]) for p in record.district.projects)
+    years = 0
+    while add_years(first, years) <= today + timedelta(days=LEAD_DAYS):
+        years += 1
+    record.years_moved = years
+    if years:
+        record.district = dataclasses.replace(record.district, projects=[
+            {**p, "period": {k: add_years(date.fromisoformat(v), years).isoformat() for k, v in p["period"].items()}}
+            for p in record.district.projects])
 
 
 async def _read(service_url: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -314,54 +339,6 @@ async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[s
         1 for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards), len(awards))
     record.awards = [c for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards]
     return live
-
-
-def _report(contract: Event, milestone: dict[str, Any], final: bool, quality: float,
-            rng: random.Random) -> dict[str, Any]:
-    due = date.fromisoformat(milestone["due_on"])
-    late = rng.random() < 0.15
-    submitted = due + timedelta(days=rng.randint(1, 20) if late else -rng.randint(0, 10))
-    respondents = rng.randint(30, 200)
-    return {
-        "contract_id": contract["data"]["contract_id"], "milestone": milestone["name"], "final": final,
-        "submitted_on": max(submitted, date.fromisoformat(contract["data"]["period"]["start"])).isoformat(),
-        "indicators": {name: round(min(100.0, max(0.0, 100 * quality + rng.uniform(-8, 8))), 1)
-                       for name in INDICATORS},
-        "satisfaction": {"respondents": respondents, "satisfied": min(
-            respondents, round(respondents * min(1.0, quality + rng.uniform(-0.1, 0.1))))},
-    }
-
-
-async def deliver(bus: DemoBus, record: CycleRecord, rng: random.Random) -> None:
-    award_ids = {a["event_id"] for a in record.awards}
-    await bus.until("opening monitoring", lambda: sum(
-        1 for m in bus.by_type["evaluation.monitoring.opened"] if m["correlation_id"] in award_ids), len(award_ids))
-    plans = {m["data"]["contract_id"]: m["data"] for m in bus.by_type["evaluation.monitoring.opened"]
-             if m["correlation_id"] in award_ids}
-    quality = {a["data"]["contract_id"]: min(0.99, max(0.45, rng.gauss(0.55 + a["data"]["fit_score"] / 300, 0.12)))
-               for a in record.awards}
-    contracts = {a["data"]["contract_id"]: a for a in record.awards}
-    interim: list[dict[str, Any]] = []
-    finals: list[dict[str, Any]] = []
-    for contract_id, plan in sorted(plans.items()):
-        milestones = plan["milestones"]
-        for i, milestone in enumerate(milestones):
-            report = _report(contracts[contract_id], milestone, i == len(milestones) - 1, quality[contract_id], rng)
-            (finals if report["final"] else interim).append(report)
-    accepted = await bus.answers("reporting milestones", await bus.publish("intake.report.submitted", interim))
-    accepted += await bus.answers("reporting final results", await bus.publish("intake.report.submitted", finals))
-    record.reports = accepted
-    for answer in accepted:
-        if answer["type"] != "evaluation.report.accepted":
-            record.rejected[answer["type"]].append(answer)
-    await bus.until("evaluating contracts", lambda: sum(
-        1 for e in bus.by_type["evaluation.contract.evaluated"] if e["data"]["contract_id"] in plans), len(plans))
-    record.evaluations = [e for e in bus.by_type["evaluation.contract.evaluated"] if e["data"]["contract_id"] in plans]
-    evaluated = {e["data"]["project_id"] for e in record.evaluations}
-    await bus.until("catalog recording evaluations", lambda: len(
-        {c["data"]["project_id"] for c in bus.by_type["catalog.project.status_changed"]
-         if c["data"]["status"] == "evaluated"} & evaluated), len(evaluated))
-    record.status_changes = list(bus.by_type["catalog.project.status_changed"])
 
 
 def new_record(scale: CycleScale) -> CycleRecord:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tools.demo.cycle import CycleRecord
+from tools.demo.delivery_figures import Delivery, Money, delivery, money
 
 RATINGS = ("excellent", "good", "pass", "fail")
 GRADES = ("5A", "4A", "3A", "2A", "1A", "none")
@@ -50,6 +51,10 @@ class Figures:
     mean_score: float
     released_fen: int
     withheld_fen: int
+    due_fen: int
+    money_by_category: list[Money]
+    money_by_purchaser: list[Money]
+    delivery: Delivery
     evaluated_in_catalog: int
     proposed: int = 0  # awards proposed, re-awards included
     cancelled: int = 0  # awards cancelled on an upheld complaint
@@ -83,8 +88,8 @@ def figures(record: CycleRecord, target: int) -> Figures:
     rejected_interests = Counter(_rule(e["message"]) for i in record.interests
                                  if i["type"] == "matching.interest.rejected" for e in i["data"]["errors"])
     meetings = record.schedule["data"]["meetings"] if record.schedule else []
-    payments = [e["data"]["payment_recommendation"] for e in record.evaluations]
     scores = [float(e["data"]["score"]) for e in record.evaluations]
+    money_by_category, money_by_purchaser = money(record, "category"), money(record, "purchaser")
     return Figures(
         projects=len(projects), budget_fen=sum(p["budget_fen"] for p in projects),
         by_category=sorted(((c, *v) for c, v in categories.items()), key=lambda r: -r[2]),  # type: ignore[misc]
@@ -107,8 +112,10 @@ def figures(record: CycleRecord, target: int) -> Figures:
         unawarded=Counter(u["data"]["reason"].split(" (")[0] for u in record.unawarded),
         ratings={r: sum(1 for e in record.evaluations if e["data"]["rating"] == r) for r in RATINGS},
         mean_score=sum(scores) / len(scores) if scores else 0.0,
-        released_fen=sum(int(p.get("release_fen", 0)) for p in payments),
-        withheld_fen=sum(int(p.get("withhold_fen", 0)) for p in payments),
+        released_fen=sum(m.released_fen for m in money_by_category),
+        withheld_fen=sum(m.withheld_fen for m in money_by_category),
+        due_fen=sum(m.due_fen for m in money_by_category),
+        money_by_category=money_by_category, money_by_purchaser=money_by_purchaser, delivery=delivery(record),
         evaluated_in_catalog=len({c["data"]["project_id"] for c in record.status_changes
                                   if c["data"]["status"] == "evaluated"}),
         proposed=len(record.proposals),
@@ -135,11 +142,26 @@ def summary(record: CycleRecord, f: Figures) -> str:
         f"(day moved to {f.day_moved_to}) {f.awards} contracts, {yuan(f.awarded_fen)} yuan; "
         f"{sum(f.unawarded.values())} projects unawarded",
         *(f"  challenge      {line}" for line in challenge_lines(record)),
+        f"  delivery       {f.delivery.received} reports received over {len(record.drills)} drill days "
+        f"({f.delivery.late} late by the district's receipt date, {f.delivery.backdated} of them backdated), "
+        f"{f.delivery.returned} returned by the purchaser and sent again; {f.delivery.overdue} milestones overdue, "
+        f"{f.delivery.met} of them met since",
+        f"  payments       released {yuan(f.released_fen)} yuan, withheld {yuan(f.withheld_fen)} yuan, still due "
+        f"{yuan(f.due_fen)} yuan, milestone by milestone",
         f"  evaluation     {len(record.evaluations)} contracts rated (mean {f.mean_score:.1f}): "
         + ", ".join(f"{r} {n}" for r, n in f.ratings.items())
-        + f"; release {yuan(f.released_fen)} yuan, withhold {yuan(f.withheld_fen)} yuan",
+        + f"; {f.delivery.small_samples} with too few respondents to score satisfaction; "
+        + f"{len(f.delivery.appeals)} appealed ("
+        + ", ".join(f"{a['organization']}: {'upheld' if a['upheld'] else 'dismissed'}, now {a['rating']}"
+                    for a in f.delivery.appeals) + ")",
         f"  catalog        {f.evaluated_in_catalog} projects now `evaluated`",
     ]
+    if record.drills:
+        lines.append(f"  clock          {len(record.drills)} drills from {record.drills[0]} to {record.drills[-1]}"
+                     + (f" (the source's periods moved {record.years_moved} years ahead of the district's day)"
+                        if record.years_moved else ""))
+    if record.story:
+        lines.append("  on purpose     " + ", ".join(f"{what}: {where}" for what, where in record.story.items()))
     if f.interests_rejected:
         lines.append("  refusals       " + ", ".join(f"{r}: {n}" for r, n in f.interests_rejected.most_common()))
     lines.append("  stage seconds  " + ", ".join(f"{k} {v:.1f}" for k, v in record.seconds.items()))
@@ -181,6 +203,60 @@ def bar_chart(title: str, rows: list[tuple[str, float]], unit: str = "", width: 
     return (f'<figure><svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
             f'xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" font-size="13" font-weight="bold">{_e(title)}'
             f'</text>{"".join(bars)}</svg></figure>')
+
+
+MONEY_SERIES = (("released", "#2a6f97"), ("withheld", "#c0392b"), ("still due", "#b8c4ce"))
+
+
+def stacked_bar_chart(title: str, rows: list[tuple[str, tuple[float, ...]]],
+                      series: tuple[tuple[str, str], ...] = MONEY_SERIES, width: int = 640) -> str:
+    """Horizontal bars of several parts each (a legend names them), as inline SVG (no script, no network)."""
+    if not rows:
+        return ""
+    peak = max(sum(values) for _, values in rows) or 1
+    height = 24 * len(rows) + 52
+    legend = "".join(f'<rect x="{158 + 110 * i}" y="24" width="12" height="12" fill="{color}"/>'
+                     f'<text x="{174 + 110 * i}" y="34" font-size="11">{_e(name)}</text>'
+                     for i, (name, color) in enumerate(series))
+    bars = []
+    for i, (label, values) in enumerate(rows):
+        y, x = 46 + 24 * i, 158.0
+        bars.append(f'<text x="150" y="{y + 13}" text-anchor="end" font-size="12">{_e(label)}</text>')
+        for (name, color), value in zip(series, values, strict=True):
+            length = (width - 260) * value / peak
+            if length > 0:
+                bars.append(f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="17" fill="{color}">'
+                            f"<title>{_e(label)}: {_e(name)} {value:,.2f}</title></rect>")
+            x += length
+        bars.append(f'<text x="{x + 4:.1f}" y="{y + 13}" font-size="11">{sum(values):,.1f}</text>')
+    return (f'<figure><svg role="img" aria-label="{_e(title)}" width="{width}" height="{height}" '
+            f'xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" font-size="13" font-weight="bold">{_e(title)}'
+            f'</text>{legend}{"".join(bars)}</svg></figure>')
+
+
+def _money_section(f: Figures) -> list[str]:
+    def chart(title: str, rows: list[Money]) -> str:
+        return stacked_bar_chart(title, [(m.group, tuple(v / 1_000_000 for v in (
+            m.released_fen, m.withheld_fen, m.due_fen))) for m in rows])
+
+    def table(dimension: str, rows: list[Money]) -> str:
+        return _table([dimension, "contracts", "amount (yuan)", "released", "withheld", "still due"],
+                      [[m.group, m.contracts, yuan(m.amount_fen), yuan(m.released_fen), yuan(m.withheld_fen),
+                        yuan(m.due_fen)] for m in rows], {1, 2, 3, 4, 5})
+
+    d = f.delivery
+    return [
+        "<h2>Delivery and money</h2>",
+        f"<p>{d.received} reports received ({d.late} late by the district's receipt date, {d.backdated} of them "
+        f"backdated by their sender), {d.returned} returned by the purchaser and sent again. Money follows each "
+        f"milestone once its purchaser accepts the report: {yuan(f.released_fen)} yuan released, "
+        f"{yuan(f.withheld_fen)} yuan withheld, {yuan(f.due_fen)} yuan still due.</p>",
+        chart("Money per category (10,000 yuan)", f.money_by_category), table("category", f.money_by_category),
+        chart("Money per purchaser (10,000 yuan)", f.money_by_purchaser), table("purchaser", f.money_by_purchaser),
+        f"<h3>Milestones overdue ({d.overdue}), and when they were met ({d.met})</h3>",
+        _table(["organization", "project", "milestone", "due", "seen overdue", "met"],
+               [list(r) for r in d.overdue_rows]) if d.overdue_rows else "<p>No milestone went overdue.</p>",
+    ]
 
 
 def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
@@ -267,11 +343,18 @@ def html_report(record: CycleRecord, f: Figures) -> str:
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     cards = [("projects", f.projects), ("budget (yuan)", yuan(f.budget_fen)), ("organizations", f.organizations),
              ("trained", f"{f.trained}/{f.target}"), ("invited", f.invited), ("meetings", f.meetings),
-             ("contracts", f.awards), ("mean score", f"{f.mean_score:.1f}")]
+             ("contracts", f.awards), ("released (yuan)", yuan(f.released_fen)),
+             ("withheld (yuan)", yuan(f.withheld_fen)), ("mean score", f"{f.mean_score:.1f}")]
+    paid: dict[tuple[str, str], int] = defaultdict(int)
+    for payment in record.payments:
+        paid[(payment["data"]["contract_id"], payment["type"])] += payment["data"]["amount_fen"]
     evaluations = [[record.organizations.get(e["data"]["org_id"], {}).get("name", e["data"]["org_id"][:8]),
-                    e["data"]["score"], e["data"]["rating"], yuan(int(e["data"]["payment_recommendation"]
-                                                                       .get("release_fen", 0))),
-                    yuan(int(e["data"]["payment_recommendation"].get("withhold_fen", 0)))]
+                    e["data"]["score"], e["data"]["rating"],
+                    ("upheld: rescored" if e["data"]["appeal"]["upheld"] else "dismissed")
+                    if e["data"].get("appeal") else "",
+                    "too few respondents" if e["data"].get("insufficient_sample") else "",
+                    yuan(paid[(e["data"]["contract_id"], "evaluation.payment.released")]),
+                    yuan(paid[(e["data"]["contract_id"], "evaluation.payment.withheld")])]
                    for e in sorted(record.evaluations, key=lambda e: -float(e["data"]["score"]))]
     parts = [
         f"<!doctype html><html lang=zh><head><meta charset=utf-8><title>District annual cycle {record.run}</title>"
@@ -280,7 +363,12 @@ def html_report(record: CycleRecord, f: Figures) -> str:
         f'<p class="small">run {record.run}, generated {generated}. Where each figure comes from: projects and '
         "organizations as the catalog and registration announced them on the bus in this run (those an earlier run "
         "had already registered, from their read APIs); communities from registration's census (its read API); "
-        "training, grades, the fair, awards and evaluations as the services announced them on the bus.</p>",
+        "training, grades, the fair, awards, reports, reviews, payments, overdue milestones and evaluations as the "
+        "services announced them on the bus."
+        + (f" The contracts' year ran on a drill clock, {len(record.drills)} drills from {record.drills[0]} to "
+           f"{record.drills[-1]}" if record.drills else "")
+        + (f"; the source's periods were moved {record.years_moved} years ahead of the district's day, since a "
+           "drill moves the day forward only" if record.years_moved else "") + ".</p>",
         '<div class="cards">' + "".join(f'<div class="card"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in cards) + "</div>",
         "<h2>What was bought</h2>",
         bar_chart("Budget per category (10,000 yuan)", [(c, b / 1_000_000) for c, _, b, _, _ in f.by_category]),
@@ -304,9 +392,11 @@ def html_report(record: CycleRecord, f: Figures) -> str:
         "<p>Each contract's value is its fit plus the points its price earns: the price weight times the share of "
         "the budget saved.</p>", _awards_table(record),
         bar_chart("Projects left unawarded, by reason", [(r[:40], n) for r, n in f.unawarded.most_common()]),
-        "<h2>Delivery and ratings</h2>",
+        *_money_section(f),
+        "<h2>Ratings</h2>",
         bar_chart("Ratings", [(r, n) for r, n in f.ratings.items()]),
-        _table(["organization", "score", "rating", "release (yuan)", "withhold (yuan)"], evaluations, {1, 3, 4}),
+        _table(["organization", "score", "rating", "appeal", "satisfaction", "released (yuan)", "withheld (yuan)"],
+               evaluations, {1, 5, 6}),
         "<h2>Training</h2>",
         bar_chart(f"Trained people toward the target of {f.target}", [("trained", f.trained), ("target", f.target)]),
         bar_chart("Trained people by street", list(f.trained_by_street.items())),

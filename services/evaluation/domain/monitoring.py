@@ -1,6 +1,7 @@
-"""The overview an operator reads (`GET /overview`, `make evaluation-report`): contracts still under monitoring
-and how far they are, milestones overdue on a day, and ratings by the project's category and the organization's
-street. Pure: the contracts and the day are given."""
+"""The overview an operator reads (`GET /overview`, `make evaluation-report`): milestones overdue on a day, the
+money of each contract (released, withheld, still due; contracts with overdue milestones first), money by the
+project's category and by purchaser, contracts still under monitoring and how far they are, and ratings by
+category and by the organization's street. Pure: the contracts and the day are given."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from shared.contracts.common import Category
 from shared.contracts.evaluation import RATINGS, Figure
 
 Dimension = Literal["category", "street"]
+MoneyDimension = Literal["category", "purchaser"]
 
 
 class NextDue(BaseModel):
@@ -29,7 +31,8 @@ class NextDue(BaseModel):
 
 
 class Progress(BaseModel):
-    """A contract still under monitoring: how many of its milestones are reported, and what is due next."""
+    """A contract still under monitoring: how many of its milestones have an accepted report, how many reports
+    await the purchaser's review, and what is due next."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -38,12 +41,13 @@ class Progress(BaseModel):
     category: Category
     street: str
     reported: int
+    awaiting_review: int
     milestones: int
     next_due: NextDue | None
 
 
 class OverdueMilestone(BaseModel):
-    """A milestone due before the day that has no report yet."""
+    """A milestone due before the day without a report its purchaser accepted."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -53,6 +57,37 @@ class OverdueMilestone(BaseModel):
     milestone: str
     due_on: date
     days_overdue: int
+    awaiting_review: bool
+
+
+class ContractMoney(BaseModel):
+    """One contract's money: released, withheld and still due (together its amount), and its overdue milestones."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contract_id: str
+    org_id: str
+    category: Category
+    purchaser: str
+    amount_fen: int
+    released_fen: int
+    withheld_fen: int
+    due_fen: int
+    overdue: int
+    days_overdue: int
+
+
+class MoneySummary(BaseModel):
+    """The money of the contracts of one category or one purchaser."""
+
+    model_config = ConfigDict(frozen=True)
+
+    group: str
+    contracts: int
+    amount_fen: int
+    released_fen: int
+    withheld_fen: int
+    due_fen: int
 
 
 class RatingSummary(BaseModel):
@@ -73,8 +108,11 @@ class Overview(BaseModel):
 
     today: date
     contracts: int
-    under_monitoring: list[Progress]
     overdue: list[OverdueMilestone]
+    money: list[ContractMoney]
+    money_by_category: list[MoneySummary]
+    money_by_purchaser: list[MoneySummary]
+    under_monitoring: list[Progress]
     ratings_by_category: list[RatingSummary]
     ratings_by_street: list[RatingSummary]
 
@@ -85,15 +123,17 @@ def under_monitoring(contracts: Iterable[MonitoredContract]) -> list[Progress]:
 
 
 def _progress(contract: MonitoredContract) -> Progress:
-    reported = sum(1 for m in contract.milestones if contract.report_for(m.name) is not None)
-    pending = next((m for m in contract.milestones if contract.report_for(m.name) is None), None)
+    reported = sum(1 for m in contract.milestones if contract.accepted_report(m.name) is not None)
+    waiting = sum(1 for m in contract.milestones if contract.pending_report(m.name) is not None)
+    pending = next((m for m in contract.milestones if contract.accepted_report(m.name) is None), None)
     return Progress(contract_id=contract.contract_id, org_id=contract.org_id, category=contract.category,
-                    street=contract.street, reported=reported, milestones=len(contract.milestones),
+                    street=contract.street, reported=reported, awaiting_review=waiting,
+                    milestones=len(contract.milestones),
                     next_due=NextDue(milestone=pending.name, due_on=pending.due_on) if pending else None)
 
 
 def overdue_milestones(contracts: Iterable[MonitoredContract], today: date) -> list[OverdueMilestone]:
-    """Milestones due before today and not reported, longest overdue first."""
+    """Milestones due before today without an accepted report, longest overdue first."""
     overdue = [
         OverdueMilestone(
             contract_id=c.contract_id,
@@ -102,12 +142,47 @@ def overdue_milestones(contracts: Iterable[MonitoredContract], today: date) -> l
             milestone=m.name,
             due_on=m.due_on,
             days_overdue=(today - m.due_on).days,
+            awaiting_review=c.pending_report(m.name) is not None,
         )
         for c in contracts
         for m in c.milestones
-        if m.due_on < today and c.report_for(m.name) is None
+        if m.due_on < today and c.accepted_report(m.name) is None
     ]
     return sorted(overdue, key=lambda o: (-o.days_overdue, o.contract_id, o.milestone))
+
+
+def money(contracts: Iterable[MonitoredContract], today: date) -> list[ContractMoney]:
+    """Each contract's money, those with overdue milestones first (longest overdue first), then by id."""
+    late: dict[str, list[OverdueMilestone]] = {}
+    listed = list(contracts)
+    for o in overdue_milestones(listed, today):
+        late.setdefault(o.contract_id, []).append(o)
+    rows = [
+        ContractMoney(
+            contract_id=c.contract_id, org_id=c.org_id, category=c.category, purchaser=_purchaser(c),
+            amount_fen=c.amount_fen, released_fen=c.fen("released"), withheld_fen=c.fen("withheld"),
+            due_fen=c.due_fen, overdue=len(late.get(c.contract_id, ())),
+            days_overdue=max((o.days_overdue for o in late.get(c.contract_id, ())), default=0),
+        )
+        for c in listed
+    ]
+    return sorted(rows, key=lambda r: (-r.days_overdue, r.contract_id))
+
+
+def _purchaser(contract: MonitoredContract) -> str:
+    return contract.purchaser.name if contract.purchaser is not None else "-"
+
+
+def money_by(contracts: Iterable[MonitoredContract], dimension: MoneyDimension) -> list[MoneySummary]:
+    """The money of the contracts grouped by the project's category or by purchaser."""
+    groups: dict[str, list[MonitoredContract]] = {}
+    for c in contracts:
+        groups.setdefault(c.category.value if dimension == "category" else _purchaser(c), []).append(c)
+    return [MoneySummary(group=group, contracts=len(members), amount_fen=sum(c.amount_fen for c in members),
+                         released_fen=sum(c.fen("released") for c in members),
+                         withheld_fen=sum(c.fen("withheld") for c in members),
+                         due_fen=sum(c.due_fen for c in members))
+            for group, members in sorted(groups.items())]
 
 
 def ratings_by(contracts: Iterable[MonitoredContract], dimension: Dimension) -> list[RatingSummary]:
@@ -129,7 +204,9 @@ def _summary(group: str, members: Sequence[MonitoredContract]) -> RatingSummary:
 
 def overview(contracts: Sequence[MonitoredContract], today: date) -> Overview:
     """The whole overview of `contracts` on `today`."""
-    return Overview(today=today, contracts=len(contracts), under_monitoring=under_monitoring(contracts),
-                    overdue=overdue_milestones(contracts, today),
+    return Overview(today=today, contracts=len(contracts), overdue=overdue_milestones(contracts, today),
+                    money=money(contracts, today), money_by_category=money_by(contracts, "category"),
+                    money_by_purchaser=money_by(contracts, "purchaser"),
+                    under_monitoring=under_monitoring(contracts),
                     ratings_by_category=ratings_by(contracts, "category"),
                     ratings_by_street=ratings_by(contracts, "street"))

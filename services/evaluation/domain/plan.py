@@ -4,8 +4,8 @@
   The first is due `first_due_after_days` (30) after the period starts, never after it ends; the last on the
   period's last day; those between are spread evenly over the period (for three milestones: the midpoint, rounded
   down to a day). A due date is never earlier than the one before it.
-- tranches of 30/40/30 % in whole percent; each tranche is the floor of its share in fen, the last takes the
-  remainder, so the tranches add up to the contract amount exactly.
+- tranches of 30/40/30 % in whole percent, split by largest remainder (`payments.split_by_shares`), so the
+  tranches add up to the contract amount exactly.
 - a repeated award for a contract already under monitoring changes nothing.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from services.evaluation.domain.contract import Decision, MonitoredContract
+from services.evaluation.domain.payments import split_by_shares
 from services.evaluation.domain.rules import EvaluationRules
 from services.evaluation.projections import AwardedContract
 from shared.contracts.evaluation import (
@@ -42,9 +43,8 @@ def due_dates(period: ContractPeriod, count: int, first_due_after_days: int) -> 
 
 
 def split_into_tranches(amount_fen: int, pcts: tuple[int, ...]) -> list[int]:
-    """Each tranche the floor of its share in fen; the last takes the remainder so they add up exactly."""
-    amounts = [amount_fen * pct // 100 for pct in pcts[:-1]]
-    return [*amounts, amount_fen - sum(amounts)]
+    """The tranches of the plan, by largest remainder, adding up to the amount exactly."""
+    return split_by_shares(amount_fen, pcts)
 
 
 def plan_monitoring(award: AwardedContract, rules: EvaluationRules) -> MonitoredContract:

@@ -1,31 +1,28 @@
-"""Milestone reports: accepted (judged, marked late) or refused naming every reason; the final one evaluates the
-contract.
+"""Milestone reports: received and judged (awaiting the purchaser's review), or refused naming every reason.
 
-- a report is late when submitted after its milestone's due date (on the due date is on time); one without a
-  submission date counts as submitted the day it was received.
-- a milestone's status: the report's achievement (mean of its indicators, 2 decimals) >= 80 met, >= 50
-  partiallyMet, below notMet (OCDS milestoneStatus; `scheduled` until reported).
-- `final: true` is for the final milestone only, and the final milestone's report must say `final: true`.
-  Other milestones may be reported in any order (deliveries arrive out of order), but the final report is
-  refused until every earlier milestone is reported, because it triggers the evaluation.
-- one report per milestone; the same report again (same report_id) changes nothing.
+- the district's receipt date of a report (the day the service first handled it, the same on every redelivery
+  or replay) decides lateness: late when received after its milestone's due date (on the due date is on time).
+  The date the sender wrote (`submitted_on`) is kept as written, never decisive; it may not lie in the future of
+  the receipt, nor before the contract starts.
+- a milestone's status as judged from a report: the report's achievement (mean of its indicators, 2 decimals)
+  >= 80 met, >= 50 partiallyMet, below notMet (OCDS milestoneStatus). It counts toward the milestone only once
+  the purchaser accepts the report (`reviews`); until then the milestone stays `scheduled`.
+- a milestone takes one report at a time: none while one awaits review, none once one is accepted; a returned
+  report may be submitted again, as the milestone's next revision.
+- `final: true` is for the final milestone only, and the final milestone's report must say `final: true`; it is
+  received from the contract's end minus the final-report margin (default 30 days), not earlier.
+- the same report again (same report_id) changes nothing.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from services.evaluation.domain.contract import Decision, MilestoneReport, MonitoredContract
 from services.evaluation.domain.rules import EvaluationRules
-from services.evaluation.domain.scoring import achievement, evaluate, milestone_status
-from shared.contracts.evaluation import (
-    CONTRACT_EVALUATED,
-    REPORT_ACCEPTED,
-    REPORT_REJECTED,
-    ReportAccepted,
-    ReportSubmitted,
-)
+from services.evaluation.domain.scoring import achievement, milestone_status
+from shared.contracts.evaluation import REPORT_ACCEPTED, REPORT_REJECTED, ReportAccepted, ReportSubmitted
 from shared.envelope import FieldError
 from shared.outcome import Emit, rejected
 
@@ -37,6 +34,11 @@ def report_id_for(event_id: str) -> str:
     return str(uuid.uuid5(REPORT_NAMESPACE, event_id))
 
 
+def first_final_report_day(contract: MonitoredContract, rules: EvaluationRules) -> date:
+    """The first day a final report is received: the contract's end minus the margin (never before its start)."""
+    return max(contract.period.end - timedelta(days=rules.final_report_margin_days), contract.period.start)
+
+
 def submit_report(
     contract: MonitoredContract | None,
     report: ReportSubmitted,
@@ -45,37 +47,38 @@ def submit_report(
     today: date,
     rules: EvaluationRules,
 ) -> Decision:
-    """On `intake.report.submitted`: accept the report (and evaluate the contract after the final one) or refuse
-    it naming every reason. `today` is the default submission date and the evaluation date."""
+    """On `intake.report.submitted`: receive the report, judged and awaiting review, or refuse it naming every
+    reason. `today` is the district's receipt date."""
     if contract is None or contract.contract_id != report.contract_id:
         message = f"no contract {report.contract_id} is under monitoring"
         return _refuse(contract, report, [FieldError(field="contract_id", message=message)])
-    earlier = contract.report_for(report.milestone)
-    if earlier is not None and earlier.report_id == report_id:
+    if contract.report(report_id) is not None:
         return Decision(contract)
-    submitted_on = report.submitted_on or today
-    errors = report_errors(contract, report, submitted_on, today)
+    errors = report_errors(contract, report, today, rules)
     if errors:
         return _refuse(contract, report, errors)
-    recorded = record_report(contract, report, report_id, submitted_on, rules)
-    events = [Emit(REPORT_ACCEPTED, report_accepted(recorded, report.milestone).model_dump(mode="json"))]
-    if report.final:
-        recorded = evaluate(recorded, rules, evaluated_on=today)
-        assert recorded.evaluation is not None
-        events.append(Emit(CONTRACT_EVALUATED, recorded.evaluation.model_dump(mode="json")))
-    return Decision(recorded, tuple(events))
+    recorded = record_report(contract, report, report_id, today, rules)
+    return Decision(recorded, (Emit(REPORT_ACCEPTED, report_accepted(recorded, report_id).model_dump(mode="json")),))
 
 
-def report_errors(
-    contract: MonitoredContract, report: ReportSubmitted, submitted_on: date, today: date
-) -> list[FieldError]:
+def report_errors(contract: MonitoredContract, report: ReportSubmitted, today: date,
+                  rules: EvaluationRules) -> list[FieldError]:
     """Every reason a well-formed report does not fit the contract's plan, its reports so far, or the calendar."""
     errors = _milestone_errors(contract, report)
-    if submitted_on > today:
-        errors.append(FieldError(field="submitted_on", message=f"must not be after today ({today.isoformat()})"))
-    if submitted_on < contract.period.start:
-        start = contract.period.start.isoformat()
-        errors.append(FieldError(field="submitted_on", message=f"must not be before the contract starts ({start})"))
+    if report.final and report.milestone == contract.final_milestone:
+        first = first_final_report_day(contract, rules)
+        if today < first:
+            message = (f"a final report is received from {first.isoformat()}, {rules.final_report_margin_days} days "
+                       f"before the contract ends on {contract.period.end.isoformat()} (final-report margin); "
+                       f"this one was received on {today.isoformat()}")
+            errors.append(FieldError(field="final", message=message))
+    if report.submitted_on is not None:
+        if report.submitted_on > today:
+            errors.append(FieldError(field="submitted_on", message=(
+                f"must not be after the day the district received the report ({today.isoformat()})")))
+        if report.submitted_on < contract.period.start:
+            start = contract.period.start.isoformat()
+            errors.append(FieldError(field="submitted_on", message=f"must not be before the contract starts ({start})"))
     return errors
 
 
@@ -86,11 +89,16 @@ def _milestone_errors(contract: MonitoredContract, report: ReportSubmitted) -> l
         message = f"contract {contract.contract_id} has no milestone {report.milestone}; its milestones: {known}"
         return [FieldError(field="milestone", message=message)]
     errors: list[FieldError] = []
-    earlier = contract.report_for(report.milestone)
-    if earlier is not None:
-        message = (
-            f"milestone {report.milestone} already reported on {earlier.submitted_on} (report {earlier.report_id})"
-        )
+    accepted = contract.accepted_report(report.milestone)
+    pending = contract.pending_report(report.milestone)
+    if accepted is not None and accepted.review is not None:
+        message = (f"milestone {report.milestone} is already met by report {accepted.report_id}, accepted by the "
+                   f"purchaser on {accepted.review.reviewed_on.isoformat()}")
+        errors.append(FieldError(field="milestone", message=message))
+    elif pending is not None:
+        message = (f"milestone {report.milestone} already has report {pending.report_id} (received "
+                   f"{pending.submitted_on.isoformat()}) awaiting the purchaser's review; submit again only once "
+                   "it is returned")
         errors.append(FieldError(field="milestone", message=message))
     final = contract.final_milestone
     if report.final and report.milestone != final:
@@ -100,57 +108,54 @@ def _milestone_errors(contract: MonitoredContract, report: ReportSubmitted) -> l
         errors.append(
             FieldError(field="final", message=f"the report for the final milestone {final} must have final: true")
         )
-    if report.milestone == final:
-        missing = [n for n in names[:-1] if contract.report_for(n) is None]
-        if missing:
-            message = f"every earlier milestone must be reported before the final one; missing: {', '.join(missing)}"
-            errors.append(FieldError(field="milestone", message=message))
     return errors
 
 
 def record_report(
-    contract: MonitoredContract, report: ReportSubmitted, report_id: str, submitted_on: date, rules: EvaluationRules
+    contract: MonitoredContract, report: ReportSubmitted, report_id: str, received_on: date, rules: EvaluationRules
 ) -> MonitoredContract:
-    """The contract with the report judged and added."""
+    """The contract with the report judged and kept, awaiting the purchaser's review."""
     planned = contract.milestone(report.milestone)
     assert planned is not None
     achieved = achievement(report.indicators)
-    accepted = MilestoneReport(
+    received = MilestoneReport(
         report_id=report_id,
         milestone=report.milestone,
-        submitted_on=submitted_on,
+        revision=len(contract.reports_for(report.milestone)) + 1,
+        submitted_on=received_on,
+        dated=report.submitted_on,
         final=report.final,
         indicators=dict(report.indicators),
         achievement=achieved,
         respondents=report.satisfaction.respondents,
         satisfied=report.satisfaction.satisfied,
         status=milestone_status(achieved, rules.thresholds),
-        late=submitted_on > planned.due_on,
+        late=received_on > planned.due_on,
         narrative=report.narrative,
+        evidence=tuple(report.evidence),
     )
-    milestones = tuple(
-        m.model_copy(update={"status": accepted.status}) if m is planned else m for m in contract.milestones
-    )
-    update = {"reports": (*contract.reports, accepted), "milestones": milestones, "version": contract.version + 1}
-    return contract.model_copy(update=update)
+    return contract.model_copy(update={"reports": (*contract.reports, received), "version": contract.version + 1})
 
 
-def report_accepted(contract: MonitoredContract, milestone: str) -> ReportAccepted:
-    """What `evaluation.report.accepted` says about the milestone's accepted report."""
-    report = contract.report_for(milestone)
-    planned = contract.milestone(milestone)
+def report_accepted(contract: MonitoredContract, report_id: str) -> ReportAccepted:
+    """What `evaluation.report.accepted` says about a received report."""
+    report = contract.report(report_id)
     assert report is not None
+    planned = contract.milestone(report.milestone)
     assert planned is not None
     return ReportAccepted(
         report_id=report.report_id,
         contract_id=contract.contract_id,
         milestone=report.milestone,
+        revision=report.revision,
         status=report.status,
         late=report.late,
         achievement=report.achievement,
         submitted_on=report.submitted_on,
+        dated=report.dated,
         due_on=planned.due_on,
         final=report.final,
+        review=report.state,
         version=contract.version,
     )
 

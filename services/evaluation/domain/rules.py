@@ -1,13 +1,22 @@
-"""Evaluation's configurable rules: the monitoring plan (milestones, tranches) and how delivery is judged
-(status thresholds, score weights, rating bands). Each refuses values that contradict each other."""
+"""Evaluation's configurable rules: the monitoring plan (milestones, tranches), how delivery is judged (status
+thresholds, score weights, the minimum survey sample, rating bands), how money follows it (what each tranche
+releases), and its time limits (the final report's margin, the appeal window). Each refuses values that contradict
+each other."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.evaluation import MilestoneName, TranchePct
+from shared.contracts.evaluation import RATINGS, MilestoneName, Rating, TranchePct
+
+# What the final tranche releases for a rating: all of it; what the final milestone's status releases (as any
+# tranche); the share of the plan's milestones that were met; none of it.
+FinalTrancheRule = Literal["release", "milestone", "met_share", "withhold"]
+DEFAULT_FINAL_TRANCHE: dict[Rating, FinalTrancheRule] = {
+    "excellent": "milestone", "good": "milestone", "pass": "met_share", "fail": "withhold"}
 
 
 class StatusThresholds(BaseModel):
@@ -39,6 +48,9 @@ class ScoreWeights(BaseModel):
         total = self.indicators + self.satisfaction + self.timeliness
         if total != 100:
             raise ValueError(f"weights must add up to 100, they add up to {total}")
+        if self.indicators + self.timeliness == 0:
+            raise ValueError("indicators and timeliness must weigh something: without enough respondents "
+                             "satisfaction is not scored, and nothing would be left to score")
         return self
 
 
@@ -58,6 +70,29 @@ class RatingBands(BaseModel):
         return self
 
 
+class PaymentRules(BaseModel):
+    """What a tranche releases once its milestone is settled; the rest of it is withheld.
+
+    - an interim tranche, when the purchaser accepts its milestone's report: met releases all of it,
+      partiallyMet `partially_met_release_pct` % of it, notMet none of it;
+    - the final tranche, once the evaluation stands, by rating (`final_tranche`): `release` all of it,
+      `milestone` what the final milestone's status releases (as an interim tranche), `met_share` the share of
+      the plan's milestones that were met, `withhold` none of it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    partially_met_release_pct: int = Field(default=50, ge=0, le=100)
+    final_tranche: dict[Rating, FinalTrancheRule] = Field(default_factory=lambda: dict(DEFAULT_FINAL_TRANCHE))
+
+    @model_validator(mode="after")
+    def _every_rating(self) -> PaymentRules:
+        missing = [r for r in RATINGS if r not in self.final_tranche]
+        if missing:
+            raise ValueError(f"final_tranche must say what every rating releases; missing: {', '.join(missing)}")
+        return self
+
+
 class EvaluationRules(BaseModel):
     """Evaluation's configurable rules; refuses a payment plan that does not fit its milestones."""
 
@@ -69,6 +104,15 @@ class EvaluationRules(BaseModel):
     thresholds: StatusThresholds = StatusThresholds()
     weights: ScoreWeights = ScoreWeights()
     ratings: RatingBands = RatingBands()
+    payments: PaymentRules = PaymentRules()
+    # A final report is received from this many days before the contract ends (not earlier).
+    final_report_margin_days: int = Field(default=30, ge=0, le=3650)
+    # Below this many respondents over a contract's accepted reports, satisfaction is recorded but not scored.
+    min_respondents: int = Field(default=30, ge=0, le=1_000_000)
+    # ... and the rating is at most this (residents' word is needed for more).
+    insufficient_sample_cap: Rating = "good"
+    # Working days after the evaluation during which the organization may appeal it.
+    appeal_working_days: int = Field(default=7, ge=0, le=250)
 
     @model_validator(mode="after")
     def _plan_fits_milestones(self) -> EvaluationRules:

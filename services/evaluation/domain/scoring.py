@@ -1,6 +1,13 @@
-"""How delivery is judged: a report's achievement and milestone status, a contract's score out of 100, its rating,
-and the payment recommendation that follows from them; `evaluate` puts them together after the final report.
-Every figure is an exact Decimal."""
+"""How delivery is judged: a report's achievement and milestone status, a contract's score out of 100 and its
+rating; `evaluate` puts them together, with the payment recommendation, once every milestone's report is accepted.
+Every figure is an exact Decimal.
+
+- the score weighs three measures (default indicators 50, satisfaction 40, timeliness 10);
+- satisfaction is pooled over the accepted reports; below the minimum sample (default 30 respondents) it is
+  recorded but not scored: the other two measures share its weight in proportion to theirs, and the rating is
+  capped (default at good), so that leaving residents unasked never earns more;
+- timeliness is the share of the plan's milestones whose accepted report the district received by its due date.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +17,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from services.evaluation.domain.contract import MonitoredContract
+from services.evaluation.domain.contract import Appeal, Measures, MonitoredContract
+from services.evaluation.domain.payments import recommendation
 from services.evaluation.domain.rules import EvaluationRules, RatingBands, ScoreWeights, StatusThresholds
+from shared.calendar import DistrictCalendar
 from shared.contracts.evaluation import (
+    RATINGS,
+    AppealOutcome,
     ContractEvaluated,
     JudgedStatus,
     Measure,
-    MilestoneStatus,
-    PaymentLine,
-    PaymentRecommendation,
     Rating,
     ScoreBreakdown,
 )
@@ -62,42 +70,68 @@ class ReportFigures(Protocol):
 
 @dataclass(frozen=True)
 class ContractScore:
-    """The three measures (0..100, exact) and the total score, rounded half-up to 2 decimals."""
+    """The three measures (0..100, exact), whether satisfaction counted, and the total score rounded half-up to
+    2 decimals."""
 
     indicators: Decimal
     satisfaction: Decimal
     timeliness: Decimal
+    satisfaction_scored: bool
+    respondents: int
     total: Decimal
 
+    @classmethod
+    def of(cls, measures: Measures, weights: ScoreWeights) -> ContractScore:
+        return weighted_score(measures.indicators, measures.satisfaction, measures.timeliness, weights,
+                              satisfaction_scored=measures.satisfaction_scored, respondents=measures.respondents)
+
+    @property
+    def measures(self) -> Measures:
+        return Measures(indicators=self.indicators, satisfaction=self.satisfaction, timeliness=self.timeliness,
+                        satisfaction_scored=self.satisfaction_scored, respondents=self.respondents)
+
+    def weights(self, weights: ScoreWeights) -> tuple[Decimal, Decimal, Decimal]:
+        """The weights as applied: satisfaction's shared by the others in proportion when it is not scored."""
+        if self.satisfaction_scored:
+            return Decimal(weights.indicators), Decimal(weights.satisfaction), Decimal(weights.timeliness)
+        rest = Decimal(weights.indicators + weights.timeliness)
+        return weights.indicators * HUNDRED / rest, ZERO, weights.timeliness * HUNDRED / rest
+
     def breakdown(self, weights: ScoreWeights) -> ScoreBreakdown:
-        def part(measure: Decimal, weight: int) -> Measure:
-            points = to_hundredths(measure * weight / HUNDRED)
-            return Measure(measure=to_hundredths(measure), weight=weight, points=points)
+        w_indicators, w_satisfaction, w_timeliness = self.weights(weights)
+
+        def part(measure: Decimal, weight: Decimal, scored: bool = True) -> Measure:
+            return Measure(measure=to_hundredths(measure), weight=to_hundredths(weight),
+                           points=to_hundredths(measure * weight / HUNDRED), scored=scored)
 
         return ScoreBreakdown(
-            indicators=part(self.indicators, weights.indicators),
-            satisfaction=part(self.satisfaction, weights.satisfaction),
-            timeliness=part(self.timeliness, weights.timeliness),
+            indicators=part(self.indicators, w_indicators),
+            satisfaction=part(self.satisfaction, w_satisfaction, self.satisfaction_scored),
+            timeliness=part(self.timeliness, w_timeliness),
         )
 
 
-def score_contract(reports: Sequence[ReportFigures], milestone_count: int, weights: ScoreWeights) -> ContractScore:
-    """Score out of 100 over all of a contract's reports.
+def weighted_score(indicators: Decimal, satisfaction: Decimal, timeliness: Decimal, weights: ScoreWeights,
+                   *, satisfaction_scored: bool, respondents: int) -> ContractScore:
+    """The total of the three measures under the weights (satisfaction's shared out when it is not scored)."""
+    unrounded = ContractScore(indicators, satisfaction, timeliness, satisfaction_scored, respondents, ZERO)
+    w_indicators, w_satisfaction, w_timeliness = unrounded.weights(weights)
+    total = (indicators * w_indicators + satisfaction * w_satisfaction + timeliness * w_timeliness) / HUNDRED
+    return ContractScore(indicators, satisfaction, timeliness, satisfaction_scored, respondents,
+                         to_hundredths(total))
 
-    - indicators: the mean of the reports' achievements (each milestone counts the same);
-    - satisfaction: satisfied / respondents summed over all reports, as a percentage; no respondents at all
-      gives 0, since a contract must show that residents were asked;
-    - timeliness: the share of the plan's milestones reported on or before their due date.
-    """
+
+def score_contract(reports: Sequence[ReportFigures], milestone_count: int, weights: ScoreWeights,
+                   min_respondents: int = 30) -> ContractScore:
+    """Score out of 100 over a contract's accepted reports (rules in the module docstring)."""
     indicators = sum((r.achievement for r in reports), ZERO) / len(reports) if reports else ZERO
     respondents = sum(r.respondents for r in reports)
     satisfied = sum(r.satisfied for r in reports)
     satisfaction = Decimal(satisfied) * HUNDRED / respondents if respondents else ZERO
     on_time = sum(1 for r in reports if not r.late)
     timeliness = Decimal(on_time) * HUNDRED / milestone_count if milestone_count else ZERO
-    weighted = indicators * weights.indicators + satisfaction * weights.satisfaction
-    total = to_hundredths((weighted + timeliness * weights.timeliness) / HUNDRED)
-    return ContractScore(indicators=indicators, satisfaction=satisfaction, timeliness=timeliness, total=total)
+    return weighted_score(indicators, satisfaction, timeliness, weights,
+                          satisfaction_scored=respondents >= min_respondents, respondents=respondents)
 
 
 def rate(score: Decimal, bands: RatingBands) -> Rating:
@@ -111,78 +145,49 @@ def rate(score: Decimal, bands: RatingBands) -> Rating:
     return "fail"
 
 
-@dataclass(frozen=True)
-class TrancheOutcome:
-    """One tranche of the payment plan and the status its milestone ended with."""
-
-    milestone: str
-    pct: int
-    amount_fen: int
-    status: MilestoneStatus
-    final: bool
+def capped(rating: Rating, cap: Rating) -> Rating:
+    """The lower of the two ratings."""
+    return rating if RATINGS.index(rating) >= RATINGS.index(cap) else cap
 
 
-def recommend_payment(tranches: Sequence[TrancheOutcome], rating: Rating, score: Decimal) -> PaymentRecommendation:
-    """Excellent, good or pass: release every tranche. Fail: release only what was fully delivered, the tranches
-    of non-final milestones that were met; withhold the final tranche and every tranche whose milestone was
-    partiallyMet or notMet."""
-    if rating != "fail":
-        rule = f"rating {rating} (score {score}): every tranche is released"
-        release = [_line(t, f"rating {rating}") for t in tranches]
-        return _recommendation(rule, release, [])
-    rule = (
-        f"rating fail (score {score}): tranches of met milestones are released; the final tranche and "
-        "tranches of partiallyMet or notMet milestones are withheld"
-    )
-    release, withhold = [], []
-    for t in tranches:
-        if t.final:
-            withhold.append(_line(t, "final tranche of a failed contract"))
-        elif t.status == "met":
-            release.append(_line(t, f"milestone {t.milestone} met"))
-        else:
-            withhold.append(_line(t, f"milestone {t.milestone} {t.status}"))
-    return _recommendation(rule, release, withhold)
+def rating_of(score: ContractScore, rules: EvaluationRules) -> Rating:
+    """The rating the score earns, capped when satisfaction could not be scored."""
+    earned = rate(score.total, rules.ratings)
+    return earned if score.satisfaction_scored else capped(earned, rules.insufficient_sample_cap)
 
 
-def _line(tranche: TrancheOutcome, reason: str) -> PaymentLine:
-    return PaymentLine(milestone=tranche.milestone, pct=tranche.pct, amount_fen=tranche.amount_fen, reason=reason)
-
-
-def _recommendation(rule: str, release: list[PaymentLine], withhold: list[PaymentLine]) -> PaymentRecommendation:
-    return PaymentRecommendation(
-        rule=rule,
-        release=release,
-        withhold=withhold,
-        release_fen=sum(line.amount_fen for line in release),
-        withhold_fen=sum(line.amount_fen for line in withhold),
-    )
-
-
-def evaluate(contract: MonitoredContract, rules: EvaluationRules, *, evaluated_on: date) -> MonitoredContract:
-    """The contract with its evaluation: score, rating, breakdown and payment recommendation."""
-    score = score_contract(contract.reports, len(contract.milestones), rules.weights)
-    rating = rate(score.total, rules.ratings)
-    tranches = [
-        TrancheOutcome(
-            milestone=m.name,
-            pct=m.tranche_pct,
-            amount_fen=m.amount_fen,
-            status=contract.status_of(m.name),
-            final=m.name == contract.final_milestone,
-        )
-        for m in contract.milestones
-    ]
-    version = contract.version + 1
-    evaluation = ContractEvaluated(
+def evaluation_of(contract: MonitoredContract, score: ContractScore, rules: EvaluationRules, *, evaluated_on: date,
+                  appeal_until: date, version: int, appeal: Appeal | None = None) -> ContractEvaluated:
+    """The published evaluation of a score: rating, breakdown, sample, payment advice."""
+    rating = rating_of(score, rules)
+    outcome = None
+    if appeal is not None and appeal.decided_on is not None and appeal.upheld is not None:
+        outcome = AppealOutcome(appeal_id=appeal.appeal_id, upheld=appeal.upheld, lodged_on=appeal.lodged_on,
+                                decided_on=appeal.decided_on, reasoning=appeal.reasoning)
+    return ContractEvaluated(
         contract_id=contract.contract_id,
         project_id=contract.project_id,
         org_id=contract.org_id,
         score=score.total,
         rating=rating,
         breakdown=score.breakdown(rules.weights),
-        payment_recommendation=recommend_payment(tranches, rating, score.total),
+        respondents=score.respondents,
+        insufficient_sample=not score.satisfaction_scored,
+        payment_recommendation=recommendation(contract, rating, rules.payments),
         evaluated_on=evaluated_on,
+        appeal_until=appeal_until,
+        appeal=outcome,
         version=version,
     )
-    return contract.model_copy(update={"evaluation": evaluation, "version": version})
+
+
+def evaluate(contract: MonitoredContract, rules: EvaluationRules, calendar: DistrictCalendar, *,
+             evaluated_on: date) -> MonitoredContract:
+    """The contract with its evaluation, once every milestone's report is accepted; it may be appealed until the
+    configured number of working days after `evaluated_on`."""
+    score = score_contract(contract.accepted_reports(), len(contract.milestones), rules.weights,
+                           rules.min_respondents)
+    version = contract.version + 1
+    evaluation = evaluation_of(contract, score, rules, evaluated_on=evaluated_on, version=version,
+                               appeal_until=calendar.add_working_days(evaluated_on, rules.appeal_working_days))
+    return contract.model_copy(update={"evaluation": evaluation, "measures": score.measures, "version": version})

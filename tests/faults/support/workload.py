@@ -27,7 +27,8 @@ from pymongo.errors import PyMongoError
 from services.registration.domain.organizations import org_id_for
 from shared.envelope import new_event
 from tests.faults.support.ledger import SOURCE, Databases, Event, Ledger
-from tools.demo.cycle import COURSE_TOPICS, FAIR_DATE, _report, _scores
+from tools.demo.cycle import COURSE_TOPICS, FAIR_DATE, _scores
+from tools.demo.delivery import report_for
 from tools.seed import SAMPLE, DistrictSize, build
 
 # -- a small year up to the awards, so that the stream has contracts to report on ----------------------------------
@@ -240,16 +241,32 @@ class Stream:
             return
         for contract_id, (award, milestones) in sorted(self.prepared.contracts.items()):
             quality = min(0.99, max(0.45, self.rng.gauss(0.55 + award["data"]["fit_score"] / 300, 0.12)))
-            reports = [_report(award, m, i == len(milestones) - 1, quality, self.rng) for i, m in enumerate(milestones)]
-            self._chain_reports(contract_id, reports)
+            reports = [report_for(contract_id, m["name"], i == len(milestones) - 1, quality, self.rng)
+                       for i, m in enumerate(milestones)]
+            self._chain_reports(award["data"]["purchaser"], reports)
 
-    def _chain_reports(self, contract_id: str, reports: list[dict[str, Any]], after: str | None = None) -> None:
+    def _chain_reports(self, purchaser: dict[str, str], reports: list[dict[str, Any]],
+                       after: str | None = None) -> None:
+        """Each report once the one before was reviewed; each reviewed (accepted) once it was received."""
         if not reports:
             return
         first, rest = reports[0], reports[1:]
         self._add("evaluation", "intake.report.submitted", first,
                   ready=lambda: after is None or self.ledger.answer(after) is not None,
-                  then=lambda event_id: self._chain_reports(contract_id, rest, event_id))
+                  then=lambda event_id: self._review(purchaser, event_id, rest))
+
+    def _review(self, purchaser: dict[str, str], submitted: str, rest: list[dict[str, Any]]) -> None:
+        def received() -> bool | None:
+            answer = self.ledger.answer(submitted)
+            return None if answer and answer["type"] != "evaluation.report.accepted" else answer is not None
+
+        def review() -> dict[str, Any]:
+            report_id = self.ledger.by_correlation[submitted][0]["data"]["report_id"]
+            return {"report_id": report_id, "reviewer": purchaser, "accepted": True, "notes": "核查无误",
+                    "evidence": []}
+
+        self._add("evaluation", "intake.report.reviewed", review, ready=received,
+                  then=lambda event_id: self._chain_reports(purchaser, rest, event_id))
 
     def _add(self, kind: str, type_: str, data: dict[str, Any] | Callable[[], dict[str, Any]],
              ready: Callable[[], bool | None] = lambda: True, then: Callable[[str], None] | None = None) -> None:
