@@ -87,6 +87,7 @@ async def organization_reinstated(event: Envelope, tx: Transaction, registration
 
 
 @subscriptions.subscriber(events.PERSON_ADDITION_REQUESTED, document=events.IntakePersonAdded,
+                          personal=("id_number", "phone", "name"),
                           description="An organization names one of its people; an ID number is checked (GB 11643) "
                                       "and kept only as a keyed hash and a masked form, never stored or published "
                                       "in clear.")

@@ -152,9 +152,11 @@ def test_person_of_an_unknown_organization_is_refused() -> None:
 
 
 def test_an_id_number_given_as_the_reference_is_refused_and_not_repeated() -> None:
+    # The kernel's guard refuses it (shared.personal_data), pointing at the field meant for it.
     decision = add(entry(person_ref=ID_NUMBER.lower()))
 
     [error] = errors_of(decision)
-    assert error["field"] == "person_ref" and "not an ID number" in error["message"]
+    assert error["field"] == "person_ref" and "no_id_number_outside_its_field" in error["message"]
+    assert error["message"].endswith("give it as id_number")
     assert "person_ref" not in decision.events[0].data
     assert ID_NUMBER not in json.dumps(decision.events[0].data).upper()

@@ -52,14 +52,6 @@ def id_number_problems(value: str, today: date) -> list[str]:
     return found
 
 
-def looks_like_id_number(value: str) -> bool:
-    """An 18-character string whose check character fits its 17 digits: an ID number put where none belongs."""
-    number = normalise_id_number(value)
-    if len(number) != ID_LENGTH or not (number[:17].isascii() and number[:17].isdigit()):
-        return False
-    return id_check_character(number[:17]) == number[17]
-
-
 def birth_date(value: str) -> date | None:
     """The birth date written in characters 7-14, or None when they are not a real date."""
     digits = value[6:14]

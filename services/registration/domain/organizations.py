@@ -235,12 +235,13 @@ class Named(BaseModel):
 
 def read_about(
     model: type[M], data: Mapping[str, Any], organization: Organization | None, *, rejected: str, today: date,
-    streets: Sequence[str] = (), named: type[Named] = Named,
+    streets: Sequence[str] = (), named: type[Named] = Named, id_number_at: Sequence[str] = (),
 ) -> tuple[M, Organization] | Emit:
     """An intake about the organization its org_id names, with that organization (looked up beforehand: None when
     none is registered under it); or the rejection naming every bad field, an unknown organization among them,
     and the ids `named` reads from the intake."""
-    request = read_intake(model, data, rejected=rejected, context=context(today, streets, organization))
+    request = read_intake(model, data, rejected=rejected, context=context(today, streets, organization),
+                          id_number_at=id_number_at)
     if isinstance(request, Emit):
         return Emit(request.type, {**named.model_validate(data).ids(), **request.data})
     if organization is None:

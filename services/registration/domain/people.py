@@ -2,8 +2,8 @@
 and how a person is kept and published without an ID number or phone in clear.
 
 Pure: typed values in, values out. A person's entry is read by the kernel's `read_intake` with registration's
-context (`organizations.read_about`): its ID number, if given, must be a valid GB 11643 number and its reference
-must not be one. The ID hashing key and today's date are passed in.
+context (`organizations.read_about`): its ID number, if given, must be a valid GB 11643 number, and the kernel
+refuses one in any other field (the reference, the name, ...). The ID hashing keys and today's date are passed in.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from services.registration.domain.identity import (
     id_hash,
     id_number_problems,
-    looks_like_id_number,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -42,6 +41,7 @@ from shared.contracts.registration import (
 )
 from shared.envelope import FieldError
 from shared.outcome import Emit, rejected
+from shared.personal_data import holds_id_number
 
 MAX_SHOWN_REF: Final = 64
 
@@ -85,18 +85,9 @@ class PersonDecision:
 
 class PersonEntry(IntakePersonAdded):
     """A person of a registered organization whose ID number, if given, is a valid GB 11643 number (normalised: a
-    trailing x upper-cased), and whose reference is not one."""
+    trailing x upper-cased)."""
 
     org_id: RegisteredOrgId
-
-    @field_validator("person_ref")
-    @classmethod
-    def _not_an_id_number(cls, value: str) -> str:
-        # The ref is kept and published in clear, so an ID number used as one would leak.
-        if looks_like_id_number(value):
-            refuse(["must be the organization's own reference for the person, not an ID number "
-                    "(give that as id_number: it is kept only hashed and masked)"], "(hidden)")
-        return value
 
     @field_validator("id_number")
     @classmethod
@@ -117,7 +108,7 @@ class PersonNamed(Named):
     @field_validator("person_ref", mode="before")
     @classmethod
     def _shown_or_none(cls, value: Any) -> str | None:
-        if not isinstance(value, str) or not 0 < len(value.strip()) <= MAX_SHOWN_REF or looks_like_id_number(value):
+        if not isinstance(value, str) or not 0 < len(value.strip()) <= MAX_SHOWN_REF or holds_id_number(value):
             return None
         return value.strip()
 
@@ -126,7 +117,8 @@ def read_person(data: Mapping[str, Any], organization: Organization | None,
                 today: date) -> tuple[PersonEntry, Organization] | Emit:
     """A person's entry and the organization it names (looked up beforehand), or the rejection naming every bad
     field and the ids it may repeat."""
-    return read_about(PersonEntry, data, organization, rejected=PERSON_REJECTED, today=today, named=PersonNamed)
+    return read_about(PersonEntry, data, organization, rejected=PERSON_REJECTED, today=today, named=PersonNamed,
+                      id_number_at=("id_number",))
 
 
 def add_person(entry: PersonEntry, organization: Organization, people: Iterable[Person], *, id_key: bytes,
