@@ -78,9 +78,15 @@ def start_service(spec: ServiceSpec) -> None:
     marker = f"services.{spec.module}"
     with open(LOGS / f"{spec.name}.log", "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", marker], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                   start_new_session=True, env=_environment())
     _record(spec.name, process.pid, marker)
     print(f"{spec.name:<10} pid {process.pid}, {spec.url}, log {LOGS / (spec.name + '.log')}")
+
+
+def _environment() -> dict[str, str]:
+    """The services' environment: this one, in development unless DISTRICT_ENV says otherwise (registration hashes
+    ID numbers with its development key only there)."""
+    return {"DISTRICT_ENV": "development", **os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 def wait_ready(specs: list[ServiceSpec], timeout: float) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from services.registration.domain.identity import IdentityKeys
 from services.registration.domain.organizations import (
     Application,
     Decision,
@@ -39,11 +40,11 @@ M = TypeVar("M", Update, Suspension, Reinstatement)
 
 @dataclass(frozen=True)
 class Registration:
-    """What registration's handlers need: its store, the district's streets, and the key that hashes ID numbers."""
+    """What registration's handlers need: its store, the district's streets, and the keys that hash ID numbers."""
 
     store: RegistrationStore
     streets: tuple[str, ...]
-    id_key: bytes
+    id_keys: IdentityKeys
 
 
 subscriptions = Subscriptions[Registration]()
@@ -98,7 +99,7 @@ async def person_added(event: Envelope, tx: Transaction, registration: Registrat
         return
     entry, organization = read
     people = await registration.store.people_of(organization.org_id, tx)
-    decision = add_person(entry, organization, people, id_key=registration.id_key, today=tx.today)
+    decision = add_person(entry, organization, people, keys=registration.id_keys, today=tx.today)
     if decision.person is not None:
         registration.store.insert_person(decision.person, tx)
     tx.emit(*decision.events)

@@ -71,7 +71,7 @@ async def test_an_application_is_registered_with_its_full_state_and_an_update_ra
     assert (state["uscc"], state["street"], state["community"], state["status"], state["version"]) == (
         code(1), "玉林街道", "黉门街社区", "active", 1)
     assert state["domains"] == ["社区文化", "助老"]  # in the catalog's order of categories
-    assert state["contact"] == {"phone_masked": "138****5678", "email": "huzhu@example.cn"}
+    assert state["contact"] == {"phone_masked": "*******5678", "email": "huzhu@example.cn"}
 
     updated = await ask(bus, "intake.organization.updated",
                         {"org_id": state["org_id"], "changes": {"full_time_staff": 9}})
@@ -162,7 +162,7 @@ async def test_an_id_number_is_never_stored_published_or_logged_in_clear(
               "id_number": ID_NUMBER.lower(), "phone": "13812345678"}
     added = await ask(bus, "intake.person.added", person)
     assert added["type"] == "registration.person.added"
-    assert added["data"]["id_number_masked"] == ID_NUMBER[:6] + "********" + ID_NUMBER[-4:]
+    assert added["data"]["id_number_masked"] == "*" * 14 + ID_NUMBER[-4:]
     again = await ask(bus, "intake.person.added", {**person, "person_ref": "HR-002"})
     assert [e["field"] for e in again["data"]["errors"]] == ["id_number"]
     mistyped = ID_NUMBER[:16] + str((int(ID_NUMBER[16]) + 1) % 10) + ID_NUMBER[17]
@@ -187,6 +187,46 @@ async def test_an_id_number_is_never_stored_published_or_logged_in_clear(
     log = service.log_path.read_text()
     assert "startup complete" in log and DEVELOPMENT_KEY_WARNING not in log  # the log was captured
     assert not leaked(log, (*secrets, TEST_KEY))
+
+
+async def test_after_the_key_is_rotated_a_person_added_before_is_still_recognised(
+    start_service: Start, bus: BusProbe, mongo_url: str, db_prefix: str,
+) -> None:
+    rotated = "e2e-test-identity-hash-key-rotated-77b1"
+    before = start_service("registration", IDENTITY_HASH_KEY=TEST_KEY)
+    org_id = await registered(bus, 14)
+    person = {"org_id": org_id, "person_ref": "HR-001", "name": "张三丰", "role": "finance", "id_number": ID_NUMBER}
+    first = await ask(bus, "intake.person.added", person)
+    assert first["type"] == "registration.person.added"
+    before.stop()
+
+    # The documented rotation: the new key as IDENTITY_HASH_KEY, the old one among IDENTITY_HASH_PREVIOUS_KEYS.
+    after = start_service("registration", IDENTITY_HASH_KEY=rotated, IDENTITY_HASH_PREVIOUS_KEYS=json.dumps([TEST_KEY]))
+    again = await ask(bus, "intake.person.added", {**person, "person_ref": "HR-002"})
+    assert again["data"]["errors"] == [{"field": "id_number", "message": "this person is already recorded for the "
+                                        f"organization, as person {first['data']['person_id']}"}]
+    other = make_id_number("510107", date(1975, 3, 4), 88)
+    added = await ask(bus, "intake.person.added", {**person, "person_ref": "HR-003", "id_number": other})
+    assert added["type"] == "registration.person.added"
+
+    status, keys = await get(after.url, "/identity-keys")
+    assert status == 200
+    assert [(k["current"], k["configured"], k["people"]) for k in keys] == [(True, True, 1), (False, True, 1)]
+    stored = (await every_document(mongo_url, f"{db_prefix}registration"))["people"]
+    assert {p["id_key_id"] for p in stored} == {k["key_id"] for k in keys}
+    assert not leaked(json.dumps(keys), (TEST_KEY, rotated))
+
+
+async def test_outside_development_registration_refuses_to_start_on_the_development_key(
+    service_env: dict[str, str],
+) -> None:
+    for given in ({}, {"IDENTITY_HASH_KEY": "local-development-only-key"}):
+        process = ServiceProcess("registration", {**service_env, "DISTRICT_ENV": "production", **given}).start()
+        assert process.process is not None
+        assert await asyncio.to_thread(process.process.wait, 60) != 0
+        log = process.log()
+        assert "IDENTITY_HASH_KEY must be set to this district's own secret" in log, log
+        assert "DISTRICT_ENV=production" in log and "startup complete" not in log
 
 
 async def test_the_census_lists_streets_communities_and_those_below_the_minimum(
@@ -229,7 +269,7 @@ async def test_the_read_api_answers_what_the_bus_announced_with_people_masked(
     assert status == 200
     assert {k: organization[k] for k in announced if k != "changed"} == {k: v for k, v in announced.items()
                                                                          if k != "changed"}
-    assert organization["contact"]["phone_masked"] == "138****5678" and organization["suspension_reason"] is None
+    assert organization["contact"]["phone_masked"] == "*******5678" and organization["suspension_reason"] is None
     assert await get(service.url, f"/organizations/by-code/%20{code(12).lower()}") == (200, organization)
     status, page = await get(service.url, "/organizations?street=玉林街道&domain=助老&status=active&limit=1")
     assert status == 200 and (page["total"], page["limit"], page["items"]) == (1, 1, [organization])

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from services.registration.domain import uscc
-from services.registration.domain.identity import make_id_number
+from services.registration.domain.identity import IdentityKey, IdentityKeys, make_id_number
 from services.registration.domain.organizations import Organization, org_id_for
 from services.registration.domain.people import Person
 from services.registration.handlers import Registration, subscriptions
@@ -59,7 +59,7 @@ def store() -> InMemoryRegistration:
 
 @pytest.fixture
 def registration(store: InMemoryRegistration) -> Registration:
-    return Registration(store, DEFAULT_STREETS, b"handler-test-key")  # type: ignore[arg-type]
+    return Registration(store, DEFAULT_STREETS, IdentityKeys(IdentityKey(b"handler-test-key")))  # type: ignore[arg-type]
 
 
 def application(**changes: Any) -> dict[str, Any]:
@@ -174,7 +174,7 @@ async def test_a_person_is_kept_with_a_hash_and_announced_masked(
     org_id = await apply(registration)
     emitted = await send(registration, "intake.person.added", person(org_id, id_number=ID_NUMBER.lower()))
     published = emitted.one("registration.person.added")
-    assert published["id_number_masked"] == ID_NUMBER[:6] + "********" + ID_NUMBER[-4:]
+    assert published["id_number_masked"] == "*" * 14 + ID_NUMBER[-4:]
     [kept] = store.people.values()
     assert kept.id_hash is not None and len(kept.id_hash) == 64
     assert ID_NUMBER not in kept.model_dump_json() + json.dumps(published)

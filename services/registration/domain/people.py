@@ -17,7 +17,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from services.registration.domain.identity import (
-    id_hash,
+    IdentityKeys,
     id_number_problems,
     mask_id_number,
     mask_name,
@@ -52,7 +52,8 @@ def person_id_for(org_id: uuid.UUID, person_ref: str) -> uuid.UUID:
 
 
 class Person(BaseModel):
-    """One of an organization's people. The ID number is kept only as a keyed hash and a masked form."""
+    """One of an organization's people. The ID number is kept only as a keyed hash (with the id of its key) and a
+    masked form. A hash without a key id was made before keys had ids, under a key still configured."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +63,7 @@ class Person(BaseModel):
     name: str
     role: PersonRole
     id_hash: str | None = None
+    id_key_id: str | None = None
     id_masked: str | None = None
     phone: str | None = None
     added_on: date
@@ -121,28 +123,39 @@ def read_person(data: Mapping[str, Any], organization: Organization | None,
                       id_number_at=("id_number",))
 
 
-def add_person(entry: PersonEntry, organization: Organization, people: Iterable[Person], *, id_key: bytes,
+def add_person(entry: PersonEntry, organization: Organization, people: Iterable[Person], *, keys: IdentityKeys,
                today: date) -> PersonDecision:
-    """`intake.person.added`. `people`: those already recorded for the organization; `id_key`: the HMAC key."""
-    hashed = id_hash(entry.id_number, id_key) if entry.id_number else None
-    clashes = _clashes(entry, hashed, [p for p in people if p.org_id == organization.org_id])
+    """`intake.person.added`. `people`: those already recorded for the organization; `keys`: the HMAC keys (the
+    current one makes the new hash; a person hashed under any configured key is recognised)."""
+    hashes = keys.hashes(entry.id_number) if entry.id_number else {}
+    clashes = _clashes(entry, hashes, [p for p in people if p.org_id == organization.org_id])
     if clashes:
         refusal = rejected(PERSON_REJECTED, clashes, org_id=str(organization.org_id), person_ref=entry.person_ref)
         return PersonDecision((refusal,))
     person = Person(
         person_id=person_id_for(organization.org_id, entry.person_ref), org_id=organization.org_id,
-        person_ref=entry.person_ref, name=entry.name, role=entry.role, id_hash=hashed, phone=entry.phone,
-        added_on=today, id_masked=mask_id_number(entry.id_number) if entry.id_number else None,
+        person_ref=entry.person_ref, name=entry.name, role=entry.role, phone=entry.phone, added_on=today,
+        id_hash=hashes.get(keys.current.id), id_key_id=keys.current.id if hashes else None,
+        id_masked=mask_id_number(entry.id_number) if entry.id_number else None,
     )
     return PersonDecision((Emit(PERSON_ADDED, person.published()),), person=person)
 
 
-def _clashes(entry: PersonEntry, hashed: str | None, people: Sequence[Person]) -> list[FieldError]:
+def _clashes(entry: PersonEntry, hashes: Mapping[str, str], people: Sequence[Person]) -> list[FieldError]:
     errors: list[FieldError] = []
     for person in people:
         if person.person_ref == entry.person_ref:
             errors.append(FieldError(field="person_ref", message=f"is already used for person {person.person_id}"))
-        if hashed is not None and person.id_hash == hashed:
+        if _same_number(person, hashes):
             message = f"this person is already recorded for the organization, as person {person.person_id}"
             errors.append(FieldError(field="id_number", message=message))
     return errors
+
+
+def _same_number(person: Person, hashes: Mapping[str, str]) -> bool:
+    """Whether the person's stored hash is the entry's number hashed under the same key."""
+    if person.id_hash is None:
+        return False
+    if person.id_key_id is None:
+        return person.id_hash in hashes.values()
+    return hashes.get(person.id_key_id) == person.id_hash
