@@ -8,6 +8,7 @@ import logging
 from faststream.asgi import AsgiFastStream
 
 from services.registration.api import build_api
+from services.registration.domain.organizations import DistrictRules
 from services.registration.handlers import Registration, subscriptions
 from services.registration.settings import MAKE_A_KEY, MIN_KEY_LENGTH, NAME, RegistrationSettings
 from services.registration.store import RegistrationStore
@@ -23,7 +24,8 @@ def build(settings: RegistrationSettings | None = None) -> Service:
     service.on_startup.append(store.ensure_indexes)
     if settings.uses_development_key:
         service.on_startup.append(_warn_of_the_development_key)
-    service.include(subscriptions, Registration(store, settings.district.streets, settings.id_keys))
+    district = DistrictRules(settings.district.streets, settings.communities, settings.calendar.earliest)
+    service.include(subscriptions, Registration(store, district, settings.id_keys))
     service.api = build_api(store, settings)
     return service
 

@@ -1,5 +1,5 @@
-"""Registration's settings, read once at start-up: its port, the district's streets (and, optionally, the
-communities known in each), the census minimum, and the keys that hash citizens' ID numbers."""
+"""Registration's settings, read once at start-up: its port, the district's streets and the communities in each,
+the census minimum, and the keys that hash citizens' ID numbers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.registration.domain.census import DEFAULT_COMMUNITY_MINIMUM
 from services.registration.domain.identity import IdentityKey, IdentityKeys
+from shared.contracts.common import DEFAULT_COMMUNITIES
 from shared.settings import DistrictSettings, ServiceSettings
 
 NAME: Final = "registration"
@@ -34,8 +35,9 @@ class RegistrationSettings(ServiceSettings):
                                 validation_alias="CENSUS_COMMUNITY_MINIMUM",
                                 description="a community with fewer active organizations is listed as below it")
     communities: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, validation_alias="DISTRICT_COMMUNITIES",
-        description="JSON {street: [community, ...]}: communities the census lists even with no organization",
+        default_factory=lambda: dict(DEFAULT_COMMUNITIES), validation_alias="DISTRICT_COMMUNITIES",
+        description="JSON {street: [community, ...]}: the district's communities; an organization must name one in "
+                    "its street, and the census lists each, even with no organization",
     )
     identity_hash_key: SecretStr = Field(default=SecretStr(LOCAL_DEVELOPMENT_KEY), validation_alias="IDENTITY_HASH_KEY")
     identity_hash_previous_keys: tuple[SecretStr, ...] = Field(
@@ -75,6 +77,15 @@ class RegistrationSettings(ServiceSettings):
         unknown = sorted(set(self.communities) - set(self.district.streets))
         if unknown:
             raise ValueError(f"DISTRICT_COMMUNITIES names streets not in DISTRICT_STREETS: {', '.join(unknown)}")
+        without = [street for street in self.district.streets if not self.communities.get(street)]
+        if without:
+            raise ValueError(f"DISTRICT_COMMUNITIES must list the communities of every street; none for "
+                             f"{', '.join(without)}")
+        names = [name.strip() for names in self.communities.values() for name in names]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice or not all(names):
+            raise ValueError("DISTRICT_COMMUNITIES must name each community once, in one street, never empty"
+                             + (f": {', '.join(twice)} more than once" if twice else ""))
         return self
 
     @property

@@ -74,7 +74,7 @@ async def catalog_intake(bus: BusProbe) -> list[Intake]:
 
 def application(seed_: int) -> dict[str, Any]:
     return {"uscc": uscc.make_uscc("social_group", uscc.WUHOU_REGION_CODE, seed_), "name": f"邻里互助会{seed_}",
-            "legal_form": "social_group", "street": "玉林街道", "community": "黉门街社区",
+            "legal_form": "social_group", "street": "浆洗街街道", "community": "黉门街社区",
             "domains": ["助老", "社区文化"], "full_time_staff": 6, "founded_on": "2011-04-02",
             "contact": {"phone": "13812345678", "email": "huzhu@example.cn"}}
 
