@@ -177,7 +177,10 @@ def without_personal_data(body: bytes, personal: Iterable[str] = ()) -> tuple[by
         removed.append(path)
     if not removed:
         return body, []
-    return json.dumps(envelope, ensure_ascii=False).encode(), sorted(set(removed))
+    try:
+        return json.dumps(envelope, ensure_ascii=False).encode(), sorted(set(removed))
+    except UnicodeEncodeError:  # a lone surrogate the body escaped: escaped again
+        return json.dumps(envelope).encode(), sorted(set(removed))
 
 
 def _clear(data: dict[str, Any], path: list[str]) -> bool:

@@ -17,7 +17,7 @@ from services.registration.domain import uscc
 from services.registration.domain.identity import make_id_number
 from shared.intake import read_intake
 from shared.outcome import Emit
-from shared.personal_data import REMOVED, RULE, holds_id_number, misplaced_id_numbers, redact
+from shared.personal_data import REMOVED, RULE, holds_id_number, misplaced_id_numbers, redact, without_personal_data
 
 NUMBER = make_id_number("510107", date(1980, 5, 17), 17)
 X_NUMBER = "11010519491231002X"  # GB 11643's own example
@@ -116,3 +116,16 @@ def test_a_model_message_that_repeats_the_input_has_the_number_removed() -> None
     refused = read(valid(amount_fen=f"{NUMBER}"))  # pydantic's own message may quote an input
     assert isinstance(refused, Emit)
     assert NUMBER not in json.dumps(refused.data)
+
+
+def test_a_dead_letter_body_keeps_nothing_personal_even_with_a_lone_surrogate_in_it() -> None:
+    body = json.dumps({"type": "intake.person.added", "data": {"name": "张三", "org_id": "\ud800",
+                                                               "note": f"ID {NUMBER}"}}).encode()
+    kept, removed = without_personal_data(body, ["name"])
+    assert removed == ["data.name", "data.note"]
+    assert json.loads(kept)["data"] == {"name": None, "org_id": "\ud800", "note": f"ID {REMOVED}"}
+
+
+def test_a_body_that_is_not_json_has_only_its_id_numbers_removed() -> None:
+    assert without_personal_data(f"{{oops {NUMBER}".encode()) == (f"{{oops {REMOVED}".encode(), ["the body"])
+    assert without_personal_data(b"{oops 028-85551234") == (b"{oops 028-85551234", [])

@@ -98,10 +98,12 @@ def test_lower_case_check_character_x_is_accepted_as_the_same_number() -> None:
 def test_same_person_twice_in_one_organization_is_refused_naming_the_first() -> None:
     first = added(entry())
 
-    assert errors_of(add(entry(person_ref="HR-002", name="张三"), people=[first])) == [{
+    again = add(entry(person_ref="HR-002", name="张三"), people=[first])
+    assert errors_of(again) == [{
         "field": "id_number",
         "message": f"this person is already recorded for the organization, as person {first.person_id}",
     }]
+    assert again.events[0].data["person_id"] == str(first.person_id)
 
 
 def test_a_hash_is_kept_with_the_id_of_the_key_that_made_it() -> None:

@@ -51,6 +51,7 @@ class CycleRecord:
     organizations: dict[str, dict[str, Any]] = field(default_factory=dict)
     rejected: dict[str, list[Event]] = field(default_factory=lambda: defaultdict(list))
     people_added: int = 0
+    person_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (org_id, person_ref): registration's id
     courses: list[Event] = field(default_factory=list)
     completions: list[Event] = field(default_factory=list)
     grades: list[Event] = field(default_factory=list)
@@ -95,6 +96,9 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
             record.rejected[answer["type"]].append(answer)
     people = [p for p in district.people if p["org_id"] in record.organizations]
     answers = await bus.answers("adding leaders and finance staff", await bus.publish("intake.person.added", people))
+    for person, answer in zip(people, answers, strict=True):
+        if answer["data"].get("person_id"):  # added now, or named as already recorded by an earlier run
+            record.person_ids[person["org_id"], person["person_ref"]] = str(answer["data"]["person_id"])
     record.people_added = len(_split(answers, "registration.person.added", record))
 
 
@@ -104,7 +108,8 @@ def _new(record: CycleRecord, kind: str) -> int:
 
 
 async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
-    staff = [p for p in record.district.people if p["org_id"] in record.organizations and p["role"] in COURSE_TOPICS]
+    staff = [p for p in record.district.people
+             if (p["org_id"], p["person_ref"]) in record.person_ids and p["role"] in COURSE_TOPICS]
     # A fixed sample across the whole district, so every street sends people, as the district would.
     trainees = random.Random(1150).sample(staff, min(scale.trained_people, len(staff)))
     by_audience: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -120,12 +125,14 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
                     "training.course.opened", record)
     record.courses = opened
     await caught_up(SERVICES["training-grading"],
-                    {"training-grading.organization-registered": _new(record, "organizations")})
+                    {"training-grading.organization-registered": _new(record, "organizations"),
+                     "training-grading.person-added": record.people_added})
     seats: dict[str, list[str]] = defaultdict(list)
     for course in opened:
         seats[course["data"]["audience"]] += [course["data"]["course_id"]] * course["data"]["capacity"]
     requests = [{"course_id": seats[p["role"]][i], "org_id": p["org_id"],
-                 "person": {"name": p["name"], "role": p["role"], "person_ref": p["person_ref"]}}
+                 "person_id": record.person_ids[p["org_id"], p["person_ref"]],
+                 "person": {"name": p["name"], "role": p["role"]}}
                 for audience, people in by_audience.items() for i, p in enumerate(people) if p["role"] == audience]
     confirmed = _split(await bus.answers("enrolling staff", await bus.publish("intake.enrolment.requested", requests)),
                        "training.enrolment.confirmed", record)

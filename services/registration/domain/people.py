@@ -128,9 +128,13 @@ def add_person(entry: PersonEntry, organization: Organization, people: Iterable[
     """`intake.person.added`. `people`: those already recorded for the organization; `keys`: the HMAC keys (the
     current one makes the new hash; a person hashed under any configured key is recognised)."""
     hashes = keys.hashes(entry.id_number) if entry.id_number else {}
-    clashes = _clashes(entry, hashes, [p for p in people if p.org_id == organization.org_id])
+    mine = [p for p in people if p.org_id == organization.org_id]
+    clashes = _clashes(entry, hashes, mine)
     if clashes:
-        refusal = rejected(PERSON_REJECTED, clashes, org_id=str(organization.org_id), person_ref=entry.person_ref)
+        # The person already recorded is named by id, so the sender can go on with them (enrol them, say).
+        first = next((p for p in mine if p.person_ref == entry.person_ref or _same_number(p, hashes)), None)
+        refusal = rejected(PERSON_REJECTED, clashes, org_id=str(organization.org_id), person_ref=entry.person_ref,
+                           person_id=str(first.person_id) if first else None)
         return PersonDecision((refusal,))
     person = Person(
         person_id=person_id_for(organization.org_id, entry.person_ref), org_id=organization.org_id,
