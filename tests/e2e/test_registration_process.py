@@ -217,18 +217,6 @@ async def test_after_the_key_is_rotated_a_person_added_before_is_still_recognise
     assert not leaked(json.dumps(keys), (TEST_KEY, rotated))
 
 
-async def test_outside_development_registration_refuses_to_start_on_the_development_key(
-    service_env: dict[str, str],
-) -> None:
-    for given in ({}, {"IDENTITY_HASH_KEY": "local-development-only-key"}):
-        process = ServiceProcess("registration", {**service_env, "DISTRICT_ENV": "production", **given}).start()
-        assert process.process is not None
-        assert await asyncio.to_thread(process.process.wait, 60) != 0
-        log = process.log()
-        assert "IDENTITY_HASH_KEY must be set to this district's own secret" in log, log
-        assert "DISTRICT_ENV=production" in log and "startup complete" not in log
-
-
 async def census_printed(service: ServiceProcess, service_env: dict[str, str]) -> str:
     env = {**os.environ, **service_env, "REGISTRATION_URL": service.url}
     report = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.registration.cli",
