@@ -37,15 +37,37 @@ NOT_REPLAYABLE_HEADER: Final = "x-not-replayable-because"
 MISPLACED: Final = ("holds what looks like a citizen ID number; an ID number is accepted only in the field meant "
                     "for it, and is never stored, published or logged anywhere else (rule: " + RULE + ")")
 
-# Digit groups, each perhaps ending in the check character X, with at most three separators between two groups.
-_GROUP = re.compile(r"[0-9]+[Xx]?")
-_SEPARATORS = frozenset(" \t\u00a0-./_·—–")
-_MAX_GAP = 3
+# Between two digits of a number written in groups: at most three spaces, hyphens, dots, slashes or underscores.
+_SEPARATOR = r"[ \t\u00a0\-./_·—–]{0,3}"
+# What each position of a number may hold, loosely (the exact checks follow in `_plausible`): a province's first
+# digit, then in the 18-character form a year 19xx or 20xx, a month, a day; in the old form the month and day.
+_NEW_FORM = ("[1-8]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[12]", "[09]", "[0-9]", "[0-9]", "[01]", "[0-9]",
+             "[0-3]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[0-9Xx]")
+_OLD_FORM = ("[1-8]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[0-9]", "[01]", "[0-9]", "[0-3]",
+             "[0-9]", "[0-9]", "[0-9]", "[0-9]")
 
+
+def _form(positions: tuple[str, ...]) -> re.Pattern[str]:
+    # Starts and ends on whole groups of digits; a lookahead, so that overlapping candidates are all seen; matched
+    # in C at every position, so even a megabyte of digits and separators is read in milliseconds.
+    body = _SEPARATOR.join(positions)
+    return re.compile(rf"(?<![0-9])(?=({body})(?![0-9Xx]))")
+
+
+# The 18-character form (its check character right or wrong), the same without it (17 digits), the old 15.
+_FORMS = (_form(_NEW_FORM), _form(_NEW_FORM[:17]), _form(_OLD_FORM))
+_NOT_A_DIGIT = re.compile(r"[^0-9X]")
+# A stretch of digits and separators long enough to hold a number: found first, so text without one (most text)
+# is passed over at the speed of a plain search.
+_STRETCH = re.compile(r"[0-9][0-9Xx \t\u00a0\-./_·—–]{13,}")
 
 def holds_id_number(text: str) -> bool:
-    """Whether `text` holds anything shaped like a citizen ID number, anywhere in it."""
-    return next(_id_numbers(text), None) is not None
+    """Whether `text` holds anything shaped like a citizen ID number, anywhere in it (stops at the first)."""
+    for stretch in _STRETCH.finditer(unicodedata.normalize("NFKC", text)):
+        for form in _FORMS:
+            if any(_plausible(_NOT_A_DIGIT.sub("", m.group(1).upper())) for m in form.finditer(stretch.group())):
+                return True
+    return False
 
 
 def redact(text: str) -> str:
@@ -95,37 +117,26 @@ def _shaped(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and holds_id_number(str(value))
 
 
-def _id_numbers(text: str) -> Iterator[str]:
-    normal = unicodedata.normalize("NFKC", text)
-    for start, end in _spans(normal):
-        yield normal[start:end]
-
-
 def _spans(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each run of whole digit groups that reads as an ID number."""
-    for run in _runs(text):
-        for first in range(len(run)):
-            digits = ""
-            for last in range(first, len(run)):
-                digits += run[last].group().upper()
-                if len(digits) > max(LENGTHS):
-                    break
-                if len(digits) in LENGTHS and _plausible(digits):
-                    yield run[first].start(), run[last].end()
+    """(start, end) of each run of whole digit groups that reads as an ID number, left to right, none overlapping."""
+    for stretch in _STRETCH.finditer(text):
+        part, offset = stretch.group(), stretch.start()
+        pending = {form: _next_number(form, part, 0) for form in _FORMS}
+        while any(pending.values()):
+            start, end = min((span for span in pending.values() if span), key=lambda span: (span[0], -span[1]))
+            yield offset + start, offset + end
+            # Each form searches again from where this number ends: a megabyte of digits is read once, not once
+            # for every number in it.
+            # A form with nothing left (None) has nothing further on either.
+            pending = {form: span if span is None or span[0] >= end else _next_number(form, part, end)
+                       for form, span in pending.items()}
 
 
-def _runs(text: str) -> Iterator[list[re.Match[str]]]:
-    """Digit groups that follow each other with only a few separators between them."""
-    run: list[re.Match[str]] = []
-    for group in _GROUP.finditer(text):
-        if run:
-            gap = text[run[-1].end():group.start()]
-            if len(gap) > _MAX_GAP or any(char not in _SEPARATORS for char in gap):
-                yield run
-                run = []
-        run.append(group)
-    if run:
-        yield run
+def _next_number(form: re.Pattern[str], text: str, at: int) -> tuple[int, int] | None:
+    found = form.search(text, at)
+    while found is not None and not _plausible(_NOT_A_DIGIT.sub("", found.group(1).upper())):
+        found = form.search(text, found.start() + 1)
+    return (found.start(1), found.end(1)) if found is not None else None
 
 
 def _plausible(number: str) -> bool:

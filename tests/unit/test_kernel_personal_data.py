@@ -58,6 +58,10 @@ def test_no_credit_code_of_the_district_is_taken_for_an_id_number(form: str, see
     assert not holds_id_number(uscc.make_uscc(form, uscc.WUHOU_REGION_CODE, seed))
 
 
+def test_numbers_one_after_another_in_one_run_of_digits_are_each_removed() -> None:
+    assert redact(f"{NUMBER} {NUMBER.lower()}-{NUMBER[:17]}") == f"{REMOVED} {REMOVED}-{REMOVED}"
+
+
 def test_a_removed_number_leaves_the_rest_of_the_text() -> None:
     assert redact(f"failed for {NUMBER} and 510107 19800517 0017") == f"failed for {REMOVED} and {REMOVED}"
     assert redact("nothing here: 028-85551234, 2015-06-01") == "nothing here: 028-85551234, 2015-06-01"
