@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 D = TypeVar("D")
 DRILL_DAY = "drill_day"
 DRILL_REFRESH_SECONDS = 0.5
+LARGE_BODY = 64 * 1024  # bytes of a message to be dead-lettered above which it is cleaned in a worker thread
 
 
 def envelope_of(model: type[BaseModel], type_: str) -> type[BaseModel]:
@@ -338,7 +339,9 @@ class Service:
         and anything shaped like an ID number are taken out first (`shared.personal_data`), and such a letter is
         marked as one that cannot be replayed, saying why; the sender must send it again.
         """
-        body, removed = without_personal_data(message.body, personal)
+        # A large body is read in a worker thread, so that /ready and the other deliveries keep being answered.
+        body, removed = (await asyncio.to_thread(without_personal_data, message.body, personal)
+                         if len(message.body) > LARGE_BODY else without_personal_data(message.body, personal))
         headers = {k: redact(v) if isinstance(v, str) else v for k, v in (message.headers or {}).items()}
         if removed:
             headers.update({

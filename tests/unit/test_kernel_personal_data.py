@@ -133,3 +133,10 @@ def test_a_dead_letter_body_keeps_nothing_personal_even_with_a_lone_surrogate_in
 def test_a_body_that_is_not_json_has_only_its_id_numbers_removed() -> None:
     assert without_personal_data(f"{{oops {NUMBER}".encode()) == (f"{{oops {REMOVED}".encode(), ["the body"])
     assert without_personal_data(b"{oops 028-85551234") == (b"{oops 028-85551234", [])
+
+
+def test_a_number_written_with_json_escapes_is_found_in_a_dead_letter_too() -> None:
+    escaped = "".join(f"\\u{ord(c):04x}" for c in NUMBER)
+    body = ('{"type": "intake.x.y", "data": {"note": "' + escaped + '"}}').encode()
+    kept, removed = without_personal_data(body)
+    assert removed == ["data.note"] and json.loads(kept)["data"]["note"] == REMOVED
