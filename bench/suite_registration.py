@@ -24,8 +24,8 @@ def application(n: int) -> dict[str, Any]:
     """A valid application, distinct for every `n` (code and name)."""
     return {
         "uscc": make_uscc("social_group", WUHOU_REGION_CODE, SEED_OFFSET + n), "name": f"玉林社区邻里互助会{n}",
-        "legal_form": "social_group", "street": "玉林街道", "community": "黉门街社区", "domains": ["助老", "社区文化"],
-        "full_time_staff": 6, "founded_on": "2011-04-02",
+        "legal_form": "social_group", "street": "浆洗街街道", "community": "黉门街社区",
+        "domains": ["助老", "社区文化"], "full_time_staff": 6, "founded_on": "2011-04-02",
         "contact": {"phone": "13812345678", "email": "huzhu@example.cn"},
     }
 

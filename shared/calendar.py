@@ -24,6 +24,20 @@ def valid_on(valid_until: date | None, day: date) -> bool:
     return valid_until is not None and day <= valid_until
 
 
+EARLIEST_DATE_RULE = "earliest_date"
+# Before it a date is a typing error (0001-01-01) or older than civil-affairs registration of social organizations
+# in the People's Republic; a district may set its own (DISTRICT_EARLIEST_DATE).
+DEFAULT_EARLIEST_DATE = date(1950, 1, 1)
+
+
+def before_earliest(day: date, earliest: date) -> list[str]:
+    """Why `day` may not be named by an input: before the district's earliest date (DISTRICT_EARLIEST_DATE)."""
+    if day >= earliest:
+        return []
+    return [f"must not be before {earliest.isoformat()}, the earliest date the district accepts, got "
+            f"{day.isoformat()} (rule: {EARLIEST_DATE_RULE})"]
+
+
 def lapses_on(valid_until: date) -> date:
     """The first day on which something valid until `valid_until` no longer holds."""
     return valid_until + timedelta(days=1)

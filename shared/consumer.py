@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from shared.envelope import Envelope
 from shared.inbox import AlreadyHandled
 from shared.mongo import is_transient
+from shared.personal_data import redact
 from shared.topology import EVENTS_EXCHANGE_NAME
 from shared.validation import field_errors
 
@@ -159,7 +160,8 @@ async def settle(
             return
         except Exception as exc:
             if is_transient(exc) and time.monotonic() - started < policy.transient_retry_seconds:
-                log.warning("%s %s: transient fault, retrying: %s", envelope.type, envelope.event_id, exc)
+                log.warning("%s %s: transient fault, retrying: %s", envelope.type, envelope.event_id,
+                            redact(str(exc)))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
                 continue
@@ -174,7 +176,8 @@ async def _give_back(
     policy: DeliveryPolicy, on_outcome: Callable[[str], None],
 ) -> None:
     attempt = deliveries_so_far(message) + 1
-    reason = f"{type(exc).__name__}: {str(exc)[:500]}"
+    # A fault's text may quote the input (a duplicate key's value): no ID number goes into a log or a dead letter.
+    reason = f"{type(exc).__name__}: {redact(str(exc))[:500]}"
     if not is_transient(exc) and attempt >= policy.delivery_limit:
         log.error("%s %s failed on delivery %d of %d, dead-lettering: %s",
                   envelope.type, envelope.event_id, attempt, policy.delivery_limit, reason)

@@ -7,6 +7,9 @@
 
 District rules that need more than the input (the configured streets, today's date) are pydantic validators on
 the model, given what they need as the validation `context`, so one pass names every bad field.
+
+Every intake of every service is also read for citizen ID numbers (`shared.personal_data`): one in any field but
+the one meant for it (`id_number_at`) refuses the intake naming that field, and no rejection ever repeats it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pydantic import BaseModel
 from shared.consumer import Unprocessable
 from shared.envelope import Envelope, FieldError
 from shared.outcome import Emit, rejected
+from shared.personal_data import MISPLACED, holds_id_number, misplaced_id_numbers, redact
 from shared.validation import parse
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,27 +31,43 @@ MAX_ECHOED_ID = 100
 
 
 def echoed(data: Any, names: Iterable[str]) -> dict[str, str]:
-    """The ids the input named, where they are plausible text: a rejection repeats them, never anything else."""
+    """The ids the input named, where they are plausible text: a rejection repeats them, never anything else (nor
+    one that holds an ID number)."""
     if not isinstance(data, Mapping):
         return {}
     found: dict[str, str] = {}
     for name in names:
         value = data.get(name)
-        if isinstance(value, str) and value.strip() and len(value) <= MAX_ECHOED_ID:
+        if isinstance(value, str) and value.strip() and len(value) <= MAX_ECHOED_ID and not holds_id_number(value):
             found[name] = value.strip()
     return found
 
 
 def refusal(rejected_type: str, errors: list[FieldError], data: Any, echo: Iterable[str] = (),
             **ids: Any) -> Emit:
-    """A `*.rejected` event naming `errors`, with the ids `echo` names taken from the input, and `ids` given."""
-    return rejected(rejected_type, errors, **{**echoed(data, echo), **ids})
+    """A `*.rejected` event naming `errors`, with the ids `echo` names taken from the input, and `ids` given.
+
+    A message or a field name that repeats an ID number from the input has it removed: a rejection is published.
+    """
+    scrubbed = [FieldError(field=redact(e.field), message=redact(e.message)) for e in errors]
+    return rejected(rejected_type, scrubbed, **{**echoed(data, echo), **ids})
 
 
 def read_intake(model: type[M], data: Any, *, rejected: str, echo: Iterable[str] = (),
-                context: Mapping[str, Any] | None = None) -> M | Emit:
-    """The intake as `model`, or the `rejected` event naming every bad field and echoing the ids in `echo`."""
+                context: Mapping[str, Any] | None = None, id_number_at: Iterable[str] = ()) -> M | Emit:
+    """The intake as `model`, or the `rejected` event naming every bad field and echoing the ids in `echo`.
+
+    `id_number_at`: the field meant for a citizen ID number, if the intake has one; one anywhere else is refused.
+    """
+    meant_for = tuple(id_number_at)
     parsed = parse(model, data, dict(context) if context is not None else None)
+    misplaced = misplaced_id_numbers(data, meant_for)
+    if misplaced:
+        message = MISPLACED + (f"; give it as {' or '.join(meant_for)}" if meant_for else "")
+        # The guard's own error stands for the model's on that field (a key holding a number is named by its object).
+        others = ([e for e in parsed if e.field not in misplaced and not holds_id_number(e.field)]
+                  if isinstance(parsed, list) else [])
+        return refusal(rejected, [*others, *(FieldError(field=f, message=message) for f in misplaced)], data, echo)
     if isinstance(parsed, list):
         return refusal(rejected, parsed, data, echo)
     return parsed

@@ -54,6 +54,7 @@ from shared.metrics import QueueProbe, ServiceMetrics
 from shared.mongo import Database, is_transient, make_client, ping
 from shared.outbox import Outbox, OutboxRelay
 from shared.outcome import Emit, rejected
+from shared.personal_data import NOT_REPLAYABLE_HEADER, REPLAYABLE_HEADER, redact, without_personal_data
 from shared.sessions import SessionRegistry
 from shared.settings import ServiceSettings
 from shared.subscriptions import Job, Subscriptions
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 D = TypeVar("D")
 DRILL_DAY = "drill_day"
 DRILL_REFRESH_SECONDS = 0.5
+LARGE_BODY = 64 * 1024  # bytes of a message to be dead-lettered above which it is cleaned in a worker thread
 
 
 def envelope_of(model: type[BaseModel], type_: str) -> type[BaseModel]:
@@ -170,15 +172,16 @@ class Service:
         """Wire a service's declared subscribers, outcome events and jobs, giving each its dependencies."""
         for sub in subscriptions.subscriptions:
             self.consume(sub.purpose, sub.binding, _bound(sub.handle, deps), document=sub.document,
-                         description=sub.description)
+                         description=sub.description, personal=sub.personal)
         for publication in subscriptions.publications:
             self.publishes(publication.event_type, publication.model, publication.description)
         for job in subscriptions.jobs:
             self.add_job(job.name, _bound_job(job, deps), job.every(deps))
 
     def consume(self, purpose: str, binding: str, handler: Handler, *, document: type[BaseModel],
-                description: str) -> None:
-        """Subscribe `handler` to events matching `binding`, through the quorum queue `<name>.<purpose>`."""
+                description: str, personal: tuple[str, ...] = ()) -> None:
+        """Subscribe `handler` to events matching `binding`, through the quorum queue `<name>.<purpose>`;
+        `personal`: the fields of its `data` a dead letter must not keep."""
         consumer = f"{self.name}.{purpose}"
 
         async def handle(envelope: Envelope, message: AbstractIncomingMessage, arrived: Any) -> None:
@@ -194,16 +197,16 @@ class Service:
             if emitted:
                 self.outbox.notify()
 
-        self._subscribe(purpose, binding, handle, document=document, description=description)
+        self._subscribe(purpose, binding, handle, document=document, description=description, personal=personal)
 
     def _subscribe(self, purpose: str, binding: str,
                    handle: Callable[[Envelope, AbstractIncomingMessage, Any], Awaitable[None]], *,
-                   document: type[BaseModel], description: str) -> None:
+                   document: type[BaseModel], description: str, personal: tuple[str, ...] = ()) -> None:
         consumer = f"{self.name}.{purpose}"
         self.consumers.append(consumer)
 
         async def dead_letter(message: AbstractIncomingMessage, reason: str) -> None:
-            await self.dead_letter(message, reason, queue=queue.name)
+            await self.dead_letter(message, reason, queue=queue.name, personal=personal)
 
         async def on_delivery(body: AbstractIncomingMessage) -> None:
             arrived, started = self.clock.now(), time.monotonic()
@@ -339,11 +342,26 @@ class Service:
             await self.broker.publish(envelope.to_json(), exchange=EVENTS_EXCHANGE, routing_key=envelope.type,
                                       **options)
 
-    async def dead_letter(self, message: AbstractIncomingMessage, reason: str, queue: str = "") -> None:
-        """Move a message to this service's dead-letter queue with the reason, confirmed before it is acked."""
-        headers = dict(message.headers or {})
+    async def dead_letter(self, message: AbstractIncomingMessage, reason: str, queue: str = "",
+                          personal: tuple[str, ...] = ()) -> None:
+        """Move a message to this service's dead-letter queue with the reason, confirmed before it is acked.
+
+        A dead letter may wait for weeks, so it keeps no personal data in clear: the `personal` fields of its data
+        and anything shaped like an ID number are taken out first (`shared.personal_data`), and such a letter is
+        marked as one that cannot be replayed, saying why; the sender must send it again.
+        """
+        # A large body is read in a worker thread, so that /ready and the other deliveries keep being answered.
+        body, removed = (await asyncio.to_thread(without_personal_data, message.body, personal)
+                         if len(message.body) > LARGE_BODY else without_personal_data(message.body, personal))
+        headers = {k: redact(v) if isinstance(v, str) else v for k, v in (message.headers or {}).items()}
+        if removed:
+            headers.update({
+                REPLAYABLE_HEADER: False,
+                NOT_REPLAYABLE_HEADER: (f"personal data taken out before it was dead-lettered ({', '.join(removed)}):"
+                                        " it cannot be replayed; ask the sender to send it again"),
+            })
         headers.update({
-            "x-error": reason[:2000],
+            "x-error": redact(reason)[:2000],
             "x-dead-lettered-by": self.name,
             "x-original-routing-key": message.routing_key or "",
             "x-original-exchange": message.exchange or "",
@@ -352,7 +370,7 @@ class Service:
             "x-dead-lettered-at": self.clock.now().isoformat(),
         })
         await self.broker.publish(
-            message.body, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.name, headers=headers,
+            body, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.name, headers=headers,
             message_id=message.message_id, content_type=message.content_type, persist=True, mandatory=False,
         )
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.calendar import DistrictCalendar
+from shared.calendar import DEFAULT_EARLIEST_DATE, DistrictCalendar
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS
 from shared.i18n import chosen_language, normalise
 
@@ -92,6 +92,8 @@ class CalendarSettings(BaseSettings):
 
     `TODAY` (YYYY-MM-DD) pins the day the clock starts on, for drills and tests only: the clock then reads that
     day in the district, with the real time of day, so every decision and every event's `occurred_at` agree.
+    `DISTRICT_EARLIEST_DATE` is the earliest date any input may name (a founding, an assessment): one before it is
+    a typing error or a backdated record, refused naming the rule.
     `DISTRICT_CLOCK=drill` (development, the demo and the tests; never production) also lets `intake.clock.set`
     move the day forward in every service; the default, `system`, dead-letters that event as not allowed.
     """
@@ -103,6 +105,7 @@ class CalendarSettings(BaseSettings):
     clock: Literal["system", "drill"] = Field(default="system", validation_alias="DISTRICT_CLOCK")
     holidays: tuple[date, ...] = Field(default=(), validation_alias="DISTRICT_HOLIDAYS")
     working_weekends: tuple[date, ...] = Field(default=(), validation_alias="DISTRICT_WORKING_WEEKENDS")
+    earliest: date = Field(default=DEFAULT_EARLIEST_DATE, validation_alias="DISTRICT_EARLIEST_DATE")
 
     @field_validator("timezone")
     @classmethod

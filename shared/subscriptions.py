@@ -50,6 +50,7 @@ class Subscription(Generic[D]):
     description: str
     handle: Handle[D]
     reading: type[BaseModel] | None = None  # the consumer's own model of another service's event (`reads`)
+    personal: tuple[str, ...] = ()  # fields of `data` a dead letter must not keep (shared.personal_data)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,10 @@ class Subscriptions(Generic[D]):
     def intake(
         self, binding: str, model: type[M], *, rejects: str, description: str, echo: Iterable[str] = (),
         purpose: str | None = None, context: Context[D] | None = None, document: type[BaseModel] | None = None,
+        personal: Iterable[str] = (),
     ) -> Callable[[Callable[[M, Transaction, D], Awaitable[None]]], Callable[[M, Transaction, D], Awaitable[None]]]:
-        """Subscribe to an intake event; the handler gets the typed model, a bad input gets `rejects`."""
+        """Subscribe to an intake event; the handler gets the typed model, a bad input gets `rejects`.
+        `personal`: the fields of `data` holding personal data, which a dead letter of it does not keep."""
         echoed = tuple(echo)
 
         def register(handler: Callable[[M, Transaction, D], Awaitable[None]]) -> Callable[
@@ -91,7 +94,7 @@ class Subscriptions(Generic[D]):
                     return
                 await handler(message, tx, deps)
 
-            self._add(binding, purpose, document or model, description, handle)
+            self._add(binding, purpose, document or model, description, handle, personal=tuple(personal))
             return handler
 
         return register
@@ -114,11 +117,12 @@ class Subscriptions(Generic[D]):
 
     def subscriber(
         self, binding: str, *, document: type[BaseModel], description: str, purpose: str | None = None,
+        personal: Iterable[str] = (),
     ) -> Callable[[Handle[D]], Handle[D]]:
         """Subscribe with the raw envelope; the handler reads it itself, with `shared.intake`."""
 
         def register(handler: Handle[D]) -> Handle[D]:
-            self._add(binding, purpose, document, description, handler)
+            self._add(binding, purpose, document, description, handler, personal=tuple(personal))
             return handler
 
         return register
@@ -138,9 +142,9 @@ class Subscriptions(Generic[D]):
         return register
 
     def _add(self, binding: str, purpose: str | None, document: type[BaseModel], description: str,
-             handle: Handle[D], reading: type[BaseModel] | None = None) -> None:
+             handle: Handle[D], reading: type[BaseModel] | None = None, personal: tuple[str, ...] = ()) -> None:
         self.subscriptions.append(Subscription(binding, purpose or purpose_of(binding), document, description,
-                                               handle, reading))
+                                               handle, reading, personal))
 
     def readings(self) -> dict[str, type[BaseModel]]:
         """Each other service's event this one reads, and the model it reads it with (for contract tests)."""

@@ -68,6 +68,8 @@ def db_prefix() -> str:
 @pytest.fixture
 def service_env(rabbit_url: str, mongo_url: str, db_prefix: str) -> dict[str, str]:
     # Drill mode: a test moves the district's day with `intake.clock.set` (past an award's standstill, ...).
+    # Development: the tests' services may hash ID numbers with the development key (registration refuses it
+    # elsewhere); a test of production behaviour sets DISTRICT_ENV itself.
     return {"RABBITMQ_URL": rabbit_url, "MONGO_URL": mongo_url, "MONGO_DATABASE_PREFIX": db_prefix,
             "DELIVERY_LIMIT": "5", "TRANSIENT_RETRY_SECONDS": "60", "DISTRICT_CLOCK": "drill",
             "DISTRICT_ENV": "development"}

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from tools.suite import present
 
 
+@contextlib.contextmanager
+def _development() -> Iterator[None]:
+    # A document needs no district's secrets: the app is built with development settings (registration refuses its
+    # development key anywhere else).
+    before = os.environ.get("DISTRICT_ENV")
+    os.environ["DISTRICT_ENV"] = "development"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["DISTRICT_ENV"]
+        else:
+            os.environ["DISTRICT_ENV"] = before
+
+
 def document(module: str) -> dict[str, object]:
-    app = importlib.import_module(f"services.{module}.app").app
+    with _development():
+        app = importlib.import_module(f"services.{module}.app").app
     spec: dict[str, object] = app.schema.to_specification().to_jsonable()
     return spec
 

@@ -6,6 +6,10 @@ Replaying sends each message once, unchanged (same `event_id`), to the queue it 
 that is unknown, to `district.events` under its original routing key), then removes it from the dead-letter
 queue. A message replayed twice after a crash between the two steps
 is dropped by the consumer's inbox, so its outcome still happens exactly once.
+
+A dead letter keeps no personal data in clear: the kernel takes it out before dead-lettering (`shared.service`),
+and such a letter is marked as not replayable, saying why; replay leaves it where it is and says so. Nothing
+printed here ever shows a message's body, and anything shaped like an ID number is removed from what is shown.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from prometheus_client.parser import text_string_to_metric_families
 
+from shared.personal_data import NOT_REPLAYABLE_HEADER, REPLAYABLE_HEADER, redact
 from shared.topology import EVENTS_EXCHANGE_NAME, dead_letter_queue_name
 from tools.broker import operator_url
 from tools.suite import SUITE, ServiceSpec
@@ -37,10 +42,11 @@ class DeadLetter:
     reason: str
     deaths: int
     dead_lettered_at: str
+    not_replayable: str | None = None  # why, when the kernel took personal data out of it
 
 
 def _text(value: Any) -> str:
-    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    return redact(value.decode(errors="replace") if isinstance(value, bytes) else str(value))
 
 
 def describe(service: str, message: AbstractIncomingMessage) -> DeadLetter:
@@ -63,6 +69,8 @@ def describe(service: str, message: AbstractIncomingMessage) -> DeadLetter:
         reason=reason,
         deaths=count,
         dead_lettered_at=_text(headers.get("x-dead-lettered-at") or first.get("time") or ""),
+        not_replayable=(_text(headers.get(NOT_REPLAYABLE_HEADER) or "personal data taken out")
+                        if headers.get(REPLAYABLE_HEADER) is False else None),
     )
 
 
@@ -92,6 +100,7 @@ async def list_dead_letters(url: str, services: list[str]) -> list[DeadLetter]:
 
 
 async def replay(url: str, service: str) -> int:
+    """Send the service's dead letters back, each once; return how many. One that is not replayable stays."""
     connection = await aio_pika.connect(url)
     try:
         channel = await connection.channel(publisher_confirms=True)
@@ -99,6 +108,8 @@ async def replay(url: str, service: str) -> int:
         replayed = 0
         for message in await _messages(channel, service):
             letter = describe(service, message)
+            if letter.not_replayable:
+                continue  # left unacknowledged: it stays in the dead-letter queue
             headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
             headers["x-replayed-from"] = dead_letter_queue_name(service)
             copy = aio_pika.Message(message.body, headers=headers, message_id=message.message_id,
@@ -121,6 +132,8 @@ def _print(letters: list[DeadLetter], services: list[str]) -> None:
         for x in mine:
             print(f"  {x.message_id or '-':<36}  {x.routing_key:<34} deaths {x.deaths:<3} {x.dead_lettered_at}")
             print(f"      from {x.queue or '-'}: {x.reason}")
+            if x.not_replayable:
+                print(f"      not replayable: {x.not_replayable}")
 
 
 def retained(spec: ServiceSpec) -> dict[str, tuple[int, int]] | None:
@@ -167,6 +180,9 @@ def main() -> int:
             return 2
         count = asyncio.run(replay(url, args.service))
         print(f"replayed {count} message(s) from {dead_letter_queue_name(args.service)}")
+        kept = [x for x in asyncio.run(list_dead_letters(url, [args.service])) if x.not_replayable]
+        for letter in kept:
+            print(f"  left {letter.message_id or '-'} ({letter.routing_key}): {letter.not_replayable}")
         return 0
     services = [args.service] if args.service else names
     letters = asyncio.run(list_dead_letters(url, services))

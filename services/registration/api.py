@@ -54,6 +54,17 @@ class StreetCensus(BaseModel):
     communities: list[CommunityCensus]
 
 
+class IdentityKeyView(BaseModel):
+    """One key that made ID-number hashes: whether new hashes use it, whether it is still configured (a person
+    hashed under a key no longer configured is not recognised if added again), and how many hashes it made.
+    `key_id` null: hashes made before keys had ids, recognised while their key is configured (unknown which)."""
+
+    key_id: str | None
+    current: bool
+    configured: bool | None
+    people: int
+
+
 class CensusView(BaseModel):
     """Organizations per street (the district's order) and community, and the communities below the minimum."""
 
@@ -105,6 +116,17 @@ def build_api(store: RegistrationStore, settings: RegistrationSettings) -> FastA
         await _registered(store, org_id)
         found = [PersonAdded.model_validate(p.published()) for p in await store.people_of(org_id)]
         return paginate(found, at)
+
+    @api.get("/identity-keys", response_model=list[IdentityKeyView],
+             summary="The keys that hash ID numbers, by id (never the key), and how many people's hashes each made")
+    async def identity_keys() -> list[IdentityKeyView]:
+        keys = settings.id_keys
+        configured = [keys.current.id, *(k.id for k in keys.previous)]
+        counts = await store.hashes_by_key()
+        ids = [*configured, *sorted((k for k in counts if k not in configured), key=lambda k: k or "")]
+        return [IdentityKeyView(key_id=key, current=key == keys.current.id,
+                                configured=None if key is None else key in configured,
+                                people=counts.get(key, 0)) for key in ids]
 
     @api.get("/census", response_model=CensusView, summary="Organizations per street and community")
     async def census(

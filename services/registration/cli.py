@@ -2,8 +2,9 @@
 own read API (`REGISTRATION_URL`, else the service on this machine).
 
 Active and suspended organizations per street and community, then the communities with fewer active
-organizations than the minimum: `--minimum`, else the service's CENSUS_COMMUNITY_MINIMUM (default 2). The
-streets and the communities listed even when empty are the service's DISTRICT_STREETS and DISTRICT_COMMUNITIES.
+organizations than the minimum: `--minimum`, else the service's CENSUS_COMMUNITY_MINIMUM (default 2). Every street
+and community of the district is listed, the empty ones too: the service's DISTRICT_STREETS and DISTRICT_COMMUNITIES
+(by default Wuhou's 13 streets and 83 communities).
 """
 
 from __future__ import annotations

@@ -11,16 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from services.registration.domain import uscc
+from services.registration.domain.identity import IdentityKeys
 from services.registration.domain.organizations import (
-    Application,
     Decision,
+    DistrictRules,
     Named,
     Organization,
     Reinstatement,
     Suspension,
     Update,
-    context,
     read_about,
+    read_application,
     register,
     reinstate,
     suspend,
@@ -35,37 +37,46 @@ from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
 M = TypeVar("M", Update, Suspension, Reinstatement)
+MAX_CODE_LOOKUP = 64  # a credit code is 18 characters; anything much longer is refused without a look-up
 
 
 @dataclass(frozen=True)
 class Registration:
-    """What registration's handlers need: its store, the district's streets, and the key that hashes ID numbers."""
+    """What registration's handlers need: its store, the district's lists (streets, communities, earliest date), and
+    the keys that hash ID numbers."""
 
     store: RegistrationStore
-    streets: tuple[str, ...]
-    id_key: bytes
+    district: DistrictRules
+    id_keys: IdentityKeys
 
 
 subscriptions = Subscriptions[Registration]()
 
 
-@subscriptions.intake(events.ORGANIZATION_APPLIED, Application, rejects=events.ORGANIZATION_REJECTED, echo=("uscc",),
-                      context=lambda registration, tx: context(tx.today, registration.streets),
-                      document=events.IntakeOrganizationApplied,
-                      description="An organization applies: registered (version 1), or rejected naming every bad "
-                                  "field; a credit code already registered is refused naming that org_id.")
-async def organization_applied(application: Application, tx: Transaction, registration: Registration) -> None:
-    existing = await registration.store.organization_by_code(application.uscc, tx)
-    decision = register(application, existing, tx.today)
+@subscriptions.subscriber(events.ORGANIZATION_APPLIED, document=events.IntakeOrganizationApplied,
+                          description="An organization applies: registered (version 1), or rejected naming every bad "
+                                      "field; a credit code already registered is refused naming that org_id, "
+                                      "whatever else is wrong.")
+async def organization_applied(event: Envelope, tx: Transaction, registration: Registration) -> None:
+    # The code is looked up before the application is read, so a code already registered is named in the same
+    # rejection as any other bad field.
+    code = event.data.get("uscc")
+    registered = (await registration.store.organization_by_code(uscc.normalise(code), tx)
+                  if isinstance(code, str) and len(code) <= MAX_CODE_LOOKUP else None)
+    application = read_application(event.data, registered, tx.today, registration.district)
+    if isinstance(application, Emit):
+        tx.emit(application)
+        return
+    decision = register(application, tx.today)
     if decision.organization is not None:
         registration.store.insert_organization(decision.organization, tx)
     tx.emit(*decision.events)
 
 
-# The intakes below name an organization by org_id. Each is a `subscriber`, not an `intake`, because the organization
-# must be looked up before the input is read: the validators are given it, so an org_id naming no registered
-# organization is refused in the same rejection as every other bad field (`read_about` calls the kernel's
-# `read_intake`).
+# The intakes below name an organization by org_id. Each is a `subscriber`, not an `intake`, for the same reason as
+# an application: the organization must be looked up before the input is read, so that an org_id naming no
+# registered organization is refused in the same rejection as every other bad field (`read_about` calls the
+# kernel's `read_intake`).
 
 
 @subscriptions.subscriber(events.ORGANIZATION_UPDATE_REQUESTED, document=events.IntakeOrganizationUpdated,
@@ -87,6 +98,7 @@ async def organization_reinstated(event: Envelope, tx: Transaction, registration
 
 
 @subscriptions.subscriber(events.PERSON_ADDITION_REQUESTED, document=events.IntakePersonAdded,
+                          personal=("id_number", "phone", "name"),
                           description="An organization names one of its people; an ID number is checked (GB 11643) "
                                       "and kept only as a keyed hash and a masked form, never stored or published "
                                       "in clear.")
@@ -97,7 +109,7 @@ async def person_added(event: Envelope, tx: Transaction, registration: Registrat
         return
     entry, organization = read
     people = await registration.store.people_of(organization.org_id, tx)
-    decision = add_person(entry, organization, people, id_key=registration.id_key, today=tx.today)
+    decision = add_person(entry, organization, people, keys=registration.id_keys, today=tx.today)
     if decision.person is not None:
         registration.store.insert_person(decision.person, tx)
     tx.emit(*decision.events)
@@ -112,7 +124,7 @@ async def _decide_about_organization(model: type[M], decide: Callable[[M, Organi
                                      tx: Transaction, registration: Registration) -> None:
     """Read the intake with the organization it names, let `decide` decide, and keep the organization it changed."""
     read = read_about(model, event.data, await _named_organization(event, tx, registration),
-                      rejected=events.ORGANIZATION_REJECTED, today=tx.today, streets=registration.streets)
+                      rejected=events.ORGANIZATION_REJECTED, today=tx.today, district=registration.district)
     decision = Decision((read,)) if isinstance(read, Emit) else decide(*read)
     if decision.organization is not None:
         registration.store.save_organization(decision.organization, tx)

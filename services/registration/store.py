@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Any
 
 from pymongo import ASCENDING
@@ -69,6 +70,11 @@ class RegistrationStore:
 
     def insert_person(self, person: Person, tx: Transaction) -> None:
         tx.insert(self.people, _person_document(person))
+
+    async def hashes_by_key(self) -> Counter[str | None]:
+        """How many people's ID-number hashes each key made (None: made before keys had ids)."""
+        docs = await find(self.people, {"id_hash": {"$type": "string"}}, projection={"id_key_id": 1})
+        return Counter(doc.get("id_key_id") for doc in docs)
 
 
 def _organization_document(organization: Organization) -> Document:

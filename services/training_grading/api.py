@@ -37,7 +37,7 @@ def grade_view(record: GradingRecord, today: date) -> GradeView | None:
 
 
 def build_api(store: TrainingGradingStore, today: Callable[[], date], *, target: int,
-              streets: Sequence[str]) -> FastAPI:
+              streets: Sequence[str], roles: Sequence[Audience]) -> FastAPI:
     api = read_api("training-grading", "Organizations' grades and their validity, the courses, and how far the "
                                        "district is toward its training target.")
 
@@ -78,6 +78,6 @@ def build_api(store: TrainingGradingStore, today: Callable[[], date], *, target:
     async def training_progress() -> TrainingProgress:
         completed = await store.completed_enrolments()
         organizations = await store.organizations_by_id(e.org_id for e in completed)
-        return progress(completed, organizations, target=target, streets=streets)
+        return progress(completed, organizations, target=target, streets=streets, roles=roles)
 
     return api

@@ -18,9 +18,10 @@ def build(settings: TrainingGradingSettings | None = None) -> Service:
     service = Service(NAME, settings, prefix="grading")
     store = TrainingGradingStore(service.db)
     service.on_startup.append(store.ensure_indexes)
-    service.include(subscriptions, TrainingGrading(store, settings.grading, settings.expiry_check_seconds))
+    service.include(subscriptions, TrainingGrading(store, settings.grading, settings.expiry_check_seconds,
+                                                   settings.calendar.earliest))
     service.api = build_api(store, service.clock.today, target=settings.training_target_people,
-                            streets=settings.district.streets)
+                            streets=settings.district.streets, roles=settings.training_target_roles)
     return service
 
 

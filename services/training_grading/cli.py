@@ -1,6 +1,7 @@
 """`make training-progress` (`python -m services.training_grading.cli`): how far the district is toward its
-training target (people who completed a course, by audience and by street), read from training-and-grading's own
-read API (`TRAINING_GRADING_URL`, else the service on this machine)."""
+training target (distinct people of the counted roles who completed a course, by audience and by street; people of
+other roles shown apart), read from training-and-grading's own read API (`TRAINING_GRADING_URL`, else the service
+on this machine)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ TITLE = "Training progress toward the district's target"
 def progress_table(report: dict[str, Any]) -> Table:
     """`GET /progress` as one table, so audiences and streets line up (Chinese street names too)."""
     rows: list[list[str]] = [
-        ["target", f"{report['target']:,} people"],
+        ["target", f"{report['target']:,} people ({', '.join(report['counted_roles'])})"],
         ["completed", f"{report['people_completed']:,} people ({report['percent_of_target']} %)"],
+        ["not counted", f"{report['not_counted']:,} people of other roles"],
         ["", ""],
         ["by audience", ""],
         *([audience, f"{count:,}"] for audience, count in report["by_audience"].items()),

@@ -1,5 +1,5 @@
 """Training and grading's subscribers and its one job: courses, enrolments, attendance and assessments from
-outside, registration's organization events kept as this service's own copy, and the expiry of grades past
+outside, registration's organizations and people kept as this service's own copies, and the expiry of grades past
 their validity.
 
 Each handler reads its input (the kernel's `intake`/`reads`), loads what the decision needs, lets `domain` decide,
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 from services.training_grading.domain.grading import (
@@ -28,11 +29,11 @@ from services.training_grading.domain.training import (
     enrol,
     enrolment_id_for,
     open_course,
-    person_key,
     record_attendance,
 )
-from services.training_grading.projections import OrganizationView, newer
+from services.training_grading.projections import OrganizationView, PersonView, newer
 from services.training_grading.store import TrainingGradingStore
+from shared.calendar import DEFAULT_EARLIEST_DATE
 from shared.contracts import grading, registration, training
 from shared.jobs import JobRun
 from shared.subscriptions import Subscriptions
@@ -43,11 +44,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TrainingGrading:
-    """What the handlers and the expiry job need: the store, the district's grading rules, the check's period."""
+    """What the handlers and the expiry job need: the store, the district's grading rules, the check's period, and
+    the earliest date an assessment may name."""
 
     store: TrainingGradingStore
     rules: GradingRules
     expiry_check_seconds: float
+    earliest: date = DEFAULT_EARLIEST_DATE
 
 
 subscriptions = Subscriptions[TrainingGrading]()
@@ -66,15 +69,17 @@ async def course_offered(offer: training.CourseOffered, tx: Transaction, deps: T
 
 
 @subscriptions.intake(training.ENROLMENT_REQUESTED, training.EnrolmentRequested, rejects=training.ENROLMENT_REJECTED,
-                      echo=("course_id", "org_id"),
-                      description="A seat for one person of an active organization, while seats are left.")
+                      echo=("course_id", "org_id", "person_id"), personal=("person.name",),
+                      description="A seat for one registered person (registration's person_id) of an active "
+                                  "organization, in the role the course is for, once per course, while seats are "
+                                  "left.")
 async def enrolment_requested(request: training.EnrolmentRequested, tx: Transaction, deps: TrainingGrading) -> None:
-    enrolment_id = enrolment_id_for(request.course_id, person_key(request.org_id, request.person))
     enrolled, outcomes = enrol(
         request,
         course=await deps.store.course(request.course_id, tx),
         organization=await deps.store.organization(request.org_id, tx),
-        existing=await deps.store.enrolment(enrolment_id, tx),
+        person=await deps.store.person(request.person_id, tx),
+        existing=await deps.store.enrolment(enrolment_id_for(request.course_id, request.person_id), tx),
     )
     if isinstance(enrolled, Enrolled):
         deps.store.save_course(enrolled.course, tx)
@@ -84,7 +89,8 @@ async def enrolment_requested(request: training.EnrolmentRequested, tx: Transact
 
 @subscriptions.intake(training.ATTENDANCE_RECORDED, training.AttendanceRecorded, rejects=training.ATTENDANCE_REJECTED,
                       echo=("enrolment_id",),
-                      description="One session attended; the last missing one completes the course, announced once.")
+                      description="One session attended; the last missing one completes the course, announced once. "
+                                  "A session already recorded is answered saying so.")
 async def attendance_recorded(attendance: training.AttendanceRecorded, tx: Transaction, deps: TrainingGrading) -> None:
     enrolment, outcomes = record_attendance(
         attendance, enrolment=await deps.store.enrolment(attendance.enrolment_id, tx), today=tx.today)
@@ -106,6 +112,7 @@ async def assessment_submitted(submission: Assessment, tx: Transaction, deps: Tr
         organization=await deps.store.organization(submission.org_id, tx),
         record=await deps.store.grading_record(submission.org_id, tx),
         rules=deps.rules,
+        earliest=deps.earliest,
     )
     if record is not None:
         deps.store.save_grading_record(record, tx)
@@ -154,12 +161,23 @@ async def organization_changed(incoming: OrganizationView, tx: Transaction, deps
         deps.store.save_organization(kept, tx)
 
 
+@subscriptions.reads(registration.PERSON_ADDED, PersonView, document=registration.PersonAdded,
+                     description="Registration's people: who each is (person_id), of which organization, in which "
+                                 "role; no name, no ID number.")
+async def person_added(incoming: PersonView, tx: Transaction, deps: TrainingGrading) -> None:
+    """`registration.person.added`: keep the person unless a newer version is already kept."""
+    kept = newer(await deps.store.person(incoming.person_id, tx), incoming)
+    if kept is not None:
+        deps.store.save_person(kept, tx)
+
+
 subscriptions.publishes(training.COURSE_OPENED, training.CourseOpened, "A course is open for enrolment.")
 subscriptions.publishes(training.COURSE_REJECTED, training.CourseRejected, "A course offer was refused.")
 subscriptions.publishes(training.ENROLMENT_CONFIRMED, training.EnrolmentConfirmed, "A person has a seat on a course.")
 subscriptions.publishes(training.ENROLMENT_REJECTED, training.EnrolmentRejected, "An enrolment was refused.")
 subscriptions.publishes(training.ATTENDANCE_NOTED, training.AttendanceNoted, "A session's first attendance.")
-subscriptions.publishes(training.ATTENDANCE_REJECTED, training.AttendanceRejected, "An attendance was refused.")
+subscriptions.publishes(training.ATTENDANCE_REJECTED, training.AttendanceRejected,
+                        "An attendance was refused, or was already recorded.")
 subscriptions.publishes(training.COURSE_COMPLETED, training.CourseCompleted,
                         "Every session attended: the person completed the course (once per enrolment).")
 subscriptions.publishes(grading.GRADE_ASSIGNED, grading.GradeAssigned, "An organization's grade from now on.")

@@ -1,11 +1,17 @@
-"""Training and grading's copy of registration's organizations: only what it asks of one (its street, whether it
-is active, when it was registered), read from any `registration.organization.*` event (each carries the full
-state) and kept at the newest version seen. Pure."""
+"""Training and grading's copies of registration's organizations and people: only what it asks of them, kept at
+the newest version seen. Pure.
+
+- An organization: its street, whether it is active, when it was registered; from any
+  `registration.organization.*` event (each carries the full state).
+- A person: registration's `person_id`, the organization and the role; from `registration.person.added`. No name,
+  no ID number: training needs to know who a person is, not what they are called.
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
@@ -41,7 +47,26 @@ class OrganizationView(BaseModel):
         return self.status == "active"
 
 
-def newer(current: OrganizationView | None, incoming: OrganizationView) -> OrganizationView | None:
+class PersonView(BaseModel):
+    """A person as training sees one: who (registration's person_id), of which organization, in which role."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    person_id: uuid.UUID
+    org_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    role: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    version: Annotated[StrictInt, Field(ge=1)]
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def newer(current: V | None, incoming: V) -> V | None:
     """The view to keep after `incoming`, or None when it is stale or a repeat (nothing to save).
 
     Events may arrive twice or out of order; the version decides, so every replica converges on the newest.

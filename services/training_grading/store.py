@@ -1,5 +1,5 @@
-"""Training and grading's MongoDB collections (courses, enrolments, its copy of organizations, grading records)
-and their queries; nothing else touches them. Documents are keyed by the entity's id."""
+"""Training and grading's MongoDB collections (courses, enrolments, its copies of organizations and people, grading
+records) and their queries; nothing else touches them. Documents are keyed by the entity's id."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pymongo import ASCENDING
 
 from services.training_grading.domain.grading import GradingRecord
 from services.training_grading.domain.training import Course, Enrolment
-from services.training_grading.projections import OrganizationView
+from services.training_grading.projections import OrganizationView, PersonView
 from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database, Document
 from shared.unit_of_work import Transaction
@@ -23,6 +23,7 @@ class TrainingGradingStore:
         self.courses = db["courses"]
         self.enrolments = db["enrolments"]
         self.organizations = db["organizations"]
+        self.people = db["people"]
         self.grades = db["grading_records"]
 
     async def ensure_indexes(self) -> None:
@@ -82,6 +83,16 @@ class TrainingGradingStore:
     def save_organization(self, organization: OrganizationView, tx: Transaction) -> None:
         doc = {"_id": organization.org_id, **organization.model_dump(mode="json", exclude={"org_id"})}
         tx.replace(self.organizations, organization.org_id, doc, upsert=True)
+
+    # -- people (registration's, as this service sees them) ----------------------------------------------------
+
+    async def person(self, person_id: uuid.UUID, reader: Writer | None = None) -> PersonView | None:
+        doc = await find_one(self.people, {"_id": str(person_id)}, reader)
+        return PersonView.model_validate({**doc, "person_id": doc["_id"]}) if doc else None
+
+    def save_person(self, person: PersonView, tx: Transaction) -> None:
+        doc = {"_id": str(person.person_id), **person.model_dump(mode="json", exclude={"person_id"})}
+        tx.replace(self.people, str(person.person_id), doc, upsert=True)
 
     # -- grading records ---------------------------------------------------------------------------------------
 

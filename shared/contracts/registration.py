@@ -256,10 +256,11 @@ class PersonAdded(BaseModel):
 
 
 class PersonRejected(Rejection):
-    """`registration.person.rejected`."""
+    """`registration.person.rejected`; `person_id` names the person already recorded, when that is why."""
 
     org_id: uuid.UUID | None = None
     person_ref: str | None = None
+    person_id: uuid.UUID | None = None
 
 
 INTAKE_MODELS: Final[dict[str, type[BaseModel]]] = {

@@ -73,19 +73,21 @@ class CourseOffered(_Intake):
 
 
 class Person(_Intake):
-    """The person to be trained; `person_ref` (e.g. an ID-card hash), when given, identifies them on its own."""
+    """The person as the sender writes them, for its own records: who the person is, is `person_id`; training
+    keeps neither name nor role from here (registration's role decides the course's audience)."""
 
     name: Name
     role: Name
-    person_ref: Name | None = None
 
 
 class EnrolmentRequested(_Intake):
-    """`intake.enrolment.requested`: a seat on a course for one person of one organization."""
+    """`intake.enrolment.requested`: a seat on a course for one person of one organization, the person named by
+    registration's `person_id` (from `registration.person.added`), the same in every context."""
 
     course_id: uuid.UUID
     org_id: Name
-    person: Person
+    person_id: uuid.UUID
+    person: Person | None = None
 
 
 class AttendanceRecorded(_Intake):
@@ -118,6 +120,7 @@ class EnrolmentConfirmed(_Outcome):
     course_id: uuid.UUID
     course_ref: str
     org_id: str
+    person_id: uuid.UUID
     audience: Audience
     seats_left: int
 
@@ -140,6 +143,7 @@ class CourseCompleted(_Outcome):
     course_id: uuid.UUID
     course_ref: str
     org_id: str
+    person_id: uuid.UUID
     audience: Audience
     certificate_no: str
     completed_on: date
@@ -166,6 +170,7 @@ class EnrolmentRejected(_Rejected):
 
 
 class AttendanceRejected(_Rejected):
-    """`training.attendance.rejected`: an unknown enrolment, or a session the course does not have."""
+    """`training.attendance.rejected`: an unknown enrolment, a session the course does not have, or a session
+    already recorded (nothing changed: the first was answered with `training.attendance.noted`)."""
 
     enrolment_id: str | None = None

@@ -20,10 +20,12 @@ from shared.contracts.registration import (
     OrganizationReinstated,
     OrganizationSuspended,
     OrganizationUpdated,
+    PersonAdded,
 )
 from shared.contracts.training import CourseCompleted
 
 ORG_ID = UUID("6a1f4a8e-6d0c-4f8e-9b1e-2f5d7c3a9e01")
+PERSON_ID = UUID("0c5e2f7a-3b1d-5a9e-8f42-6d7c1b0e9a33")
 PROJECT_ID = "3f0c2b7a-0a51-5d1e-9e55-0f7f0f8d2c11"
 PURCHASER = Purchaser(kind="street", name="望江路街道")
 PERIOD = Period(start=date(2015, 1, 1), end=date(2015, 12, 31))
@@ -60,13 +62,17 @@ PUBLISHED: dict[str, BaseModel] = {
         **(_ORGANIZATION | {"status": "suspended", "version": 3}), reason="年检不合格"),
     "registration.organization.reinstated": OrganizationReinstated(**(_ORGANIZATION | {"version": 4}),
                                                                    reason="整改完成"),
+    "registration.person.added": PersonAdded(
+        person_id=PERSON_ID, org_id=ORG_ID, person_ref="finance", role="finance", name_masked="张**",
+        id_number_masked="**************017X", phone_masked="*******5678", added_on=date(2014, 11, 2), version=1),
     "grading.grade.assigned": GradeAssigned(
         org_id=str(ORG_ID), assessment_id=UUID(int=1), round="2015", grade="3A", total_score=Decimal(850),
         scores=SCORES, assessed_on=date(2015, 1, 1), valid_until=date(2020, 1, 1), version=1),
     "grading.grade.expired": GradeExpired(org_id=str(ORG_ID), assessment_id=UUID(int=1), grade="3A",
                                           valid_until=date(2020, 1, 1), version=2),
     "training.course.completed": CourseCompleted(
-        enrolment_id=UUID(int=2), course_id=UUID(int=3), course_ref="fin-1", org_id=str(ORG_ID), audience="finance",
+        enrolment_id=UUID(int=2), course_id=UUID(int=3), course_ref="fin-1", org_id=str(ORG_ID), person_id=PERSON_ID,
+        audience="finance",
         certificate_no="WH-TR-fin-1-0001", completed_on=date(2015, 1, 1)),
     "matching.award.proposed": AwardProposed(
         **_AWARD, proposed_on=date(2015, 3, 2), standstill_ends=date(2015, 3, 11)),

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from services.registration.domain.uscc import WUHOU_REGION_CODE, make_uscc
 from tests.support.bus import BusProbe, Event, envelope
 from tests.support.metrics import deliveries
 from tests.support.processes import ROOT, ServiceProcess
@@ -45,8 +46,14 @@ def offer(capacity: int = 30, sessions: int = 3, **changes: Any) -> dict[str, An
             "audience": "finance", "capacity": capacity, "sessions": sessions, **changes}
 
 
-def person(name: str) -> dict[str, str]:
-    return {"name": name, "role": "会计"}
+def person_id(org_id: str, name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{org_id}:{name}"))
+
+
+def person(org_id: str, name: str, role: str = "finance", version: int = 1) -> dict[str, Any]:
+    """`registration.person.added` as registration publishes it (masked: no ID number, no name in clear)."""
+    return {"person_id": person_id(org_id, name), "org_id": org_id, "person_ref": name, "role": role,
+            "name_masked": name[:1] + "*" * (len(name) - 1), "added_on": "2015-01-05", "version": version}
 
 
 def handled(process: ServiceProcess, purpose: str) -> int:
@@ -63,9 +70,15 @@ async def until_handled(process: ServiceProcess, purpose: str, count: int, timeo
 
 
 async def register(bus: BusProbe, process: ServiceProcess, event_type: str, state: dict[str, Any],
-                   purpose: str, count: int = 1) -> None:
+                   purpose: str, count: int = 1, people: tuple[str, ...] = ("王芳", "李强", "张敏")) -> None:
+    """Registration's organization event; with a new organization, its people (finance staff) too."""
     await bus.send(f"registration.organization.{event_type}", state, source="registration")
     await until_handled(process, purpose, count)
+    if event_type == "registered" and count == 1:
+        before = await asyncio.to_thread(handled, process, "person-added")
+        for name in people:
+            await bus.send("registration.person.added", person(state["org_id"], name), source="registration")
+        await until_handled(process, "person-added", before + len(people))
 
 
 async def open_course(bus: BusProbe, **changes: Any) -> Event:
@@ -74,9 +87,11 @@ async def open_course(bus: BusProbe, **changes: Any) -> Event:
     return opened
 
 
-async def request_enrolment(bus: BusProbe, course_id: str, org_id: str, name: str) -> Event:
-    sent = await bus.send("intake.enrolment.requested", {"course_id": course_id, "org_id": org_id,
-                                                         "person": person(name)})
+async def request_enrolment(bus: BusProbe, course_id: str, org_id: str, name: str,
+                            person_of: str | None = None) -> Event:
+    sent = await bus.send("intake.enrolment.requested", {
+        "course_id": course_id, "org_id": org_id, "person_id": person_id(person_of or org_id, name),
+        "person": {"name": name, "role": "会计"}})
     return await bus.answer(sent["event_id"])
 
 
@@ -110,8 +125,10 @@ async def test_repeated_attendance_completes_the_course_once_and_counts_toward_t
     first = envelope("intake.attendance.recorded", {"enrolment_id": enrolment_id, "session": 1})
     await bus.publish(first)
     await bus.publish(first)  # the same event delivered twice
+    repeats = []
     for session in (1, 2, 2):  # and each session recorded again as a new event
-        await bus.send("intake.attendance.recorded", {"enrolment_id": enrolment_id, "session": session})
+        repeats.append(await bus.send("intake.attendance.recorded", {"enrolment_id": enrolment_id,
+                                                                     "session": session}))
     await bus.wait_for(lambda events: any(e.get("type") == "training.course.completed" for e in events))
     await bus.quiet(1.5)
 
@@ -120,6 +137,11 @@ async def test_repeated_attendance_completes_the_course_once_and_counts_toward_t
     assert completed["data"]["certificate_no"] == f"WH-TR-{course['course_ref']}-0001"
     assert completed["data"]["completed_on"] == datetime.now(UTC).astimezone(DISTRICT).date().isoformat()
     assert sorted(e["data"]["session"] for e in of_type(bus, "training.attendance.noted")) == [1, 2]
+    # Every new event is answered, a repeat saying it was already recorded (issue 19, item 4).
+    answers = [await bus.answer(sent["event_id"]) for sent in repeats]
+    assert [a["type"] for a in answers] == ["training.attendance.rejected", "training.attendance.noted",
+                                            "training.attendance.rejected"]
+    assert all("already recorded" in a["data"]["errors"][0]["message"] for a in (answers[0], answers[2]))
 
     report = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "services.training_grading.cli"], cwd=ROOT,
@@ -134,7 +156,7 @@ async def test_repeated_attendance_completes_the_course_once_and_counts_toward_t
 async def test_an_organization_registered_over_two_years_ago_is_graded_valid_for_five_years(
     start_service: Callable[..., ServiceProcess], bus: BusProbe,
 ) -> None:
-    service = start_service(SERVICE)
+    service = start_service(SERVICE, TODAY="2015-12-01")
     await register(bus, service, "registered", organization("org-graded"), "organization-registered")
 
     sent = await bus.send("intake.assessment.submitted",
@@ -200,6 +222,52 @@ async def test_garbage_goes_to_the_dead_letter_queue_with_the_reason_and_the_ser
     await open_course(bus)
 
 
+async def test_only_a_registered_person_of_the_organization_in_the_courses_role_takes_a_seat_once(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe, service_env: dict[str, str],
+) -> None:
+    """Issue 13: people are registration's people (its person_id), the same person everywhere. Registration and
+    training run together; every person comes from registration's own answer."""
+    start_service("registration")
+    training_process = start_service(SERVICE)
+    people: dict[str, str] = {}
+    orgs: dict[str, str] = {}
+    for seed, staff in ((21, (("王芳", "finance"), ("张敏", "social_worker"))), (22, (("李强", "finance"),))):
+        application = {"uscc": make_uscc("social_group", WUHOU_REGION_CODE, seed), "name": f"邻里互助会{seed}",
+                       "legal_form": "social_group", "street": "浆洗街街道", "community": "黉门街社区",
+                       "domains": ["助老"], "full_time_staff": 6, "founded_on": "2010-04-02"}
+        registered = await bus.answer((await bus.send("intake.organization.applied", application))["event_id"])
+        orgs[str(seed)] = registered["data"]["org_id"]
+        for name, role in staff:
+            added = await bus.answer((await bus.send("intake.person.added", {
+                "org_id": orgs[str(seed)], "person_ref": name, "name": name, "role": role}))["event_id"])
+            assert added["type"] == "registration.person.added", added
+            people[name] = added["data"]["person_id"]
+    await until_handled(training_process, "person-added", 3, timeout=30)
+    await until_handled(training_process, "organization-registered", 2, timeout=30)
+    course_id = (await open_course(bus, audience="finance"))["data"]["course_id"]
+
+    async def enrol(who: str, org: str = "21") -> Event:
+        sent = await bus.send("intake.enrolment.requested", {"course_id": course_id, "org_id": orgs[org],
+                                                             "person_id": who, "person": {"name": "王芳",
+                                                                                          "role": "会计"}})
+        return await bus.answer(sent["event_id"])
+
+    def rule(answer: Event) -> str:
+        assert answer["type"] == "training.enrolment.rejected", answer
+        [error] = answer["data"]["errors"]
+        assert error["field"] == "person_id" and "王芳" not in error["message"]
+        return str(error["message"].rsplit("(rule: ", 1)[1].rstrip(")"))
+
+    assert rule(await enrol(str(uuid.uuid4()))) == "person_registered"
+    assert rule(await enrol(people["李强"])) == "person_of_the_organization"
+    assert rule(await enrol(people["张敏"])) == "audience_matches_role"
+    confirmed = await enrol(people["王芳"])
+    assert confirmed["type"] == "training.enrolment.confirmed" and confirmed["data"]["person_id"] == people["王芳"]
+    assert rule(await enrol(people["王芳"])) == "one_seat_per_person"
+    status, course = await read(training_process, f"/courses/{course_id}")
+    assert status == 200 and course["seats_taken"] == 1
+
+
 async def test_a_suspended_organization_is_refused_enrolment_and_a_stale_event_does_not_revive_it(
     start_service: Callable[..., ServiceProcess], bus: BusProbe,
 ) -> None:
@@ -230,7 +298,8 @@ async def read(process: ServiceProcess, path: str) -> tuple[int, Any]:
 async def test_the_read_api_answers_the_grades_courses_and_progress_the_bus_announced_without_names(
     start_service: Callable[..., ServiceProcess], bus: BusProbe,
 ) -> None:
-    service = start_service(SERVICE)
+    # Pinned to 2015: an assessment of 2015-11-20 sent later than 2020-11-20 would be refused as already lapsed.
+    service = start_service(SERVICE, TODAY="2015-12-01")
     await register(bus, service, "registered", organization("org-api"), "organization-registered")
     sent = await bus.send("intake.assessment.submitted", {"org_id": "org-api", "round": "2015",
                                                           "assessed_on": "2015-11-20", "scores": SCORES_850})
@@ -245,11 +314,11 @@ async def test_the_read_api_answers_the_grades_courses_and_progress_the_bus_anno
     assert {k: grade[k] for k in ("org_id", "assessment_id", "grade", "total_score", "assessed_on", "valid_until",
                                   "round", "valid")} == {
         "org_id": "org-api", "assessment_id": assigned["assessment_id"], "grade": "4A", "total_score": 850,
-        "assessed_on": "2015-11-20", "valid_until": "2020-11-20", "round": "2015", "valid": False}
-    assert grade["as_of"] == datetime.now(UTC).astimezone(DISTRICT).date().isoformat()
-    status, fours = await read(service, "/grades?grade=4A&valid=false")
+        "assessed_on": "2015-11-20", "valid_until": "2020-11-20", "round": "2015", "valid": True}
+    assert grade["as_of"] == "2015-12-01"
+    status, fours = await read(service, "/grades?grade=4A&valid=true")
     assert status == 200 and [g["org_id"] for g in fours["items"]] == ["org-api"] and fours["total"] == 1
-    assert (await read(service, "/grades?valid=true"))[1]["total"] == 0
+    assert (await read(service, "/grades?valid=false"))[1]["total"] == 0
 
     status, found = await read(service, f"/courses/{course['course_id']}")
     assert status == 200

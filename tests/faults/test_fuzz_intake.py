@@ -14,6 +14,7 @@ import json
 import os
 import random
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ async def catalog_intake(bus: BusProbe) -> list[Intake]:
 
 def application(seed_: int) -> dict[str, Any]:
     return {"uscc": uscc.make_uscc("social_group", uscc.WUHOU_REGION_CODE, seed_), "name": f"邻里互助会{seed_}",
-            "legal_form": "social_group", "street": "玉林街道", "community": "黉门街社区",
+            "legal_form": "social_group", "street": "浆洗街街道", "community": "黉门街社区",
             "domains": ["助老", "社区文化"], "full_time_staff": 6, "founded_on": "2011-04-02",
             "contact": {"phone": "13812345678", "email": "huzhu@example.cn"}}
 
@@ -103,20 +104,27 @@ ORGANIZATION = {"org_id": "org-fuzz", "uscc": "51510107MJ0000000X", "name": "玉
                 "status": "active", "version": 1}
 OFFER = {"course_ref": "TR-FUZZ", "title": "社会组织财务管理实务", "topic": "财务制度", "audience": "finance",
          "capacity": 30, "sessions": 3}
+PEOPLE = {name: {"person_id": str(uuid.uuid5(uuid.NAMESPACE_OID, name)), "org_id": "org-fuzz", "person_ref": name,
+                 "role": "finance", "name_masked": name[:1] + "*", "added_on": "2015-01-05", "version": 1}
+          for name in ("李四", "王五")}
 
 
 async def training_grading_intake(bus: BusProbe) -> list[Intake]:
     await bus.send(registration.ORGANIZATION_REGISTERED, ORGANIZATION, source="registration")
+    for person in PEOPLE.values():
+        await bus.send(registration.PERSON_ADDED, person, source="registration")
     course_id = (await ask(bus, training.COURSE_OFFERED, OFFER, training.COURSE_OPENED))["data"]["course_id"]
-    request = {"course_id": course_id, "org_id": "org-fuzz", "person": {"name": "李四", "role": "会计"}}
+    request = {"course_id": course_id, "org_id": "org-fuzz", "person_id": PEOPLE["李四"]["person_id"],
+               "person": {"name": "李四", "role": "会计"}}
     enrolment_id = await _enrolled(bus, request)
     scores = {"basic_conditions": 90, "internal_governance": 300, "performance": 340, "social_evaluation": 120}
     return [Intake(training.COURSE_OFFERED, {**OFFER, "course_ref": "TR-FUZZ-2"}, required(training.CourseOffered)),
-            Intake(training.ENROLMENT_REQUESTED, {**request, "person": {"name": "王五", "role": "会计"}},
+            Intake(training.ENROLMENT_REQUESTED, {**request, "person_id": PEOPLE["王五"]["person_id"],
+                                                  "person": {"name": "王五", "role": "会计"}},
                    required(training.EnrolmentRequested)),
             Intake(training.ATTENDANCE_RECORDED, {"enrolment_id": enrolment_id, "session": 1},
                    required(training.AttendanceRecorded)),
-            Intake(grading.ASSESSMENT_SUBMITTED, {"org_id": "org-fuzz", "round": "2015", "assessed_on": "2015-11-20",
+            Intake(grading.ASSESSMENT_SUBMITTED, {"org_id": "org-fuzz", "round": "2015",
                                                   "scores": scores}, required(grading.AssessmentSubmitted))]
 
 

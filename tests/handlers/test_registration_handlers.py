@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from services.registration.domain import uscc
-from services.registration.domain.identity import make_id_number
-from services.registration.domain.organizations import Organization, org_id_for
+from services.registration.domain.identity import IdentityKey, IdentityKeys, make_id_number
+from services.registration.domain.organizations import DistrictRules, Organization, org_id_for
 from services.registration.domain.people import Person
 from services.registration.handlers import Registration, subscriptions
-from shared.contracts.common import DEFAULT_STREETS
 from shared.contracts.registration import OrganizationRejected, PersonRejected
 from shared.unit_of_work import Transaction
 from tests.handlers.support import Emitted, deliver
@@ -59,11 +58,12 @@ def store() -> InMemoryRegistration:
 
 @pytest.fixture
 def registration(store: InMemoryRegistration) -> Registration:
-    return Registration(store, DEFAULT_STREETS, b"handler-test-key")  # type: ignore[arg-type]
+    keys = IdentityKeys(IdentityKey(b"handler-test-key"))
+    return Registration(store, DistrictRules(), keys)  # type: ignore[arg-type]
 
 
 def application(**changes: Any) -> dict[str, Any]:
-    return {"uscc": CODE, "name": "玉林社区邻里互助会", "legal_form": "social_group", "street": "玉林街道",
+    return {"uscc": CODE, "name": "玉林社区邻里互助会", "legal_form": "social_group", "street": "浆洗街街道",
             "community": "黉门街社区", "domains": ["助老"], "full_time_staff": 6, "founded_on": "2011-04-02",
             "contact": {"phone": "13812345678"}} | changes
 
@@ -99,6 +99,19 @@ async def test_the_same_code_in_lower_case_is_refused_naming_the_first_which_sta
     emitted = await send(registration, "intake.organization.applied",
                          application(uscc=f" {CODE.lower()} ", name="另一个名字"))
     assert emitted.errors() == {"uscc": f"is already registered, as organization {org_id}"}
+    assert emitted.one("registration.organization.rejected")["org_id"] == org_id
+    assert store.organizations == {first.org_id: first}
+
+
+async def test_a_code_already_registered_is_named_with_the_other_bad_fields_and_nothing_changes(
+    registration: Registration, store: InMemoryRegistration,
+) -> None:
+    # Issue 19, item 4: with another field wrong too, the duplicate went unnamed (this failed before the change).
+    org_id = await apply(registration)
+    first = store.organizations[uuid.UUID(org_id)]
+    emitted = await send(registration, "intake.organization.applied", application(full_time_staff=-1))
+    assert emitted.errors() == {"uscc": f"is already registered, as organization {org_id}",
+                                "full_time_staff": "Input should be greater than or equal to 0"}
     assert emitted.one("registration.organization.rejected")["org_id"] == org_id
     assert store.organizations == {first.org_id: first}
 
@@ -174,7 +187,7 @@ async def test_a_person_is_kept_with_a_hash_and_announced_masked(
     org_id = await apply(registration)
     emitted = await send(registration, "intake.person.added", person(org_id, id_number=ID_NUMBER.lower()))
     published = emitted.one("registration.person.added")
-    assert published["id_number_masked"] == ID_NUMBER[:6] + "********" + ID_NUMBER[-4:]
+    assert published["id_number_masked"] == "*" * 14 + ID_NUMBER[-4:]
     [kept] = store.people.values()
     assert kept.id_hash is not None and len(kept.id_hash) == 64
     assert ID_NUMBER not in kept.model_dump_json() + json.dumps(published)

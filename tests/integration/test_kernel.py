@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -39,7 +40,8 @@ def kernel_service(rabbit_url: str, mongo_url: str, prefix: str, limit: int = 3)
                                                PREFETCH=16),
                                store=StoreSettings(MONGO_URL=mongo_url, MONGO_DATABASE_PREFIX=prefix))
     service = Service("kerneltest", settings)
-    service.consume("work", "intake.kernel.work", do_work, document=Work, description="work items")
+    service.consume("work", "intake.kernel.work", do_work, document=Work, description="work items",
+                    personal=("holder.name", "id_number"))
     return service
 
 
@@ -70,6 +72,38 @@ async def test_a_message_that_always_fails_is_dead_lettered_with_its_reason_whil
     assert "failed on 3 deliveries" in reason and "cannot process item 0" in reason
     assert dead[0].headers["x-failed-deliveries"] == 3
     assert not bus.answers_to(poison["event_id"])
+
+
+async def test_a_dead_letter_keeps_no_personal_data_and_says_it_cannot_be_replayed(
+    rabbit_url: str, mongo_url: str, db_prefix: str, bus: BusProbe,
+) -> None:
+    number = "510107198005170017"
+    async with running(kernel_service(rabbit_url, mongo_url, db_prefix, limit=2)):
+        poison = await bus.send("intake.kernel.work", {
+            "n": 0, "poison": True, "id_number": number, "holder": {"name": "张三丰", "role": "finance"},
+            "note": f"copy of ID {number[:6]} {number[6:14]} {number[14:]}"})
+        await bus.publish(f'{{"not json": "{number}"'.encode(), routing_key="intake.kernel.work")
+        clean = await bus.send("intake.kernel.work", {"n": 1, "poison": True})
+        dead: list[Any] = []
+        for _ in range(150):
+            dead += await bus.drain_queue("kerneltest.dlq")
+            if len(dead) == 3:
+                break
+            await asyncio.sleep(0.2)
+    letters = {m.message_id: m for m in dead}
+    [unreadable] = set(letters) - {poison["event_id"], clean["event_id"]}
+    for letter in dead:
+        assert number not in letter.body.decode() and "张三丰" not in letter.body.decode()
+    kept = json.loads(letters[poison["event_id"]].body)["data"]
+    assert (kept["id_number"], kept["holder"], kept["n"]) == (None, {"name": None, "role": "finance"}, 0)
+    assert kept["note"] == "copy of ID [ID number removed]"
+    for event_id in (poison["event_id"], unreadable):
+        assert letters[event_id].headers["x-replayable"] is False
+        assert "cannot be replayed" in str(letters[event_id].headers["x-not-replayable-because"])
+    assert "data.id_number" in str(letters[poison["event_id"]].headers["x-not-replayable-because"])
+    # A dead letter with nothing personal in it is kept as it was sent, and may be replayed.
+    as_sent = letters[clean["event_id"]]
+    assert json.loads(as_sent.body) == clean and "x-replayable" not in as_sent.headers
 
 
 async def test_two_replicas_consuming_at_once_answer_every_event_once(

@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.training_grading.domain.grading import Grade, GradingRecord
 from services.training_grading.domain.training import Course, Enrolment, course_id_for
-from services.training_grading.projections import OrganizationView
+from services.training_grading.projections import OrganizationView, PersonView
 from services.training_grading.store import TrainingGradingStore
 from shared.contracts.training import Audience
 from shared.mongo import Client
@@ -42,8 +42,8 @@ def course(ref: str, audience: Audience = "finance", **changes: Any) -> Course:
 def enrolment(of: Course, seat_no: int, person: str = "王芳", completed_on: date | None = None,
               org_id: str = "org-1") -> Enrolment:
     return Enrolment(enrolment_id=uuid.uuid4(), course_id=of.course_id, course_ref=of.course_ref,
-                     audience=of.audience, sessions=of.sessions, org_id=org_id, person_key=f"person|{person}",
-                     person_name=person, person_role="会计", seat_no=seat_no,
+                     audience=of.audience, sessions=of.sessions, org_id=org_id,
+                     person_id=uuid.uuid5(uuid.NAMESPACE_OID, person), person_role=of.audience, seat_no=seat_no,
                      attended=(1, 2) if completed_on else (), completed_on=completed_on,
                      certificate_no=f"WH-TR-{of.course_ref}-{seat_no:04d}" if completed_on else None)
 
@@ -73,14 +73,16 @@ async def test_each_entity_reads_back_exactly_as_saved(stored: Stored) -> None:
     yulin = OrganizationView(org_id="org-1", street="玉林街道", status="active", registered_on=date(2009, 5, 4),
                              version=3)
     graded = record("org-1")  # a round named with '.' and '$', which MongoDB field names would not take
+    accountant = PersonView(person_id=seat.person_id, org_id="org-1", role="finance", version=1)
     await write(stored, (store.insert_course, first), (store.insert_enrolment, seat),
-                (store.save_organization, yulin), (store.save_grading_record, graded))
+                (store.save_organization, yulin), (store.save_grading_record, graded), (store.save_person, accountant))
 
     assert await store.course(first.course_id) == first
     assert await store.course_by_ref("TR-1") == first
     assert await store.enrolment(seat.enrolment_id) == seat
     assert await store.organization("org-1") == yulin
     assert await store.grading_record("org-1") == graded
+    assert await store.person(seat.person_id) == accountant and await store.person(uuid.uuid4()) is None
 
 
 async def test_a_save_in_the_same_transaction_is_seen_by_a_later_read(stored: Stored) -> None:

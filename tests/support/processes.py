@@ -53,7 +53,9 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServiceProcess:
-        env = {**os.environ, **self.env, SERVICE_PORT_VARS[self.module]: str(self.port), "PYTHONUNBUFFERED": "1"}
+        # Development unless the test says otherwise: registration refuses its development key anywhere else.
+        env = {"DISTRICT_ENV": "development", **os.environ, **self.env, SERVICE_PORT_VARS[self.module]: str(self.port),
+               "PYTHONUNBUFFERED": "1"}
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", f"services.{self.module}"], cwd=ROOT, env=env,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -28,7 +28,7 @@ from tools.seed.district import SAMPLE, WUHOU, District, DistrictSize, build, se
 
 EXCERPT = Path(__file__).resolve().parents[1] / "data" / "catalog_2015_batch1_excerpt.json"
 SEED_DAY = date(2015, 1, 1)  # the seed must be valid on the day the batch starts
-RULES = context(SEED_DAY, DEFAULT_STREETS)
+RULES = context(SEED_DAY)  # the district's defaults: its streets, its communities, its earliest date
 COMMUNITY_CATEGORIES = tuple(c for c in CATEGORIES if c != "政务服务")
 
 
@@ -40,7 +40,7 @@ def read(data: dict[str, Any]) -> Application | Emit:
 def registered(data: dict[str, Any]) -> Organization:
     application = read(data)
     assert isinstance(application, Application), data["name"]
-    organization = registration.register(application, None, SEED_DAY).organization
+    organization = registration.register(application, SEED_DAY).organization
     assert organization is not None
     return organization
 
@@ -174,7 +174,7 @@ def test_every_application_is_registered_by_registrations_own_rules(district: Di
         IntakeOrganizationApplied.model_validate(data)
         application = read(data)
         assert isinstance(application, Application), data["name"]
-        decision = registration.register(application, None, SEED_DAY)
+        decision = registration.register(application, SEED_DAY)
         assert [event.type for event in decision.events] == ["registration.organization.registered"]
 
 

@@ -190,3 +190,28 @@ def test_an_assessment_older_than_the_current_grade_is_refused() -> None:
     _, events = run(submitted(round_="2014", assessed_on="2014-06-01"), record=first, assessment_id=SECOND)
     assert [e["field"] for e in events[0].data["errors"]] == ["assessed_on"]
     assert str(FIRST) in events[0].data["errors"][0]["message"]
+
+
+# Issue 19, item 2: an assessment dated years back was graded and announced as a grade that had already lapsed, and
+# any date was accepted (0001-01-01 too). The three tests below failed before the change.
+
+
+def test_an_assessment_whose_grade_would_already_have_lapsed_on_receipt_is_refused_naming_the_rule() -> None:
+    record, events = run(submitted(assessed_on="2010-06-01", round_="2010"),
+                         organization=org(registered_on=date(2005, 1, 1)), today=date(2015, 6, 2))
+    assert record is None
+    assert messages(events) == ["an assessment on 2010-06-01 gives a grade valid until 2015-06-01, which lapsed "
+                                "before today (2015-06-02); submit a current assessment (rule: not_expired_on_receipt)"]
+
+
+def test_an_assessment_whose_grade_holds_through_today_is_still_graded() -> None:
+    record, events = run(submitted(assessed_on="2010-06-01", round_="2010"),
+                         organization=org(registered_on=date(2005, 1, 1)), today=date(2015, 6, 1))
+    assert record is not None and events[0].data["valid_until"] == "2015-06-01"
+
+
+def test_an_assessment_dated_before_the_districts_earliest_date_is_refused_naming_the_rule() -> None:
+    _, events = assess(submitted(assessed_on="0001-01-01"), assessment_id=FIRST, today=TODAY, organization=org(),
+                       record=None, rules=RULES, earliest=date(1950, 1, 1))
+    assert "must not be before 1950-01-01, the earliest date the district accepts, got 0001-01-01 " \
+           "(rule: earliest_date)" in messages(events)

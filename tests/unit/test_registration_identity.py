@@ -9,9 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.registration.domain.identity import (
+    IdentityKey,
+    IdentityKeys,
     id_check_character,
     id_hash,
     id_number_problems,
+    key_id,
     make_id_number,
     mask_id_number,
     mask_name,
@@ -89,15 +92,16 @@ def test_malformed_numbers_name_the_part_that_is_wrong(number: str, expected: li
     assert id_number_problems(number, TODAY) == expected
 
 
-def test_masked_number_keeps_region_and_last_four_only() -> None:
-    assert mask_id_number("510107198005171234") == "510107********1234"
+def test_masked_number_shows_its_last_four_characters_only() -> None:
+    assert mask_id_number("510107198005171234") == "**************1234"
+    assert mask_id_number("11010519491231002X") == "**************002X"
 
 
 @pytest.mark.parametrize(
     ("phone", "masked"),
-    [("13812345678", "138****5678"), ("028-85551234", "028*****1234"), ("8555123", "*****23")],
+    [("13812345678", "*******5678"), ("028-85551234", "********1234"), ("8555123", "******3"), ("123", "***")],
 )
-def test_masked_phone_keeps_first_three_and_last_four(phone: str, masked: str) -> None:
+def test_masked_phone_shows_at_most_its_last_four_and_a_short_one_less(phone: str, masked: str) -> None:
     assert mask_phone(phone) == masked
 
 
@@ -113,6 +117,20 @@ def test_hash_is_stable_under_one_key_and_differs_under_another() -> None:
     assert first != id_hash(STANDARD_EXAMPLE, b"district-key-2")
     assert first != id_hash(make_id_number("110105", date(1949, 12, 31), 3), b"district-key-1")
     assert len(first) == 64 and STANDARD_EXAMPLE not in first
+
+
+def test_a_key_id_is_fixed_by_the_key_and_tells_nothing_of_it() -> None:
+    first, second = IdentityKey(b"district-key-1-abcdef"), IdentityKey(b"district-key-2-abcdef")
+    assert first.id == key_id(b"district-key-1-abcdef") != second.id
+    assert len(first.id) == 12 and "district" not in first.id
+    assert "district-key-1" not in repr(first)
+
+
+def test_a_number_is_hashed_under_every_configured_key_by_key_id() -> None:
+    current, previous = IdentityKey(b"district-key-2-abcdef"), IdentityKey(b"district-key-1-abcdef")
+    hashes = IdentityKeys(current, (previous,)).hashes(STANDARD_EXAMPLE)
+    assert hashes == {current.id: id_hash(STANDARD_EXAMPLE, current.secret),
+                      previous.id: id_hash(STANDARD_EXAMPLE, previous.secret)}
 
 
 def test_hash_refuses_an_empty_key() -> None:

@@ -9,15 +9,14 @@ import pytest
 
 from services.registration.domain import organizations as domain
 from services.registration.domain import uscc
-from services.registration.domain.organizations import Application, Organization, Update, read_about
-from shared.contracts.common import DEFAULT_STREETS, Category
+from services.registration.domain.organizations import Organization, Update, read_about
+from shared.contracts.common import Category
 from shared.contracts.registration import (
     ORGANIZATION_REJECTED,
     OrganizationRegistered,
     OrganizationRejected,
     OrganizationUpdated,
 )
-from shared.intake import read_intake
 from shared.outcome import Emit
 
 TODAY = date(2014, 11, 19)
@@ -27,17 +26,17 @@ CODE = uscc.make_uscc("social_group", uscc.WUHOU_REGION_CODE, 1_177)
 def application(**overrides: Any) -> dict[str, Any]:
     return {
         "uscc": CODE, "name": "玉林社区邻里互助会", "legal_form": "social_group", "street": "玉林街道",
-        "community": "黉门街社区", "domains": ["助老", "社区文化"], "full_time_staff": 6,
+        "community": "玉林北路社区", "domains": ["助老", "社区文化"], "full_time_staff": 6,
         "founded_on": "2011-04-02", "contact": {"phone": "13812345678", "email": "huzhu@example.cn"},
         **overrides,
     }
 
 
 def register(data: dict[str, Any], existing: Organization | None = None) -> domain.Decision:
-    """The application read as the handler reads it, then decided."""
-    read = read_intake(Application, data, rejected=ORGANIZATION_REJECTED, echo=("uscc",),
-                       context=domain.context(TODAY, DEFAULT_STREETS))
-    return domain.Decision((read,)) if isinstance(read, Emit) else domain.register(read, existing, TODAY)
+    """The application read as the handler reads it (with the organization registered under its code), then
+    decided."""
+    read = domain.read_application(data, existing, TODAY)
+    return domain.Decision((read,)) if isinstance(read, Emit) else domain.register(read, TODAY)
 
 
 def errors_of(decision: domain.Decision) -> list[dict[str, str]]:
@@ -60,7 +59,7 @@ def registered() -> Organization:
 
 def update(organization: Organization | None, changes: dict[str, Any], org_id: str | None = None) -> domain.Decision:
     data = {"org_id": org_id or str(domain.org_id_for(CODE)), "changes": changes}
-    read = read_about(Update, data, organization, rejected=ORGANIZATION_REJECTED, today=TODAY, streets=DEFAULT_STREETS)
+    read = read_about(Update, data, organization, rejected=ORGANIZATION_REJECTED, today=TODAY)
     return domain.Decision((read,)) if isinstance(read, Emit) else domain.update(*read)
 
 
@@ -77,7 +76,7 @@ def test_application_publishes_the_full_state_at_version_1() -> None:
     assert event.data["name"] == "玉林社区邻里互助会"
     assert event.data["domains"] == ["社区文化", "助老"]  # the catalog's order
     assert (event.data["status"], event.data["version"], event.data["registered_on"]) == ("active", 1, "2014-11-19")
-    assert event.data["contact"] == {"phone_masked": "138****5678", "email": "huzhu@example.cn"}
+    assert event.data["contact"] == {"phone_masked": "*******5678", "email": "huzhu@example.cn"}
 
 
 def test_org_id_is_fixed_by_the_code_whatever_its_case() -> None:
@@ -98,6 +97,15 @@ def test_code_already_registered_is_refused_naming_the_existing_organization(reg
     assert errors_of(decision) == [
         {"field": "uscc", "message": f"is already registered, as organization {registered.org_id}"}
     ]
+    assert decision.events[0].data["org_id"] == str(registered.org_id)
+
+
+def test_code_already_registered_is_named_even_when_other_fields_are_wrong_too(registered: Organization) -> None:
+    # Issue 19, item 4: the duplicate went unnamed while another field was wrong (it failed before this change).
+    decision = register(application(full_time_staff=-1, street="玉林"), existing=registered)
+
+    assert fields_of(decision) == ["uscc", "street", "full_time_staff"]
+    assert errors_of(decision)[0]["message"] == f"is already registered, as organization {registered.org_id}"
     assert decision.events[0].data["org_id"] == str(registered.org_id)
 
 
@@ -135,6 +143,12 @@ def test_code_with_a_wrong_check_digit_is_refused_naming_the_right_one() -> None
         ({"founded_on": "2014-02-30"}, "founded_on", "day value is outside expected range"),
         ({"founded_on": 1_300_000_000}, "founded_on", "YYYY-MM-DD"),
         ({"founded_on": "2014-11-20"}, "founded_on", "must not be after today (2014-11-19)"),
+        ({"founded_on": "0001-01-01"}, "founded_on", "must not be before 1950-01-01, the earliest date the district "
+                                                     "accepts, got 0001-01-01 (rule: earliest_date)"),
+        ({"community": "黉门街"}, "community", "is not one of the district's communities; the nearest known is "
+                                            "黉门街社区 (浆洗街街道) (rule: known_community)"),
+        ({"community": "黉门街社区"}, "community", "黉门街社区 lies in 浆洗街街道, not 玉林街道 (rule: "
+                                                "community_in_its_street)"),
         ({"legal_form": "company"}, "legal_form", "'social_group', 'social_service_institution' or 'foundation'"),
         ({"contact": {"phone": "12345"}}, "contact.phone", "must be a mobile number"),
         ({"contact": {}}, "contact", "must give a phone, an email, or both"),
@@ -150,6 +164,26 @@ def test_each_bad_field_is_refused_by_name(overrides: dict[str, Any], field: str
 
 def test_founded_today_is_accepted() -> None:
     assert register(application(founded_on=TODAY.isoformat())).organization is not None
+
+
+def test_founded_on_the_earliest_date_is_accepted_and_the_day_before_refused() -> None:
+    # Issue 19, item 2: any founding date was accepted, 0001-01-01 too (this failed before the change).
+    assert register(application(founded_on="1950-01-01")).organization is not None
+    assert fields_of(register(application(founded_on="1949-12-31"))) == ["founded_on"]
+
+
+def test_the_earliest_date_is_the_districts_setting() -> None:
+    later = domain.DistrictRules(earliest=date(2000, 1, 1))
+    read = domain.read_application(application(founded_on="1999-12-31"), None, TODAY, later)
+    assert isinstance(read, Emit) and "1999-12-31 (rule: earliest_date)" in read.data["errors"][0]["message"]
+
+
+def test_a_community_the_district_does_not_know_is_refused_naming_the_nearest_in_its_street_first() -> None:
+    # Issue 19, item 7: communities were free text, so 黉门街社区 and 黉门街 were two (this failed before).
+    district = domain.DistrictRules(communities={"浆洗街街道": ("甲社区",), "玉林街道": ("乙社区",)})
+    read = domain.read_application(application(community="丙社区"), None, TODAY, district)
+    assert isinstance(read, Emit)  # 甲社区 and 乙社区 are as near to 丙社区: the one in the application's street
+    assert "the nearest known is 乙社区 (玉林街道)" in read.data["errors"][0]["message"]
 
 
 def test_every_bad_field_is_named_in_one_rejection() -> None:
@@ -186,17 +220,29 @@ def test_update_publishes_the_new_state_one_version_up_naming_what_changed(regis
 
 
 def test_community_moves_within_its_street_or_with_a_new_street(registered: Organization) -> None:
-    same_street = update(registered, {"community": "芳草社区"}).organization
+    same_street = update(registered, {"community": "玉林南路社区"}).organization
     moved = update(registered, {"community": "簇桥社区", "street": "簇桥街道"}).organization
 
-    assert same_street is not None and (same_street.street, same_street.community) == ("玉林街道", "芳草社区")
+    assert same_street is not None and (same_street.street, same_street.community) == ("玉林街道", "玉林南路社区")
     assert moved is not None and (moved.street, moved.community) == ("簇桥街道", "簇桥社区")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"community": "芳草社区"}, "芳草社区 lies in 芳草街街道, not 玉林街道 (rule: community_in_its_street)"),
+    ({"community": "簇桥社区", "street": "芳草街街道"}, "簇桥社区 lies in 簇桥街道, not 芳草街街道"),
+    ({"community": "玉林北"}, "the nearest known is 玉林北路社区 (玉林街道) (rule: known_community)"),
+], ids=["another street's", "not the new street's", "unknown"])
+def test_a_community_change_must_name_a_community_of_the_street_it_will_be_in(
+    registered: Organization, changes: dict[str, Any], message: str,
+) -> None:
+    [error] = errors_of(update(registered, changes))
+    assert error["field"] == "changes.community" and message in error["message"]
 
 
 def test_contact_change_publishes_the_phone_masked(registered: Organization) -> None:
     [event] = update(registered, {"contact": {"phone": "028-85551234"}}).events
 
-    assert event.data["contact"] == {"phone_masked": "028*****1234", "email": None}
+    assert event.data["contact"] == {"phone_masked": "********1234", "email": None}
     assert "85551234" not in str(event.data)
 
 

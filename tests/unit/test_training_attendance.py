@@ -1,4 +1,5 @@
-"""Attendance: each session counts once, a course is completed exactly once, bad sessions are refused."""
+"""Attendance: each session counts once (a repeat is answered saying so), a course is completed exactly once, bad
+sessions are refused."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from shared.outcome import Emit
 
 TODAY = date(2015, 12, 10)
 ENROLMENT_ID = uuid.UUID("00000000-0000-5000-8000-000000000001")
+PERSON_ID = uuid.UUID("00000000-0000-5000-8000-0000000000a1")
 
 
 def read_attendance(data: dict[str, Any]) -> AttendanceRecorded | Emit:
@@ -26,7 +28,7 @@ def enrolment(attended: tuple[int, ...] = (), sessions: int = 3) -> Enrolment:
     return Enrolment(
         enrolment_id=ENROLMENT_ID, course_id=uuid.UUID("00000000-0000-5000-8000-0000000000c1"),
         course_ref="TR-2015-01", audience="leader", sessions=sessions, org_id="org-1",
-        person_key="person|org-1|王芳|理事长", person_name="王芳", person_role="理事长", seat_no=7, attended=attended,
+        person_id=PERSON_ID, person_role="leader", seat_no=7, attended=attended,
     )
 
 
@@ -45,10 +47,15 @@ def test_a_first_attendance_is_noted_with_the_count_so_far() -> None:
     assert events[0].data["sessions"] == 3
 
 
-def test_a_repeated_attendance_changes_nothing_and_announces_nothing() -> None:
+def test_a_repeated_attendance_changes_nothing_and_is_answered_that_it_was_already_recorded() -> None:
+    # Issue 19, item 4: a repeat under a new event_id got no answer at all (this failed before the change).
     updated, events = record_attendance(attend(2), enrolment=enrolment(attended=(2,)), today=TODAY)
     assert updated is None
-    assert events == []
+    [answer] = events
+    assert answer.type == "training.attendance.rejected" and answer.data["enrolment_id"] == str(ENROLMENT_ID)
+    assert answer.data["errors"] == [{"field": "session", "message": f"session 2 of enrolment {ENROLMENT_ID} is "
+                                      "already recorded (1 of 3 sessions attended); nothing changed "
+                                      "(rule: once_per_session)"}]
 
 
 def test_the_last_missing_session_completes_the_course_with_a_certificate() -> None:
@@ -58,19 +65,20 @@ def test_the_last_missing_session_completes_the_course_with_a_certificate() -> N
     assert [e.type for e in events] == ["training.attendance.noted", "training.course.completed"]
     assert events[1].data == {
         "enrolment_id": str(ENROLMENT_ID), "course_id": "00000000-0000-5000-8000-0000000000c1",
-        "course_ref": "TR-2015-01", "org_id": "org-1", "audience": "leader",
+        "course_ref": "TR-2015-01", "org_id": "org-1", "person_id": str(PERSON_ID), "audience": "leader",
         "certificate_no": "WH-TR-TR-2015-01-0007", "completed_on": "2015-12-10",
     }
 
 
 def test_a_completed_course_is_announced_once_however_often_attendance_repeats() -> None:
     state = enrolment()
-    completions = 0
+    completions, answers = 0, 0
     for session in (1, 2, 3, 3, 1, 2, 3):
         updated, events = record_attendance(attend(session), enrolment=state, today=TODAY)
         state = updated or state
         completions += sum(e.type == "training.course.completed" for e in events)
-    assert completions == 1
+        answers += bool(events)
+    assert completions == 1 and answers == 7  # every attendance answered
     assert state.certificate_no == "WH-TR-TR-2015-01-0007"
 
 

@@ -1,4 +1,5 @@
-"""Progress toward the 1,150-person target: people counted once, by audience and by street, and its table."""
+"""Progress toward the 1,150-person target: people (registration's person_id) counted once, leaders and finance
+staff by default, by audience and by street, and its table."""
 
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ def render_progress(report: TrainingProgress) -> str:
 
 
 def completion(person: str, org_id: str, audience: Audience, completed: bool = True) -> Enrolment:
+    """`person`'s enrolment on a course for `audience` (their role, as registration has it)."""
     return Enrolment(
         enrolment_id=uuid.uuid4(), course_id=uuid.uuid4(), course_ref=f"TR-{audience}", audience=audience,
-        sessions=1, org_id=org_id, person_key=person, person_name=person, person_role="r", seat_no=1,
+        sessions=1, org_id=org_id, person_id=uuid.uuid5(uuid.NAMESPACE_OID, person), person_role=audience, seat_no=1,
         attended=(1,) if completed else (), completed_on=date(2015, 12, 1) if completed else None,
     )
 
@@ -56,11 +58,27 @@ def test_people_are_counted_by_audience_and_by_their_organizations_street() -> N
 
 def test_a_person_with_two_courses_counts_once_in_the_total() -> None:
     report = progress(
-        [completion("a", "org-yulin", "leader"), completion("a", "org-yulin", "finance")], ORGS, target=1150
+        [completion("a", "org-yulin", "finance"), completion("a", "org-yulin", "finance")], ORGS, target=1150
     )
     assert report.people_completed == 1
-    assert report.by_audience == {"leader": 1, "finance": 1, "social_worker": 0}
+    assert report.by_audience == {"leader": 0, "finance": 1, "social_worker": 0}
     assert report.by_street["玉林街道"] == 1
+
+
+def test_social_workers_are_shown_but_not_counted_toward_the_leaders_and_finance_target() -> None:
+    # Issue 13: the target counted social workers too, though the source's is leaders and finance staff.
+    report = progress([completion("a", "org-yulin", "leader"), completion("s", "org-yulin", "social_worker")], ORGS,
+                      target=10)
+    assert (report.people_completed, report.not_counted, report.counted_roles) == (1, 1, ["leader", "finance"])
+    assert report.by_audience["social_worker"] == 1 and report.by_street["玉林街道"] == 1
+
+
+def test_the_roles_counted_toward_the_target_are_the_districts_setting() -> None:
+    done = [completion("a", "org-yulin", "leader"), completion("s", "org-yulin", "social_worker")]
+    report = progress(done, ORGS, target=10, roles=("leader", "finance", "social_worker"))
+    assert (report.people_completed, report.not_counted) == (2, 0)
+    with pytest.raises(ValueError, match="at least one role"):
+        progress(done, ORGS, roles=())
 
 
 def test_an_organization_not_yet_known_counts_under_street_unknown() -> None:

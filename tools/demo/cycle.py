@@ -60,6 +60,7 @@ class CycleRecord:
     asked: dict[str, list[str]] = field(default_factory=dict)  # this run's intake event ids, by what they asked
     census: dict[str, Any] = field(default_factory=dict)  # registration's census, read from its API
     people_added: int = 0
+    person_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # (org_id, person_ref): registration's id
     courses: list[Event] = field(default_factory=list)
     completions: list[Event] = field(default_factory=list)
     grades: list[Event] = field(default_factory=list)
@@ -124,7 +125,11 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
             record.rejected[answer["type"]].append(answer)
     record.census = await _read(SERVICES["registration"].url, "/census")
     people = [p for p in district.people if p["org_id"] in record.organizations]
-    answers = await bus.answers("adding leaders and finance staff", await bus.publish("intake.person.added", people))
+    record.asked["people"] = await bus.publish("intake.person.added", people)
+    answers = await bus.answers("adding leaders and finance staff", record.asked["people"])
+    for person, answer in zip(people, answers, strict=True):
+        if answer["data"].get("person_id"):  # added now, or named as already recorded by an earlier run
+            record.person_ids[person["org_id"], person["person_ref"]] = str(answer["data"]["person_id"])
     record.people_added = len(_split(answers, "registration.person.added", record))
 
 
@@ -172,7 +177,8 @@ def _announced(bus: DemoBus, record: CycleRecord, type_: str, asked: str) -> lis
 
 
 async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
-    staff = [p for p in record.district.people if p["org_id"] in record.organizations and p["role"] in COURSE_TOPICS]
+    staff = [p for p in record.district.people
+             if (p["org_id"], p["person_ref"]) in record.person_ids and p["role"] in COURSE_TOPICS]
     # A fixed sample across the whole district, so every street sends people, as the district would.
     trainees = random.Random(1150).sample(staff, min(scale.trained_people, len(staff)))
     by_audience: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -187,13 +193,15 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
     opened = _split(await bus.answers("opening courses", await bus.publish("intake.course.offered", offers)),
                     "training.course.opened", record)
     record.courses = opened
-    await bus.consumed("training-grading reading the register", SERVICES["training-grading"].url,
-                       _announced(bus, record, "registration.organization.registered", "organizations"))
+    await bus.consumed("training-grading reading the register and its people", SERVICES["training-grading"].url,
+                       [*_announced(bus, record, "registration.organization.registered", "organizations"),
+                        *_announced(bus, record, "registration.person.added", "people")])
     seats: dict[str, list[str]] = defaultdict(list)
     for course in opened:
         seats[course["data"]["audience"]] += [course["data"]["course_id"]] * course["data"]["capacity"]
     requests = [{"course_id": seats[p["role"]][i], "org_id": p["org_id"],
-                 "person": {"name": p["name"], "role": p["role"], "person_ref": p["person_ref"]}}
+                 "person_id": record.person_ids[p["org_id"], p["person_ref"]],
+                 "person": {"name": p["name"], "role": p["role"]}}
                 for audience, people in by_audience.items() for i, p in enumerate(people) if p["role"] == audience]
     confirmed = _split(await bus.answers("enrolling staff", await bus.publish("intake.enrolment.requested", requests)),
                        "training.enrolment.confirmed", record)

@@ -1,34 +1,17 @@
 """The seed's word lists: Wuhou's communities, project title templates, organization names, people's names.
 
-Plain data, no logic. The 13 streets are the district's (shared.contracts.common.DEFAULT_STREETS). The source
-names only 黉门街, 晋阳 and 玉林东路 among the 83 communities; the others are plausible local names, placed in
-plausible streets, not a census.
+Plain data, no logic. The 13 streets and the 83 communities are the district's (shared.contracts.common).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from shared.contracts.common import DEFAULT_COMMUNITIES
 from shared.contracts.registration import LegalForm
 
-# 83 communities: five streets with 7, eight with 6. Order matters only for determinism.
-COMMUNITIES: Final[dict[str, tuple[str, ...]]] = {
-    "浆洗街街道": ("黉门街社区", "洗面桥社区", "锦里社区", "南浦社区", "浆洗街社区", "万寿桥社区", "百花社区"),
-    "望江路街道": ("望江楼社区", "新南门社区", "锦官新城社区", "桃蹊社区", "川大路社区", "磨子桥社区", "致民路社区"),
-    "玉林街道": ("玉林东路社区", "玉林北路社区", "玉林南路社区", "玉林西路社区", "倪家桥社区", "新南社区",
-                 "电信路社区"),
-    "跳伞塔街道": ("跳伞塔社区", "紫荆社区", "科华中路社区", "体院社区", "人南四段社区", "领事馆路社区"),
-    "火车南站街道": ("桐梓林社区", "火车南站社区", "丽都社区", "天府大道社区", "科华南路社区", "南站西路社区",
-                     "高新南社区"),
-    "芳草街街道": ("芳草社区", "芳草东街社区", "神仙树社区", "棕南社区", "棕北社区", "科华北路社区"),
-    "红牌楼街道": ("红牌楼社区", "佳灵路社区", "太平园社区", "高升桥社区", "长城社区", "广福桥社区", "龙爪社区"),
-    "簇桥街道": ("簇桥社区", "七里社区", "锦城社区", "高碑社区", "簇桥东社区", "双和社区"),
-    "机投桥街道": ("机投社区", "双凤社区", "白佛社区", "金兴社区", "石兴社区", "清水河社区"),
-    "金花桥街道": ("金花社区", "江安河社区", "普惠社区", "金履社区", "红豆社区", "金兴北社区"),
-    "簇锦街道": ("簇锦社区", "铁佛社区", "果堰社区", "永兴社区", "天顺社区", "锦绣社区"),
-    "晋阳街道": ("晋阳社区", "吉福社区", "双楠社区", "晋吉社区", "清江社区", "盛和社区"),
-    "华兴街道": ("华兴社区", "永丰社区", "黄金社区", "武阳社区", "新益州社区", "红星社区"),
-}
+# Wuhou's 83 communities by street: the district's own setting (registration's DISTRICT_COMMUNITIES default).
+COMMUNITIES: Final[dict[str, tuple[str, ...]]] = DEFAULT_COMMUNITIES
 # The source's community with 18 organizations (暖心房, 四点半学校 among them).
 FLAGSHIP_COMMUNITY: Final = "黉门街社区"
 

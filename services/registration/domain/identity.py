@@ -1,14 +1,18 @@
 """A person's identifiers: the citizen ID number (公民身份号码, GB 11643-1999) and phone, checked, masked and hashed.
 
 The ID number is never kept or published in clear: registration keeps a keyed HMAC-SHA256 of it (to recognise the
-same person twice) and a masked form (to show). Messages never repeat the number or its birth date, because a
-rejection is published.
+same person twice), the id of the key that made it, and a masked form (to show) with at most its last four
+characters. Messages never repeat the number or its birth date, because a rejection is published.
+
+Keys rotate: new hashes use the current key, and the same person is still recognised under any previous key still
+configured (`IdentityKeys`). A key's id is derived from the key itself, so two different keys never share one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
@@ -17,6 +21,9 @@ ID_LENGTH: Final = 18
 ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARACTERS: Final = "10X98765432"  # indexed by the weighted sum mod 11
 EARLIEST_BIRTH: Final = date(1900, 1, 1)
+SHOWN: Final = 4  # characters of an ID number or a phone a mask shows: the last four
+KEY_ID_LABEL: Final = b"district identity key id"
+KEY_ID_LENGTH: Final = 12
 
 
 def normalise_id_number(value: str) -> str:
@@ -52,14 +59,6 @@ def id_number_problems(value: str, today: date) -> list[str]:
     return found
 
 
-def looks_like_id_number(value: str) -> bool:
-    """An 18-character string whose check character fits its 17 digits: an ID number put where none belongs."""
-    number = normalise_id_number(value)
-    if len(number) != ID_LENGTH or not (number[:17].isascii() and number[:17].isdigit()):
-        return False
-    return id_check_character(number[:17]) == number[17]
-
-
 def birth_date(value: str) -> date | None:
     """The birth date written in characters 7-14, or None when they are not a real date."""
     digits = value[6:14]
@@ -82,15 +81,20 @@ def make_id_number(region_code: str, born_on: date, sequence: int) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """Region and last four kept, birth date and sequence hidden: 510107********1234."""
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    """Only the last four characters shown: **************1234."""
+    return _last_four(value)
 
 
 def mask_phone(phone: str) -> str:
-    """First three and last four characters kept: 138****5678, 028*****1234."""
-    if len(phone) <= 7:
-        return "*" * (len(phone) - 2) + phone[-2:]
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    """Only the last four characters shown: *******5678, ********1234."""
+    return _last_four(phone)
+
+
+def _last_four(value: str) -> str:
+    # A value shorter than eight characters shows at most a quarter of it, not four.
+    count = SHOWN if len(value) >= 2 * SHOWN else len(value) // 4
+    shown = value[-count:] if count else ""
+    return "*" * (len(value) - count) + shown
 
 
 def mask_name(name: str) -> str:
@@ -103,3 +107,36 @@ def id_hash(id_number: str, key: bytes) -> str:
     if not key:
         raise ValueError("the ID hashing key must not be empty")
     return hmac.new(key, normalise_id_number(id_number).encode(), hashlib.sha256).hexdigest()
+
+
+def key_id(key: bytes) -> str:
+    """A key's id, kept with every hash it made: derived from the key (one-way), so it tells nothing of it."""
+    if not key:
+        raise ValueError("the ID hashing key must not be empty")
+    return hmac.new(key, KEY_ID_LABEL, hashlib.sha256).hexdigest()[:KEY_ID_LENGTH]
+
+
+@dataclass(frozen=True)
+class IdentityKey:
+    """One HMAC key for ID numbers, and its id."""
+
+    secret: bytes = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return key_id(self.secret)
+
+    def hash(self, id_number: str) -> str:
+        return id_hash(id_number, self.secret)
+
+
+@dataclass(frozen=True)
+class IdentityKeys:
+    """The key new hashes are made with, and the previous keys still used to recognise people hashed under them."""
+
+    current: IdentityKey
+    previous: tuple[IdentityKey, ...] = ()
+
+    def hashes(self, id_number: str) -> dict[str, str]:
+        """The number's hash under every configured key, by key id."""
+        return {key.id: key.hash(id_number) for key in (self.current, *self.previous)}

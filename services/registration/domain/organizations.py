@@ -2,26 +2,37 @@
 suspension and reinstatement.
 
 Pure: typed values in, values out. The district's rules that need more than the input (a valid credit code for
-the legal form, one of the district's streets, not founded after today, an org_id naming a registered
-organization) are validators of the intake models here, given an `IntakeContext` when the kernel's `read_intake`
-reads them, so one reading names every bad field. The decisions then take what was read and the stored
-organization it concerns. Ids derive from the input (`org_id_for`); today's date is passed in.
+the legal form, not already registered; one of the district's streets and a community of that street; founded
+neither after today nor before the district's earliest date; an org_id naming a registered organization) are
+validators of the intake models here, given an `IntakeContext` when the kernel's `read_intake` reads them, so one
+reading names every bad field. The decisions then take what was read and the stored organization it concerns.
+Ids derive from the input (`org_id_for`); today's date and the district's lists (`DistrictRules`) are passed in.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from services.registration.domain import uscc
 from services.registration.domain.identity import mask_phone
-from shared.contracts.common import Category
+from shared.calendar import DEFAULT_EARLIEST_DATE, before_earliest
+from shared.contracts.common import DEFAULT_COMMUNITIES, DEFAULT_STREETS, Category
 from shared.contracts.registration import (
     ORGANIZATION_REGISTERED,
     ORGANIZATION_REINSTATED,
@@ -99,18 +110,31 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class DistrictRules:
+    """The district's own lists an intake is read against (its settings): its sub-districts, the communities in
+    each, and the earliest date an input may name."""
+
+    streets: tuple[str, ...] = DEFAULT_STREETS
+    communities: Mapping[str, Sequence[str]] = field(default_factory=lambda: DEFAULT_COMMUNITIES)
+    earliest: date = DEFAULT_EARLIEST_DATE
+
+
+@dataclass(frozen=True)
 class IntakeContext:
-    """What the district's rules need besides the input: today's date, the district's sub-districts, and the
-    organization the input's org_id names (looked up beforehand; None when none is registered under it)."""
+    """What the district's rules need besides the input: today's date, the district's lists, the organization the
+    input's org_id names (looked up beforehand; None when none is registered under it), and for an application the
+    organization already registered under its credit code, if any."""
 
     today: date
-    streets: tuple[str, ...] = ()
+    district: DistrictRules = field(default_factory=DistrictRules)
     organization: Organization | None = None
+    registered: Organization | None = None
 
 
-def context(today: date, streets: Sequence[str] = (), organization: Organization | None = None) -> dict[str, Any]:
+def context(today: date, district: DistrictRules | None = None, organization: Organization | None = None,
+            registered: Organization | None = None) -> dict[str, Any]:
     """The validation context registration's intake models are read with (`read_intake(..., context=...)`)."""
-    return {"registration": IntakeContext(today, tuple(streets), organization)}
+    return {"registration": IntakeContext(today, district or DistrictRules(), organization, registered)}
 
 
 def context_of(info: ValidationInfo) -> IntakeContext:
@@ -145,6 +169,27 @@ def street_problems(street: str, streets: Sequence[str]) -> list[str]:
     return [f"must be one of the district's sub-districts: {', '.join(streets)}"]
 
 
+def community_problems(community: str, street: str | None, communities: Mapping[str, Sequence[str]]) -> list[str]:
+    """Why `community` may not be named with `street` (None: the street is itself wrong or unchanged-unknown): it
+    must be one of the district's communities (DISTRICT_COMMUNITIES), and one of that street's."""
+    home = next((where for where, names in communities.items() if community in names), None)
+    if home is not None:
+        if street is None or street == home or street not in communities:
+            return []
+        return [f"{community} lies in {home}, not {street} (rule: community_in_its_street)"]
+    nearest, where = nearest_community(community, street, communities)
+    return [f"is not one of the district's communities; the nearest known is {nearest} ({where}) "
+            f"(rule: known_community)"]
+
+
+def nearest_community(name: str, street: str | None,
+                      communities: Mapping[str, Sequence[str]]) -> tuple[str, str]:
+    """The known community whose name is most like `name`, with its street; on a tie, one in `street` first."""
+    known = [(candidate, where) for where, names in communities.items() for candidate in names]
+    return max(known, key=lambda pair: (SequenceMatcher(None, name, pair[0]).ratio(), pair[1] == street,
+                                        -known.index(pair)))
+
+
 def _registered(org_id: uuid.UUID, info: ValidationInfo) -> uuid.UUID:
     found = context_of(info).organization
     if found is None or found.org_id != org_id:
@@ -162,32 +207,54 @@ class Application(IntakeOrganizationApplied):
     @classmethod
     def _credit_code(cls, value: str, info: ValidationInfo) -> str:
         code = uscc.normalise(value)
-        refuse(uscc.problems(code, info.data.get("legal_form")), value)
+        registered = context_of(info).registered
+        taken = [f"is already registered, as organization {registered.org_id}"] if registered is not None else []
+        refuse([*uscc.problems(code, info.data.get("legal_form")), *taken], value)
         return code
 
     @field_validator("street")
     @classmethod
     def _district_street(cls, value: str, info: ValidationInfo) -> str:
-        refuse(street_problems(value, context_of(info).streets), value)
+        refuse(street_problems(value, context_of(info).district.streets), value)
+        return value
+
+    @field_validator("community")
+    @classmethod
+    def _district_community(cls, value: str, info: ValidationInfo) -> str:
+        refuse(community_problems(value, info.data.get("street"), context_of(info).district.communities), value)
         return value
 
     @field_validator("founded_on")
     @classmethod
-    def _not_in_future(cls, value: date, info: ValidationInfo) -> date:
-        today = context_of(info).today
-        refuse([f"must not be after today ({today.isoformat()})"] if value > today else [], value.isoformat())
+    def _not_in_future_nor_before_the_earliest_date(cls, value: date, info: ValidationInfo) -> date:
+        given = context_of(info)
+        future = [f"must not be after today ({given.today.isoformat()})"] if value > given.today else []
+        refuse([*future, *before_earliest(value, given.district.earliest)], value.isoformat())
         return value
 
 
 class Changes(OrganizationChanges):
-    """Changes whose street, if any, is one of the district's."""
+    """Changes whose street, if any, is one of the district's, and whose community lies in the street it will be
+    in (the new street, or the organization's own)."""
 
     @field_validator("street")
     @classmethod
     def _district_street(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
-            refuse(street_problems(value, context_of(info).streets), value)
+            refuse(street_problems(value, context_of(info).district.streets), value)
         return value
+
+    @model_validator(mode="after")
+    def _community_of_its_street(self, info: ValidationInfo) -> Changes:
+        if self.community is not None:
+            given = context_of(info)
+            current = given.organization.street if given.organization is not None else None
+            problems = community_problems(self.community, self.street or current, given.district.communities)
+            if problems:
+                raise ValidationError.from_exception_data("registration rules", [InitErrorDetails(
+                    type=PydanticCustomError("registration_rule", "{reason}", {"reason": problems[0]}),
+                    loc=("community",), input=self.community)])
+        return self
 
 
 class Update(IntakeOrganizationUpdated):
@@ -233,14 +300,26 @@ class Named(BaseModel):
         return {name: str(value) for name, value in self if value is not None}
 
 
+def read_application(data: Any, registered: Organization | None, today: date,
+                     district: DistrictRules | None = None) -> Application | Emit:
+    """An application read by the district's rules, or the rejection naming every bad field. `registered`: the
+    organization already registered under its credit code (looked up beforehand), named with the other faults."""
+    read = read_intake(Application, data, rejected=ORGANIZATION_REJECTED, echo=("uscc",),
+                       context=context(today, district, registered=registered))
+    if isinstance(read, Emit) and registered is not None:
+        return Emit(read.type, {**read.data, "org_id": str(registered.org_id)})
+    return read
+
+
 def read_about(
     model: type[M], data: Mapping[str, Any], organization: Organization | None, *, rejected: str, today: date,
-    streets: Sequence[str] = (), named: type[Named] = Named,
+    district: DistrictRules | None = None, named: type[Named] = Named, id_number_at: Sequence[str] = (),
 ) -> tuple[M, Organization] | Emit:
     """An intake about the organization its org_id names, with that organization (looked up beforehand: None when
     none is registered under it); or the rejection naming every bad field, an unknown organization among them,
     and the ids `named` reads from the intake."""
-    request = read_intake(model, data, rejected=rejected, context=context(today, streets, organization))
+    request = read_intake(model, data, rejected=rejected, context=context(today, district, organization),
+                          id_number_at=id_number_at)
     if isinstance(request, Emit):
         return Emit(request.type, {**named.model_validate(data).ids(), **request.data})
     if organization is None:
@@ -251,11 +330,9 @@ def read_about(
 # --- decisions --------------------------------------------------------------------------------------------------
 
 
-def register(application: Application, existing: Organization | None, today: date) -> Decision:
-    """`intake.organization.applied`. `existing`: the organization already registered under this code, if any."""
-    if existing is not None:
-        duplicate = FieldError(field="uscc", message=f"is already registered, as organization {existing.org_id}")
-        return _rejected([duplicate], uscc=application.uscc, org_id=str(existing.org_id))
+def register(application: Application, today: date) -> Decision:
+    """`intake.organization.applied`: an application read by the district's rules (`read_application`; a code
+    already registered is refused there) becomes a registered organization."""
     organization = Organization(
         org_id=org_id_for(application.uscc), registered_on=today, domains=_in_catalog_order(application.domains),
         **application.model_dump(include={

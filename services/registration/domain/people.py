@@ -2,8 +2,8 @@
 and how a person is kept and published without an ID number or phone in clear.
 
 Pure: typed values in, values out. A person's entry is read by the kernel's `read_intake` with registration's
-context (`organizations.read_about`): its ID number, if given, must be a valid GB 11643 number and its reference
-must not be one. The ID hashing key and today's date are passed in.
+context (`organizations.read_about`): its ID number, if given, must be a valid GB 11643 number, and the kernel
+refuses one in any other field (the reference, the name, ...). The ID hashing keys and today's date are passed in.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from services.registration.domain.identity import (
-    id_hash,
+    IdentityKeys,
     id_number_problems,
-    looks_like_id_number,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -42,6 +41,7 @@ from shared.contracts.registration import (
 )
 from shared.envelope import FieldError
 from shared.outcome import Emit, rejected
+from shared.personal_data import holds_id_number
 
 MAX_SHOWN_REF: Final = 64
 
@@ -52,7 +52,8 @@ def person_id_for(org_id: uuid.UUID, person_ref: str) -> uuid.UUID:
 
 
 class Person(BaseModel):
-    """One of an organization's people. The ID number is kept only as a keyed hash and a masked form."""
+    """One of an organization's people. The ID number is kept only as a keyed hash (with the id of its key) and a
+    masked form. A hash without a key id was made before keys had ids, under a key still configured."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +63,7 @@ class Person(BaseModel):
     name: str
     role: PersonRole
     id_hash: str | None = None
+    id_key_id: str | None = None
     id_masked: str | None = None
     phone: str | None = None
     added_on: date
@@ -85,18 +87,9 @@ class PersonDecision:
 
 class PersonEntry(IntakePersonAdded):
     """A person of a registered organization whose ID number, if given, is a valid GB 11643 number (normalised: a
-    trailing x upper-cased), and whose reference is not one."""
+    trailing x upper-cased)."""
 
     org_id: RegisteredOrgId
-
-    @field_validator("person_ref")
-    @classmethod
-    def _not_an_id_number(cls, value: str) -> str:
-        # The ref is kept and published in clear, so an ID number used as one would leak.
-        if looks_like_id_number(value):
-            refuse(["must be the organization's own reference for the person, not an ID number "
-                    "(give that as id_number: it is kept only hashed and masked)"], "(hidden)")
-        return value
 
     @field_validator("id_number")
     @classmethod
@@ -117,7 +110,7 @@ class PersonNamed(Named):
     @field_validator("person_ref", mode="before")
     @classmethod
     def _shown_or_none(cls, value: Any) -> str | None:
-        if not isinstance(value, str) or not 0 < len(value.strip()) <= MAX_SHOWN_REF or looks_like_id_number(value):
+        if not isinstance(value, str) or not 0 < len(value.strip()) <= MAX_SHOWN_REF or holds_id_number(value):
             return None
         return value.strip()
 
@@ -126,31 +119,47 @@ def read_person(data: Mapping[str, Any], organization: Organization | None,
                 today: date) -> tuple[PersonEntry, Organization] | Emit:
     """A person's entry and the organization it names (looked up beforehand), or the rejection naming every bad
     field and the ids it may repeat."""
-    return read_about(PersonEntry, data, organization, rejected=PERSON_REJECTED, today=today, named=PersonNamed)
+    return read_about(PersonEntry, data, organization, rejected=PERSON_REJECTED, today=today, named=PersonNamed,
+                      id_number_at=("id_number",))
 
 
-def add_person(entry: PersonEntry, organization: Organization, people: Iterable[Person], *, id_key: bytes,
+def add_person(entry: PersonEntry, organization: Organization, people: Iterable[Person], *, keys: IdentityKeys,
                today: date) -> PersonDecision:
-    """`intake.person.added`. `people`: those already recorded for the organization; `id_key`: the HMAC key."""
-    hashed = id_hash(entry.id_number, id_key) if entry.id_number else None
-    clashes = _clashes(entry, hashed, [p for p in people if p.org_id == organization.org_id])
+    """`intake.person.added`. `people`: those already recorded for the organization; `keys`: the HMAC keys (the
+    current one makes the new hash; a person hashed under any configured key is recognised)."""
+    hashes = keys.hashes(entry.id_number) if entry.id_number else {}
+    mine = [p for p in people if p.org_id == organization.org_id]
+    clashes = _clashes(entry, hashes, mine)
     if clashes:
-        refusal = rejected(PERSON_REJECTED, clashes, org_id=str(organization.org_id), person_ref=entry.person_ref)
+        # The person already recorded is named by id, so the sender can go on with them (enrol them, say).
+        first = next((p for p in mine if p.person_ref == entry.person_ref or _same_number(p, hashes)), None)
+        refusal = rejected(PERSON_REJECTED, clashes, org_id=str(organization.org_id), person_ref=entry.person_ref,
+                           person_id=str(first.person_id) if first else None)
         return PersonDecision((refusal,))
     person = Person(
         person_id=person_id_for(organization.org_id, entry.person_ref), org_id=organization.org_id,
-        person_ref=entry.person_ref, name=entry.name, role=entry.role, id_hash=hashed, phone=entry.phone,
-        added_on=today, id_masked=mask_id_number(entry.id_number) if entry.id_number else None,
+        person_ref=entry.person_ref, name=entry.name, role=entry.role, phone=entry.phone, added_on=today,
+        id_hash=hashes.get(keys.current.id), id_key_id=keys.current.id if hashes else None,
+        id_masked=mask_id_number(entry.id_number) if entry.id_number else None,
     )
     return PersonDecision((Emit(PERSON_ADDED, person.published()),), person=person)
 
 
-def _clashes(entry: PersonEntry, hashed: str | None, people: Sequence[Person]) -> list[FieldError]:
+def _clashes(entry: PersonEntry, hashes: Mapping[str, str], people: Sequence[Person]) -> list[FieldError]:
     errors: list[FieldError] = []
     for person in people:
         if person.person_ref == entry.person_ref:
             errors.append(FieldError(field="person_ref", message=f"is already used for person {person.person_id}"))
-        if hashed is not None and person.id_hash == hashed:
+        if _same_number(person, hashes):
             message = f"this person is already recorded for the organization, as person {person.person_id}"
             errors.append(FieldError(field="id_number", message=message))
     return errors
+
+
+def _same_number(person: Person, hashes: Mapping[str, str]) -> bool:
+    """Whether the person's stored hash is the entry's number hashed under the same key."""
+    if person.id_hash is None:
+        return False
+    if person.id_key_id is None:
+        return person.id_hash in hashes.values()
+    return hashes.get(person.id_key_id) == person.id_hash

@@ -17,7 +17,7 @@ from typing import cast
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator, model_validator
 
 from services.training_grading.projections import OrganizationView
-from shared.calendar import add_years, valid_on
+from shared.calendar import DEFAULT_EARLIEST_DATE, add_years, before_earliest, valid_on
 from shared.contracts.common import GRADES, GradeCode
 from shared.contracts.grading import (
     ASSESSMENT_REJECTED,
@@ -38,6 +38,7 @@ GRADES_LOWEST_FIRST = cast(tuple[GradeCode, ...], GRADES)
 DEFAULT_THRESHOLDS: dict[GradeCode, int] = {"5A": 900, "4A": 800, "3A": 700, "2A": 600, "1A": 500}
 RULES_CONTEXT = "grading_rules"  # the validation-context key an assessment is read with
 
+NOT_EXPIRED_ON_RECEIPT = "not_expired_on_receipt"
 # Fixed forever: an assessment's id derives from the event that submitted it, so a re-run gives the same id.
 ASSESSMENT_NAMESPACE = uuid.UUID("3b0e9a52-7c1d-5f4e-8a2b-6d9c0f1e2a47")
 # Fixed forever: the expiry event of a grading record's version has one id, however often the check runs.
@@ -165,12 +166,18 @@ def assess(
     organization: OrganizationView | None,
     record: GradingRecord | None,
     rules: GradingRules,
+    earliest: date = DEFAULT_EARLIEST_DATE,
 ) -> tuple[GradingRecord | None, list[Emit]]:
-    """Grade the submission and make it the organization's current grade (version + 1), or refuse it."""
+    """Grade the submission and make it the organization's current grade (version + 1), or refuse it.
+
+    An assessment dated so far back that its grade would already have lapsed on `today`, or before the district's
+    `earliest` date, is refused: announcing a grade that has already lapsed would mislead every consumer until the
+    next expiry check."""
     assessed_on = submission.assessed_on or today
     errors = [
         *_gate_errors(submission.org_id, organization, assessed_on, rules),
         *_history_errors(submission, record, assessed_on, today),
+        *_backdating_errors(assessed_on, today, rules, earliest),
     ]
     if errors:
         return None, [rejected(ASSESSMENT_REJECTED, errors, org_id=submission.org_id)]
@@ -230,6 +237,18 @@ def _gate_errors(
         )
         errors.append(FieldError(field="org_id", message=message))
     return errors
+
+
+def _backdating_errors(assessed_on: date, today: date, rules: GradingRules, earliest: date) -> list[FieldError]:
+    too_early = before_earliest(assessed_on, earliest)
+    if too_early:
+        return [FieldError(field="assessed_on", message=message) for message in too_early]
+    valid_until = add_years(assessed_on, rules.validity_years)
+    if valid_on(valid_until, today):
+        return []
+    message = (f"an assessment on {assessed_on} gives a grade valid until {valid_until}, which lapsed before today "
+               f"({today}); submit a current assessment (rule: {NOT_EXPIRED_ON_RECEIPT})")
+    return [FieldError(field="assessed_on", message=message)]
 
 
 def _history_errors(

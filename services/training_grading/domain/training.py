@@ -1,8 +1,9 @@
 """Training rules (培训): opening courses, enrolling people, recording attendance, issuing completions. Pure.
 
 Each decision takes the typed intake (read by the kernel) and the state it needs, and returns (state to save |
-None, events). A repeated attendance of a session changes nothing and announces nothing: the first one was
-already announced.
+None, events). A person is registration's `person_id`, the same person in every context: one seat per person on a
+course, only for a person of the organization asking, in the role the course is for. A repeated attendance of a
+session changes nothing and is answered saying it was already recorded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from services.training_grading.projections import OrganizationView
+from services.training_grading.projections import OrganizationView, PersonView
 from shared.contracts.training import (
     ATTENDANCE_NOTED,
     ATTENDANCE_REJECTED,
@@ -30,13 +31,18 @@ from shared.contracts.training import (
     CourseOpened,
     EnrolmentConfirmed,
     EnrolmentRequested,
-    Person,
 )
 from shared.envelope import FieldError
 from shared.outcome import Emit, rejected
 
 # Fixed forever: course and enrolment ids derive from it, so the same course_ref always names the same course.
 TRAINING_NAMESPACE = uuid.UUID("6f1d7c3e-52a4-5b8e-9c61-0a7e4d2b9f10")
+# The rules an enrolment or an attendance is refused under, as rejections name them.
+PERSON_REGISTERED = "person_registered"
+PERSON_OF_THE_ORGANIZATION = "person_of_the_organization"
+AUDIENCE_MATCHES_ROLE = "audience_matches_role"
+ONE_SEAT_PER_PERSON = "one_seat_per_person"
+ONCE_PER_SESSION = "once_per_session"
 
 
 class Course(BaseModel):
@@ -70,8 +76,7 @@ class Enrolment(BaseModel):
     audience: Audience
     sessions: int
     org_id: str
-    person_key: str
-    person_name: str
+    person_id: uuid.UUID
     person_role: str
     seat_no: int
     attended: tuple[int, ...] = ()
@@ -91,17 +96,9 @@ def course_id_for(course_ref: str) -> uuid.UUID:
     return uuid.uuid5(TRAINING_NAMESPACE, f"course:{course_ref}")
 
 
-def person_key(org_id: str, person: Person) -> str:
-    """Who a person is: their organization's `person_ref` for them when given (a reference is the organization's
-    own, as in registration, so two organizations may both have a "leader"), else (organization, name, role),
-    spacing and case aside."""
-    if person.person_ref is not None:
-        return f"ref:{org_id}:{person.person_ref}"
-    return "|".join(("person", org_id, _folded(person.name), _folded(person.role)))
-
-
-def enrolment_id_for(course_id: uuid.UUID, key: str) -> uuid.UUID:
-    return uuid.uuid5(TRAINING_NAMESPACE, f"enrolment:{course_id}:{key}")
+def enrolment_id_for(course_id: uuid.UUID, person_id: uuid.UUID) -> uuid.UUID:
+    """One seat per person on a course: the enrolment's id is fixed by the course and the person."""
+    return uuid.uuid5(TRAINING_NAMESPACE, f"enrolment:{course_id}:person:{person_id}")
 
 
 def certificate_no(course_ref: str, seat_no: int) -> str:
@@ -124,27 +121,28 @@ def enrol(
     *,
     course: Course | None,
     organization: OrganizationView | None,
+    person: PersonView | None,
     existing: Enrolment | None,
 ) -> tuple[Enrolled | None, list[Emit]]:
-    """Give the person a seat: the course and the organization must exist, it active, a seat free, no seat yet.
+    """Give the person a seat: the course and the organization must exist, it active, a seat free; the person
+    registered, of that organization, in the role the course is for, without a seat on it yet.
 
-    `existing` is the enrolment with id `enrolment_id_for(request.course_id, person_key(...))`, if any.
+    `person` is registration's person under `request.person_id`, as this service has it; `existing` the enrolment
+    with id `enrolment_id_for(request.course_id, request.person_id)`, if any.
     """
-    errors = _enrolment_errors(request, course, organization, existing)
-    if errors or course is None:
-        ids = {"course_id": str(request.course_id), "org_id": request.org_id}
+    errors = [*_enrolment_errors(request, course, organization), *_person_errors(request, course, person, existing)]
+    if errors or course is None or person is None:
+        ids = {"course_id": str(request.course_id), "org_id": request.org_id, "person_id": str(request.person_id)}
         return None, [rejected(ENROLMENT_REJECTED, errors, **ids)]
-    key = person_key(request.org_id, request.person)
     enrolment = Enrolment(
-        enrolment_id=enrolment_id_for(course.course_id, key),
+        enrolment_id=enrolment_id_for(course.course_id, person.person_id),
         course_id=course.course_id,
         course_ref=course.course_ref,
         audience=course.audience,
         sessions=course.sessions,
         org_id=request.org_id,
-        person_key=key,
-        person_name=request.person.name,
-        person_role=request.person.role,
+        person_id=person.person_id,
+        person_role=person.role,
         seat_no=course.seats_taken + 1,
     )
     course = course.model_copy(update={"seats_taken": course.seats_taken + 1})
@@ -157,13 +155,18 @@ def record_attendance(
 ) -> tuple[Enrolment | None, list[Emit]]:
     """Mark the session attended; when it was the last one missing, the course is completed (`today`).
 
-    A session already attended returns (None, []): nothing changes, nothing is announced again.
+    A session already attended changes nothing and announces nothing again; the sender is answered that it was
+    already recorded (so it can tell "recorded" from "lost").
     """
     errors = _attendance_errors(attendance, enrolment)
     if errors or enrolment is None:
         return None, [rejected(ATTENDANCE_REJECTED, errors, enrolment_id=str(attendance.enrolment_id))]
     if attendance.session in enrolment.attended:
-        return None, []
+        message = (f"session {attendance.session} of enrolment {enrolment.enrolment_id} is already recorded "
+                   f"({len(enrolment.attended)} of {enrolment.sessions} sessions attended); nothing changed "
+                   f"(rule: {ONCE_PER_SESSION})")
+        return None, [rejected(ATTENDANCE_REJECTED, [FieldError(field="session", message=message)],
+                               enrolment_id=str(attendance.enrolment_id))]
     attended = tuple(sorted((*enrolment.attended, attendance.session)))
     enrolment = enrolment.model_copy(update={"attended": attended})
     noted = AttendanceNoted(
@@ -183,7 +186,6 @@ def _enrolment_errors(
     request: EnrolmentRequested,
     course: Course | None,
     organization: OrganizationView | None,
-    existing: Enrolment | None,
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     if course is None:
@@ -196,11 +198,29 @@ def _enrolment_errors(
     elif not organization.is_active:
         message = f"organization {request.org_id} is {organization.status}; only an active one may enrol"
         errors.append(FieldError(field="org_id", message=message))
+    return errors
+
+
+def _person_errors(
+    request: EnrolmentRequested, course: Course | None, person: PersonView | None, existing: Enrolment | None,
+) -> list[FieldError]:
+    """Whether the person may take a seat: events leave the service, so they name the person by id only."""
+    who = f"person {request.person_id}"
+    if person is None:
+        return [FieldError(field="person_id", message=f"{who} is not registered: registration has announced no "
+                                                      f"such person (rule: {PERSON_REGISTERED})")]
+    errors: list[FieldError] = []
+    if person.org_id != request.org_id:
+        errors.append(FieldError(field="person_id", message=f"{who} belongs to organization {person.org_id}, not "
+                                                            f"{request.org_id} (rule: {PERSON_OF_THE_ORGANIZATION})"))
+    if course is not None and person.role != course.audience:
+        errors.append(FieldError(field="person_id", message=f"{who} is registered as {person.role}; course "
+                                                            f"{course.course_ref} is for {course.audience} "
+                                                            f"(rule: {AUDIENCE_MATCHES_ROLE})"))
     if existing is not None:
-        # Events leave the service: name the enrolment, not the person.
-        message = (f"this person ({request.person.role}) is already enrolled in course "
-                   f"{existing.course_ref} (enrolment_id {existing.enrolment_id})")
-        errors.append(FieldError(field="person", message=message))
+        errors.append(FieldError(field="person_id", message=f"{who} is already enrolled in course "
+                                                            f"{existing.course_ref} (enrolment_id "
+                                                            f"{existing.enrolment_id}) (rule: {ONE_SEAT_PER_PERSON})"))
     return errors
 
 
@@ -216,6 +236,3 @@ def _attendance_errors(attendance: AttendanceRecorded, enrolment: Enrolment | No
         errors.append(FieldError(field="session", message=message))
     return errors
 
-
-def _folded(text: str) -> str:
-    return " ".join(text.split()).casefold()

@@ -151,6 +151,8 @@ async def effects(dbs: Databases, ledger: Ledger) -> dict[str, tuple[int, int]]:
             sum(1 for d in distinct(ledger, "training.course.completed") if d["audience"] == "finance"), sum(finance)),
         "training-grading: organizations": (await dbs.count("registration", "organizations"),
                                             await dbs.count("training-grading", "organizations")),
+        "training-grading: people": (await dbs.count("registration", "people"),
+                                     await dbs.count("training-grading", "people")),
     }
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from pymongo.errors import PyMongoError
 
 from services.registration.domain.organizations import org_id_for
+from services.registration.domain.people import person_id_for
 from shared.envelope import new_event
 from tests.faults.support.ledger import SOURCE, Databases, Event, Ledger
 from tools.demo.cycle import COURSE_TOPICS, FAIR_DATE, _scores
@@ -51,7 +52,11 @@ async def prepare_contracts(ledger: Ledger, dbs: Databases, rng: random.Random) 
     proposed = await ledger.publish("intake.project.proposed", district.projects)
     answers = await ledger.answers(applied + proposed, "preparing: catalog and register")
     org_ids = [a["data"]["org_id"] for a in answers[:len(applied)] if a["type"].endswith(".registered")]
-    await until_counts(dbs, {("training-grading", "organizations"): len(org_ids)})
+    # Training enrols registration's people by person_id: the district's leaders and finance staff first.
+    added = await ledger.publish("intake.person.added", [p for p in district.people if p["org_id"] in org_ids])
+    people = [a for a in await ledger.answers(added, "preparing: people") if a["type"].endswith(".added")]
+    await until_counts(dbs, {("training-grading", "organizations"): len(org_ids),
+                             ("training-grading", "people"): len(people)})
     assessed = set(rng.sample(org_ids, 12))
     submissions = [{"org_id": o, "round": "2014", "scores": _scores(rng)} for o in sorted(assessed)]
     graded = await ledger.publish("intake.assessment.submitted", submissions)
@@ -146,6 +151,7 @@ class Stream:
         self.intakes: list[str] = []
         self.dropped = 0
         self.known_to_training: set[str] = set(prepared.org_ids if prepared else [])
+        self.people_known_to_training: set[str] = set()
         district = build(district_size(size, name, rng.randrange(2**31)))
         self._plan_catalog_and_register(district, size)
         self._plan_training(district, size)
@@ -202,11 +208,13 @@ class Stream:
                 return False
             if self.ledger.answer(opened[0])["type"] != "training.course.opened":  # type: ignore[index]
                 return None
-            return person["org_id"] in self.known_to_training
+            return person["org_id"] in self.known_to_training and person_id in self.people_known_to_training
 
         def data() -> dict[str, Any]:
-            return {"course_id": course_id(), "org_id": person["org_id"],
-                    "person": {"name": person["name"], "role": person["role"], "person_ref": person["person_ref"]}}
+            return {"course_id": course_id(), "org_id": person["org_id"], "person_id": person_id,
+                    "person": {"name": person["name"], "role": person["role"]}}
+
+        person_id = person_id_of(person)
 
         self._add("training", "intake.enrolment.requested", data, ready=ready, then=self._attend)
 
@@ -286,6 +294,7 @@ class Stream:
             if time.monotonic() - last_refresh > 0.5:
                 with contextlib.suppress(PyMongoError):  # the database may be down: a fault test's doing
                     self.known_to_training = await self.dbs.ids("training-grading", "organizations")
+                    self.people_known_to_training = await self.dbs.ids("training-grading", "people")
                 last_refresh = time.monotonic()
             batch = self._take(max(1, round(rate * tick)))
             if batch:
@@ -342,3 +351,8 @@ def district_size(size: StreamSize, name: str, seed: int) -> DistrictSize:
 
 def org_id_of(application: dict[str, Any]) -> str:
     return str(org_id_for(application["uscc"]))
+
+
+def person_id_of(person: dict[str, Any]) -> str:
+    """Registration's id for a seeded person (fixed by the organization and its reference for the person)."""
+    return str(person_id_for(uuid.UUID(person["org_id"]), person["person_ref"]))
