@@ -10,6 +10,9 @@ or X, the check character right or wrong), 17 digits (the check character left o
 old form; written whole or in groups with spaces, hyphens, dots or slashes between them, with or without a
 prefix such as `ID:`, in full-width digits too. The first two digits must be a province's code and the birth date
 a real one (1900-2099; 19xx in the old form), which keeps credit codes, dates, amounts and phone numbers out.
+Machine identifiers are passed over whole: a UUID (`eea9e67c-99dd-4257-9378-0525488dea51` holds
+`4257-9378-0525488`, which reads as an old-form number born 1978-05-25) and a run of 20 or more hex characters
+with a letter in it (a database id, a digest), so that the ids every event carries are never taken for a person.
 """
 
 from __future__ import annotations
@@ -59,11 +62,19 @@ _NOT_A_DIGIT = re.compile(r"[^0-9X]")
 # A stretch of digits and separators long enough to hold a number: found first, so text without one (most text)
 # is passed over at the speed of a plain search.
 _STRETCH = re.compile(r"[0-9][0-9Xx \t\u00a0\-./_·—–]{13,}")
+# A UUID, or a run of 20 or more hex characters holding a letter, standing alone: a machine's id, never a person's.
+_MACHINE_ID = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                         r"|(?=[0-9]*[a-f])[0-9a-f]{20,})(?![0-9A-Za-z])", re.IGNORECASE)
+
+
+def _without_machine_ids(text: str) -> str:
+    """`text` with each machine id blanked out character for character, so that positions in it stay the same."""
+    return _MACHINE_ID.sub(lambda m: "#" * len(m.group()), text) if _STRETCH.search(text) else text
 
 
 def holds_id_number(text: str) -> bool:
     """Whether `text` holds anything shaped like a citizen ID number, anywhere in it (stops at the first)."""
-    for stretch in _STRETCH.finditer(unicodedata.normalize("NFKC", text)):
+    for stretch in _STRETCH.finditer(_without_machine_ids(unicodedata.normalize("NFKC", text))):
         for form in _FORMS:
             if any(_plausible(_NOT_A_DIGIT.sub("", m.group(1).upper())) for m in form.finditer(stretch.group())):
                 return True
@@ -74,7 +85,7 @@ def redact(text: str) -> str:
     """`text` with everything shaped like an ID number replaced by a marker; unchanged when it holds none (where it
     holds one, full-width characters come back normalised)."""
     normal = unicodedata.normalize("NFKC", text)
-    found = list(_spans(normal))
+    found = list(_spans(_without_machine_ids(normal)))
     if not found:
         return text
     out, at = [], 0

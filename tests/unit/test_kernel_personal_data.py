@@ -58,6 +58,24 @@ def test_no_credit_code_of_the_district_is_taken_for_an_id_number(form: str, see
     assert not holds_id_number(uscc.make_uscc(form, uscc.WUHOU_REGION_CODE, seed))
 
 
+def test_a_uuid_whose_digit_groups_read_as_an_old_form_number_is_not_taken_for_one() -> None:
+    seen = "eea9e67c-99dd-4257-9378-0525488dea51"  # 4257-9378-0525488: province 42, born 1978-05-25
+    assert not holds_id_number(seen) and not holds_id_number(f"registration.organization-applied:{seen}")
+    assert redact(f"{seen} {NUMBER}") == f"{seen} {REMOVED}"  # a number beside an id is still removed
+
+
+@given(st.uuids())
+def test_no_uuid_is_taken_for_an_id_number(value: Any) -> None:
+    assert not holds_id_number(str(value)) and not holds_id_number(json.dumps({"event_id": str(value)}))
+
+
+@given(st.binary(min_size=12, max_size=32))
+def test_no_database_id_or_digest_is_taken_for_an_id_number(raw: bytes) -> None:
+    hexed = raw.hex()
+    if any(c in "abcdef" for c in hexed):  # an all-digit run is read as digits, whatever made it
+        assert not holds_id_number(f'"_id": "{hexed}"')
+
+
 def test_numbers_one_after_another_in_one_run_of_digits_are_each_removed() -> None:
     assert redact(f"{NUMBER} {NUMBER.lower()}-{NUMBER[:17]}") == f"{REMOVED} {REMOVED}-{REMOVED}"
 

@@ -15,7 +15,8 @@ from typing import Any
 from tests.faults.support.identity import Misplaced, misplaced_numbers
 from tests.faults.support.ledger import Databases, Event, Ledger
 from tests.faults.support.workload import Prepared, prepare_contracts, until_counts
-from tools.demo.cycle import COURSE_TOPICS, _report
+from tools.demo.cycle import COURSE_TOPICS
+from tools.demo.delivery import report_for
 
 CAPACITY = 30
 MISPLACED_ROUNDS = 7  # each of the seven shapes of a number once, in each of six kinds of intake
@@ -82,15 +83,25 @@ async def _train(ledger: Ledger, dbs: Databases, year: Year) -> None:
 
 
 async def _report_and_evaluate(ledger: Ledger, year: Year, rng: random.Random) -> None:
-    interim: list[dict[str, Any]] = []
-    finals: list[dict[str, Any]] = []
+    """Each contract's milestones in turn: a round of reports, then their purchasers' reviews accepting them."""
+    rounds: list[list[tuple[dict[str, str], dict[str, Any]]]] = []
     for _, (award, milestones) in sorted(year.prepared.contracts.items()):
         quality = min(0.99, max(0.45, rng.gauss(0.75, 0.1)))
         for i, milestone in enumerate(milestones):
-            report = _report(award, milestone, i == len(milestones) - 1, quality, rng)
-            (finals if report["final"] else interim).append(report)
-    for label, reports in (("interim reports", interim), ("final reports", finals)):
-        await ledger.answers(await ledger.publish("intake.report.submitted", reports), label)
+            report = report_for(award["data"]["contract_id"], milestone["name"], i == len(milestones) - 1,
+                                quality, rng)
+            if len(rounds) <= i:
+                rounds.append([])
+            rounds[i].append((award["data"]["purchaser"], report))
+    for i, reports in enumerate(rounds, 1):
+        answers = await ledger.answers(await ledger.publish("intake.report.submitted", [r for _, r in reports]),
+                                       f"reports, round {i}")
+        assert all(a["type"] == "evaluation.report.accepted" for a in answers), answers[:3]
+        reviews = [{"report_id": a["data"]["report_id"], "reviewer": purchaser, "accepted": True,
+                    "notes": "核查无误", "evidence": []} for (purchaser, _), a in zip(reports, answers, strict=True)]
+        answers = await ledger.answers(await ledger.publish("intake.report.reviewed", reviews),
+                                       f"reviews, round {i}")
+        assert all(a["type"] == "evaluation.report.reviewed" for a in answers), answers[:3]
     contracts = set(year.prepared.contracts)
     await ledger.until(lambda: contracts <= {e["data"]["contract_id"] for e in
                                              ledger.by_type["evaluation.contract.evaluated"]}, "evaluations")
