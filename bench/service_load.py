@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bench.load import (
@@ -28,6 +29,9 @@ from bench.load import (
 from tests.support.processes import ServiceProcess
 
 MEMORY_CHUNK = 10_000
+# What a service must hold before its intake can succeed (another service's projections, a fair): sent through
+# the bus to the running process, which it waits for; returns how to make the measured events.
+Prepare = Callable[[str, ServiceProcess], Awaitable[MakeEvent]]
 
 
 @dataclass
@@ -54,12 +58,14 @@ def _point(pid: int, events: int, rate: float) -> MemoryPoint:
     return MemoryPoint(events, memory["VmRSS"], memory["VmHWM"], rate)
 
 
-async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: MakeEvent,
+async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: MakeEvent | None,
                           outcomes: tuple[str, ...], *, expected: tuple[str, ...], warmup: int, events: int,
                           rate: float, seconds: float,
                           memory_total: int, env: dict[str, str] | None = None,
-                          database_pid: int | None = None) -> ServiceFigures:
-    """Run `module` as `python -m services.<module>` on its own database and measure it (see the module doc)."""
+                          database_pid: int | None = None, prepare: Prepare | None = None) -> ServiceFigures:
+    """Run `module` as `python -m services.<module>` on its own database and measure it (see the module doc).
+
+    With `prepare` instead of `make`, it runs once the process is ready and returns the event maker."""
     extra = dict(env or {})
     process = ServiceProcess(module, {"RABBITMQ_URL": rabbit_url, "MONGO_URL": mongo_url,
                                       "MONGO_DATABASE_PREFIX": f"bench{uuid.uuid4().hex[:8]}_", **extra})
@@ -68,6 +74,9 @@ async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: Ma
         process.wait_ready()
         assert process.process is not None
         pid = process.process.pid
+        if prepare is not None:
+            make = await prepare(rabbit_url, process)
+        assert make is not None, "measure_service needs `make` or `prepare`"
         async with Bus(rabbit_url, outcomes, expected) as bus:
             done = 0
             warm = await saturate(bus, warmup, make, start=done, timeout=120)
