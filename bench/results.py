@@ -139,6 +139,17 @@ def throughput_section(run: Run) -> list[str]:
               "answered; `machine` is every process on the machine (other work included), so it shows how "
               "quiet the machine was.", ""]
     lines += _cpu_table(measured)
+    grouped = [s for s in run.services if s.grouped is not None]
+    if grouped:
+        lines += ["", "Group commits during the saturated run (shared/batching.py, from each process's /metrics): "
+                  "transactions that committed several events, and the events in them.", "",
+                  "| service | such transactions | events in them | share of the run's events | mean events each |",
+                  "|---|---:|---:|---:|---:|"]
+        for s in grouped:
+            g = s.grouped
+            assert g is not None
+            share = g.events / s.saturated.events if s.saturated.events else 0.0
+            lines.append(f"| {s.service} | {g.transactions:,} | {g.events:,} | {share:.0%} | {g.mean:.1f} |")
     return lines
 
 

@@ -10,10 +10,14 @@ The sequence, counting every event the process handles from its start:
 
 from __future__ import annotations
 
+import asyncio
 import os
+import urllib.request
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.load import (
     Bus,
@@ -43,6 +47,26 @@ class MemoryPoint:
 
 
 @dataclass
+class GroupCommits:
+    """During the saturated run: transactions that committed several events, and how many events they held."""
+
+    transactions: int
+    events: int
+
+    @property
+    def mean(self) -> float:
+        return self.events / self.transactions if self.transactions else 0.0
+
+
+def group_commits(service_url: str) -> tuple[int, int]:
+    """The process's group commits so far and the events in them, from its /metrics."""
+    with urllib.request.urlopen(f"{service_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found = {s.name: int(s.value) for f in text_string_to_metric_families(text) for s in f.samples}
+    return found.get("district_group_commits", 0), found.get("district_group_committed_events", 0)
+
+
+@dataclass
 class ServiceFigures:
     service: str
     env: dict[str, str]
@@ -51,6 +75,7 @@ class ServiceFigures:
     memory: list[MemoryPoint] = field(default_factory=list)
     complete: bool = True
     log_tail: str = ""
+    grouped: GroupCommits | None = None
 
 
 def _point(pid: int, events: int, rate: float) -> MemoryPoint:
@@ -83,8 +108,11 @@ async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: Ma
             done += warmup
             meter = CpuMeter({module: pid, "database": database_pid, "broker": local_broker_pid(),
                               "load driver": os.getpid()})
+            before = await asyncio.to_thread(group_commits, process.url)
             saturated = await saturate(bus, events - warmup, make, start=done, timeout=max(120.0, events / 20),
                                        meter=meter)
+            after = await asyncio.to_thread(group_commits, process.url)
+            grouped = GroupCommits(after[0] - before[0], after[1] - before[1])
             done = events
             memory = [_point(pid, done, saturated.rate)]
             latency = await open_loop(bus, rate, seconds, make, start=done)
@@ -96,6 +124,6 @@ async def measure_service(module: str, rabbit_url: str, mongo_url: str, make: Ma
                 done += chunk.events
                 complete = chunk.complete
                 memory.append(_point(pid, done, chunk.rate))
-        return ServiceFigures(module, extra, saturated, latency, memory, complete, process.log(15))
+        return ServiceFigures(module, extra, saturated, latency, memory, complete, process.log(15), grouped)
     finally:
         process.stop()

@@ -157,6 +157,12 @@ class Service:
         published = Gauge("district_outbox_published", "Events the relay has published since start",
                           registry=self.registry)
         published.set_function(lambda: self.relay.published)
+        group_commits = Gauge("district_group_commits", "Transactions since start that committed several events",
+                              registry=self.registry)
+        group_commits.set_function(lambda: self.batcher.batches)
+        grouped = Gauge("district_group_committed_events", "Events committed in those transactions",
+                        registry=self.registry)
+        grouped.set_function(lambda: self.batcher.batched)
         self.metrics = ServiceMetrics(self.registry)
         self.metrics.observe_retention(self.outbox, self.inbox)
         self.probe = QueueProbe(lambda: self.broker._connection)
