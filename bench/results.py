@@ -96,6 +96,36 @@ def goals(run: Run) -> list[str]:
     return lines
 
 
+def what_it_would_take(run: Run) -> list[str]:
+    """For each goal a service missed: the figures of this run that say what meeting it needs."""
+    if run.relay is None:
+        return []
+    relay = run.relay.saturated.rate
+    lines = []
+    for s in run.services:
+        goal = THROUGHPUT_GOALS.get(s.service, OTHER_THROUGHPUT_GOAL)
+        cpu = s.saturated.cpu_ms_per_event()
+        needed = goal * relay
+        if s.saturated.rate < needed:
+            database, own = cpu.get("database", 0.0), cpu.get(s.service, 0.0)
+            lines.append(
+                f"- **{s.service}**, {_rate(s.saturated.rate)}, needs {_rate(needed)} ({goal:.0%} of the relay). Per "
+                f"event it cost {own:.2f} ms of its own CPU and {database:.2f} ms of the database server's: at "
+                f"{needed:,.0f}/s that is {needed * own / 1000:.2f} cores for the service and "
+                f"{needed * database / 1000:.2f} for the database, which is one Python process (one core at most). "
+                f"So the database's CPU per event must fall below {1000 / needed:.2f} ms "
+                f"({database * needed / 1000:.1f}× less), or the database be one that spends less per statement "
+                "(a real MongoDB, `MONGO_URL`), and the service's below the same figure or run as replicas.")
+        if s.latency.p(99) > P99_GOAL_MS:
+            load = s.latency.rate / s.saturated.rate if s.saturated.rate else float("inf")
+            lines.append(
+                f"- **{s.service}** p99 {_ms(s.latency.p(99))} at {s.latency.rate:.0f}/s: that offered rate is "
+                f"{load:.0%} of what it did saturated in this run; a p99 within {P99_GOAL_MS:.0f} ms needs the "
+                "offered rate well below its capacity (queueing grows without bound as it nears 100 %), so the "
+                "capacity itself must grow, as above.")
+    return lines
+
+
 def _saturated_rows(name: str, sat: Saturated) -> list[str]:
     complete = "" if sat.complete else f" (**only {sat.answered:,} answered**)"
     return [f"| {name} | {sat.events:,}{complete} | {sat.seconds:.2f} s | **{_rate(sat.rate)}** | "
@@ -257,6 +287,7 @@ def render(run: Run) -> str:
         "- load average (1, 5, 15 min): " + "; ".join(f"{k} {v}" for k, v in run.load_average.items()),
         "- settings of the services: " + ", ".join(f"{k}={v}" for k, v in run.settings.items()),
         "", "## Goals", "", *goals(run), "",
+        *(["### What a goal not met would take", "", *taking, ""] if (taking := what_it_would_take(run)) else []),
         "## What is measured", "",
         "- **Baseline, bare relay, two hops**: producer → (hop 1) quorum queue → a bare aio-pika relay process "
         "(consume with prefetch 64, publish the answer persistent with publisher confirms, up to 64 confirms "

@@ -190,7 +190,8 @@ def main() -> None:
     plan = QUICK if args.quick else FULL
     bus = BusSettings()
     run = Run(started=datetime.now(UTC), finished=datetime.now(UTC), quick=args.quick, machine=machine(),
-              settings={"PREFETCH": str(bus.prefetch), "TRANSACTION_BATCH": str(bus.transaction_batch)},
+              settings={"PREFETCH": str(bus.prefetch), "TRANSACTION_BATCH": str(bus.transaction_batch),
+                        "TRANSACTIONS_IN_FLIGHT": str(bus.transactions_in_flight)},
               commands=[f"{sys.executable} -m bench.run {' '.join(sys.argv[1:])}".strip()],
               load_average={"at the start": load_average()})
     say(f"{'quick' if args.quick else 'full'} run; results go to {args.output}")

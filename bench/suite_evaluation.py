@@ -37,6 +37,9 @@ def awarded(n: int) -> Outgoing:
     return intake_event(CONTRACT_AWARDED, award(n), source="matching")
 
 
+EVENT = awarded  # what bench/sweep.py sends
+
+
 async def measure(rabbit_url: str, mongo_url: str, **plan: Any) -> ServiceFigures:
     """Throughput, latency at a fixed rate, and the process's memory over `plan`'s event counts."""
     return await measure_service("evaluation", rabbit_url, mongo_url, awarded, OUTCOMES, expected=EXPECTED, **plan)

@@ -27,6 +27,9 @@ def offered(n: int) -> Outgoing:
     return intake_event(COURSE_OFFERED, offer(n))
 
 
+EVENT = offered  # what bench/sweep.py sends
+
+
 async def measure(rabbit_url: str, mongo_url: str, **plan: Any) -> ServiceFigures:
     """Throughput, latency at a fixed rate, and the process's memory over `plan`'s event counts."""
     return await measure_service("training_grading", rabbit_url, mongo_url, offered, OUTCOMES, expected=EXPECTED,

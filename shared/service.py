@@ -141,7 +141,8 @@ class Service:
         self.outbox = Outbox(self.db, retention_seconds=settings.store.outbox_retention_seconds)
         self.relay = OutboxRelay(self.outbox, self.publish_envelope)
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
-                                          max_batch=settings.bus.transaction_batch)
+                                          max_batch=settings.bus.transaction_batch,
+                                          transactions=settings.bus.transactions_in_flight)
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
         self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.inbox.ensure_indexes,
                                                                self._abort_what_dead_processes_left]
