@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from bench.db_baseline import DbFigure
 from bench.district import FanOutFigures, YearFigures
@@ -11,6 +12,9 @@ from bench.load import OpenLoop, Saturated, percentile
 from bench.relay_baseline import RelayFigures
 from bench.service_load import ServiceFigures
 
+BENCH = Path(__file__).resolve().parent
+# Written by their own commands (bench/profile.py, bench/sweep.py), included as they stand.
+INCLUDED = (("PROFILE.md", "Where a delivery's CPU goes"), ("SWEEP.md", "Sweep of the kernel's concurrency settings"))
 MEMORY_FLAT_TOLERANCE = 0.10  # VmRSS after the last event within 10 % of VmRSS after 10,000 counts as flat
 THROUGHPUT_GOALS = {"catalog": 0.50}  # of the bare relay's throughput in the same run
 OTHER_THROUGHPUT_GOAL = 0.40  # every other service
@@ -272,6 +276,18 @@ def database_section(run: Run) -> list[str]:
     return lines
 
 
+def included() -> list[str]:
+    """The profile and the sweep, each from its own run (dated inside), one heading level down."""
+    lines: list[str] = []
+    for name, title in INCLUDED:
+        path = BENCH / name
+        if path.exists():
+            body = path.read_text().splitlines()
+            lines += [f"## {title} (bench/{name}, its own run)", "",
+                      *[("#" + line if line.startswith("#") else line) for line in body[1:]], ""]
+    return lines
+
+
 def render(run: Run) -> str:
     m = run.machine
     minutes = (run.finished - run.started).total_seconds() / 60
@@ -298,7 +314,7 @@ def render(run: Run) -> str:
         "- Producer and sink are one process (bench/load.py) on 127.0.0.1; the broker is the local RabbitMQ, in "
         "a vhost created for the run and deleted after; the database a fresh embedded SecantusDB per part.", "",
         *throughput_section(run), "", *latency_section(run), "", *memory_section(run), "",
-        *fan_out_section(run), "", *year_section(run), "", *database_section(run), "",
+        *fan_out_section(run), "", *year_section(run), "", *database_section(run), "", *included(),
         "## Matching solvers (bench/matching_solvers.py)", "", run.solvers.strip() or "(not run)", "",
         "## Commands", "", "```", *run.commands, "```",
     ]
