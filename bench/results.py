@@ -112,13 +112,21 @@ def what_it_would_take(run: Run) -> list[str]:
         needed = goal * relay
         if s.saturated.rate < needed:
             database, own = cpu.get("database", 0.0), cpu.get(s.service, 0.0)
+            busy = cpu.get("machine (every process)", 0.0) * s.saturated.rate / 1000
+            cores = run.machine.cores or 1
+            if busy > 0.8 * cores:
+                lines.append(
+                    f"- **{s.service}**: during its saturated run the whole machine was busy on {busy:.2f} of its "
+                    f"{cores} cores (other work included) while the service used {own * s.saturated.rate / 1000:.2f}"
+                    f" and the database {database * s.saturated.rate / 1000:.2f}: the machine, not the service or "
+                    "the database, set the rate here; the arithmetic that follows is for a machine of its own.")
             lines.append(
                 f"- **{s.service}**, {_rate(s.saturated.rate)}, needs {_rate(needed)} ({goal:.0%} of the relay). Per "
                 f"event it cost {own:.2f} ms of its own CPU and {database:.2f} ms of the database server's: at "
                 f"{needed:,.0f}/s that is {needed * own / 1000:.2f} cores for the service and "
                 f"{needed * database / 1000:.2f} for the database, which is one Python process (one core at most). "
                 f"So the database's CPU per event must fall below {1000 / needed:.2f} ms "
-                f"({database * needed / 1000:.1f}× less), or the database be one that spends less per statement "
+                f"(from {database:.2f}), or the database be one that spends less per statement "
                 "(a real MongoDB, `MONGO_URL`), and the service's below the same figure or run as replicas.")
         if s.latency.p(99) > P99_GOAL_MS:
             load = s.latency.rate / s.saturated.rate if s.saturated.rate else float("inf")

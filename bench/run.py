@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import importlib.metadata
 import os
+import pickle
 import platform
 import shutil
 import subprocess
@@ -204,6 +205,8 @@ def main() -> None:
     run.finished = datetime.now(UTC)
     run.load_average["at the end"] = load_average()
     args.output.write_text(render(run))
+    with contextlib.suppress(Exception):  # the figures themselves, to render again after a change of results.py
+        args.output.with_suffix(".pickle").write_bytes(pickle.dumps(run))
     say(f"done in {(run.finished - run.started).total_seconds() / 60:.1f} minutes; results in {args.output}")
     if run.problems:
         sys.exit(1)
