@@ -357,8 +357,9 @@ class Service:
         if removed:
             headers.update({
                 REPLAYABLE_HEADER: False,
-                NOT_REPLAYABLE_HEADER: (f"personal data taken out before it was dead-lettered ({', '.join(removed)}):"
-                                        " it cannot be replayed; ask the sender to send it again"),
+                NOT_REPLAYABLE_HEADER: i18n._(
+                    "personal data taken out before it was dead-lettered ({fields}): it cannot be replayed; ask the "
+                    "sender to send it again").format(fields=", ".join(removed)),
             })
         headers.update({
             "x-error": redact(reason)[:2000],
