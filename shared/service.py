@@ -277,8 +277,8 @@ class Service:
 
         async def handle(envelope: Envelope, message: AbstractIncomingMessage, arrived: Any) -> None:
             if not self.clock.drills:
-                raise Unprocessable("intake.clock.set is allowed only in drill mode (DISTRICT_CLOCK=drill, "
-                                    "development only); this service runs on the system clock")
+                raise Unprocessable(i18n._("intake.clock.set is allowed only in drill mode (DISTRICT_CLOCK=drill, "
+                                           "development only); this service runs on the system clock"))
             if await self.inbox.seen(consumer, str(envelope.event_id)):
                 raise AlreadyHandled(str(envelope.event_id))
             outcome = await self._move_day(envelope)
