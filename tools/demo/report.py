@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -83,8 +84,18 @@ class Figures:
     day_moved_to: str | None = None  # the drill's day, past the last standstill
 
 
+_RULE = re.compile(r"[(（](?:rule|规则)[:：]\s*([\w-]+)[)）]\s*$")
+
+
 def _rule(message: str) -> str:
-    return message.rsplit("(rule: ", 1)[-1].rstrip(")") if "(rule: " in message else message[:60]
+    """The rule a refusal names (its code, the same in every language), else the refusal's first words."""
+    found = _RULE.search(message)
+    return found.group(1) if found else message[:60]
+
+
+def _reason(reason: str) -> str:
+    """A reason without its particulars in parentheses, to count alike reasons together."""
+    return re.split(r" \(|（", reason, maxsplit=1)[0]
 
 
 def figures(record: CycleRecord, target: int) -> Figures:
@@ -131,7 +142,7 @@ def figures(record: CycleRecord, target: int) -> Figures:
         meetings=len(meetings), slots_used=len({m["slot"] for m in meetings}),
         unscheduled=len(record.schedule["data"]["unscheduled"]) if record.schedule else 0,
         awards=len(record.awards), awarded_fen=sum(a["data"]["amount_fen"] for a in record.awards),
-        unawarded=Counter(u["data"]["reason"].split(" (")[0] for u in record.unawarded),
+        unawarded=Counter(_reason(u["data"]["reason"]) for u in record.unawarded),
         ratings={r: sum(1 for e in record.evaluations if e["data"]["rating"] == r) for r in RATINGS},
         mean_score=sum(scores) / len(scores) if scores else 0.0,
         released_fen=sum(m.released_fen for m in money_by_category),

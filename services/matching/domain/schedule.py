@@ -23,6 +23,7 @@ from services.matching.domain.fit import centipoints
 from services.matching.domain.solver import max_weight_b_matching
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import FairScheduled, InterestRecorded, Meeting, UnscheduledMeeting
+from shared.i18n import _
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,11 @@ def keep_within_slots(talks: Sequence[Talk], slots: int) -> list[bool]:
 def _unscheduled_reason(talk: Talk, org_load: Counter[str], table_load: Counter[int], slots: int) -> str:
     reasons = []
     if org_load[talk.org_id] >= slots:
-        reasons.append(f"organization already has {org_load[talk.org_id]} meetings, the fair has {slots} slots")
+        reasons.append(_("organization already has {meetings} meetings, the fair has {slots} slots").format(
+                           meetings=org_load[talk.org_id], slots=slots))
     if table_load[talk.table] >= slots:
-        reasons.append(f"purchaser's table is full: {table_load[talk.table]} meetings in {slots} slots")
+        reasons.append(_("purchaser's table is full: {meetings} meetings in {slots} slots").format(
+                           meetings=table_load[talk.table], slots=slots))
     if not reasons:
         raise RuntimeError(f"meeting {talk.org_id} x table {talk.table} was left out with room on both sides")
     return "; ".join(reasons)
