@@ -324,7 +324,7 @@ def _money_section(f: Figures) -> list[str]:
         table(_("purchaser"), f.money_by_purchaser),
         "<h3>" + _e(_("Milestones overdue ({overdue}), and when they were met ({met})").format(
             overdue=number(d.overdue), met=number(d.met))) + "</h3>",
-        _table([_("organization"), _("project"), _("milestone"), _("due"), _("seen overdue"), _("met")],
+        _table([_("organization"), _("project"), _("milestone"), _("due"), _("seen overdue"), _("met on")],
                [[org, project, label_of(milestone), _day(due), _day(seen), _day(met) if met != "not yet" else
                  _("not yet")] for org, project, milestone, due, seen, met in d.overdue_rows])
         if d.overdue_rows else f"<p>{_e(_('No milestone went overdue.'))}</p>",
