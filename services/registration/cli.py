@@ -33,7 +33,8 @@ def render_census(census: dict[str, Any], source: str) -> str:
     below = census["below_minimum"]
     lines += ["", _("Communities with fewer than {minimum} active organizations: {count}").format(
         minimum=number(census["minimum"]), count=number(len(below)))]
-    lines.extend(f"  {c['street']} / {c['community']}: " + _("{active} active").format(active=number(c["active"]))
+    lines.extend("  " + _("{place}: {active} active").format(place=f"{c['street']} / {c['community']}",
+                                                            active=number(c["active"]))
                  + (_(", {suspended} suspended").format(suspended=number(c["suspended"])) if c["suspended"] else "")
                  for c in below)
     return "\n".join(lines) + "\n"

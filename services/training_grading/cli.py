@@ -26,8 +26,8 @@ def progress_table(report: dict[str, Any]) -> Table:
     roles = _(", ").join(label(role) for role in report["counted_roles"])
     share = percent(float(report["percent_of_target"]) / 100)
     rows: list[list[str]] = [
-        [_("target"), f"{people(report['target'])} ({roles})"],
-        [_("completed"), f"{people(report['people_completed'])} ({share})"],
+        [_("target"), _("{people} ({detail})").format(people=people(report["target"]), detail=roles)],
+        [_("completed"), _("{people} ({detail})").format(people=people(report["people_completed"]), detail=share)],
         [_("not counted"), _("{count} people of other roles").format(count=number(report["not_counted"]))],
         ["", ""],
         [_("by audience"), ""],
