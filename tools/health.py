@@ -26,9 +26,11 @@ def readiness(spec: ServiceSpec, timeout: float = 5.0) -> tuple[int, str]:
 
 def health_table(rows: list[tuple[ServiceSpec, int, str]]) -> str:
     """One line per service: its name, where it answers, whether it is ready, its status and checks."""
-    lines = [f"{pad(_('service'), 18)} {pad(_('url'), 24)} {pad(_('ready'), 6)} {_('detail')}"]
-    lines += [f"{spec.name:<18} {spec.url:<24} {pad(_('yes') if status == 200 else _('NO'), 6)} {status or '-'} "
-              f"{detail}" for spec, status, detail in rows]
+    service, url, ready, detail = _("service"), _("url"), _("ready"), _("detail")
+    yes, no = _("yes"), _("NO")
+    lines = [f"{pad(service, 18)} {pad(url, 24)} {pad(ready, 6)} {detail}"]
+    lines += [f"{spec.name:<18} {spec.url:<24} {pad(yes if status == 200 else no, 6)} {status or '-'} {checks}"
+              for spec, status, checks in rows]
     return "\n".join(lines)
 
 

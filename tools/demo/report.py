@@ -310,7 +310,7 @@ def _money_section(f: Figures) -> list[str]:
 
     d = f.delivery
     return [
-        f"<h2>{_e(_('Delivery and money'))}</h2>",
+        _h2(_("Delivery and money")),
         "<p>" + _e(_("{received} reports received ({late} late by the district's receipt date, {backdated} of them "
                      "backdated by their sender), {returned} returned by the purchaser and sent again. Money follows "
                      "each milestone once its purchaser accepts the report: {released} released, {withheld} "
@@ -327,7 +327,7 @@ def _money_section(f: Figures) -> list[str]:
         _table([_("organization"), _("project"), _("milestone"), _("due"), _("seen overdue"), _("met on")],
                [[org, project, label_of(milestone), _day(due), _day(seen), _day(met) if met != "not yet" else
                  _("not yet")] for org, project, milestone, due, seen, met in d.overdue_rows])
-        if d.overdue_rows else f"<p>{_e(_('No milestone went overdue.'))}</p>",
+        if d.overdue_rows else _p(_("No milestone went overdue.")),
     ]
 
 
@@ -341,7 +341,7 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None =
 
 def _schedule_grid(record: CycleRecord) -> str:
     if not record.schedule:
-        return f"<p>{_e(_('No schedule.'))}</p>"
+        return _p(_("No schedule."))
     meetings = record.schedule["data"]["meetings"]
     slots = max((m["slot"] for m in meetings), default=0)
     tables: dict[int, str] = {}
@@ -351,8 +351,8 @@ def _schedule_grid(record: CycleRecord) -> str:
         tables[m["table"]] = purchaser
         name = record.organizations.get(m["org_id"], {}).get("name", m["org_id"][:8])
         cells[(m["table"], m["slot"])] = name[:8]
-    head = (f"<tr><th>{_e(_('table'))}</th>" + "".join(f"<th>{_e(_('slot {slot}').format(slot=s))}</th>"
-                                                      for s in range(1, slots + 1)) + "</tr>")
+    head = ("<tr><th>" + _e(_("table")) + "</th>"
+            + "".join("<th>" + _e(_("slot {slot}").format(slot=s)) + "</th>" for s in range(1, slots + 1)) + "</tr>")
     rows = []
     for table in sorted(tables):
         row = "".join(f'<td class="m">{_e(cells[(table, s)])}</td>' if (table, s) in cells else "<td></td>"
@@ -408,7 +408,7 @@ def challenge_lines(record: CycleRecord) -> list[str]:
 
 def _challenges_table(record: CycleRecord) -> str:
     if not record.challenges:
-        return f"<p>{_e(_('No award was challenged.'))}</p>"
+        return _p(_("No award was challenged."))
     rows = [[_(OUTCOMES[c["outcome"]]), c["award"]["title"], _name(record, c["award"]["org_id"]),
              c["award"]["value_score"], _name(record, c["complaint"]["data"]["org_id"]),
              _day(c["complaint"]["data"].get("filed_on")), _followed(record, c)] for c in record.challenges]
@@ -457,9 +457,10 @@ def html_report(record: CycleRecord, f: Figures) -> str:
     sentences = ("" if current() == "zh_CN" else " ").join(filter(None, (
         _("Run {run}, generated {generated}.").format(run=record.run, generated=generated), sources, clock, moved)))
     unit = wan_yuan_unit()
+    title = _("District annual cycle {run}").format(run=record.run)
     parts = [
         f"<!doctype html><html lang={'zh-CN' if current() == 'zh_CN' else 'en'}><head><meta charset=utf-8>"
-        f"<title>{_e(_('District annual cycle {run}').format(run=record.run))}</title>"
+        f"<title>{_e(title)}</title>"
         f"<style>{_STYLE}</style></head><body>",
         "<h1>" + _e(_("Government purchase of services from social organizations · District annual cycle, batch "
                       "{batch}").format(batch=batch)) + "</h1>",
