@@ -107,8 +107,9 @@ def wan_yuan_unit() -> str:
     return "万元" if _current == "zh_CN" else "10,000 yuan"
 
 
-def percent(share: float) -> str:
-    return format_percent(share, "#,##0.0%", locale=_current)
+def percent(share: float, decimals: int = 1) -> str:
+    """A share (0.25) as a percentage for the language: `25.0%`."""
+    return format_percent(share, "#,##0" + ("." + "0" * decimals if decimals else "") + "%", locale=_current)
 
 
 def day(value: date) -> str:

@@ -15,6 +15,12 @@ LABELS: dict[str, str] = {
     # organizations (registration)
     "active": N_("active"),
     "suspended": N_("suspended"),
+    # legal forms (registration)
+    "social_group": N_("social_group"),
+    "social_service_institution": N_("social_service_institution"),
+    "foundation": N_("foundation"),
+    # no grade
+    "none": N_("none"),
     # people and training audiences
     "leader": N_("leader"),
     "finance": N_("finance"),
