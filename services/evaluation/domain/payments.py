@@ -72,14 +72,14 @@ def interim_split(tranche_fen: int, milestone: str, status: MilestoneStatus, rul
     """What a milestone's status releases of its tranche."""
     if status == "met":
         return _release_pct(tranche_fen, 100, _("milestone {milestone} met: the whole tranche is released").format(
-                                                  milestone=milestone))
+                                                  milestone=label(milestone)))
     if status == "partiallyMet":
         pct = rules.partially_met_release_pct
         reason = _("milestone {milestone} partiallyMet: {pct} % of the tranche is released, the rest "
-                   "withheld").format(milestone=milestone, pct=pct)
+                   "withheld").format(milestone=label(milestone), pct=pct)
         return _release_pct(tranche_fen, pct, reason)
     return _release_pct(tranche_fen, 0, _("milestone {milestone} {status}: the tranche is withheld").format(
-                                            milestone=milestone, status=label(status)))
+                                            milestone=label(milestone), status=label(status)))
 
 
 def final_split(contract: MonitoredContract, rating: Rating, rules: PaymentRules) -> Split:
