@@ -191,7 +191,7 @@ def withdraw(request: ProjectWithdrawn, project: Project | None) -> tuple[Projec
     """A purchaser may withdraw a project that is published and has no award standing still."""
     if project is None:
         error = FieldError(field="project_id", message=_("no project {project_id} in the catalog").format(
-                                                           project_id=request.project_id))
+            project_id=request.project_id))
         return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     if project.status != "published":
         error = FieldError(field="project_id", message=_("project is {status}; only a published one can be "

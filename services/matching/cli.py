@@ -26,7 +26,7 @@ def invitations_table(fair: Answer) -> Table:
     rows = [[str(n), names.get(i["org_id"], i["org_id"]), number(i["fit_score"], 2), i["project_id"]]
             for n, i in enumerate(fair["invitations"], start=1)]
     return Table(_("Fair {fair_ref} (batch {batch}, {day}): {count} invited, best fit first").format(
-                     fair_ref=fair["fair_ref"], batch=fair["batch"], day=day(date.fromisoformat(fair["date"])),
+        fair_ref=fair["fair_ref"], batch=fair["batch"], day=day(date.fromisoformat(fair["date"])),
                      count=number(len(rows))),
                  ["#", _("organization"), _("fit"), _("best-fitting project")], rows,
                  align=("right", "left", "right", "left"))
@@ -45,7 +45,7 @@ def schedule_tables(fair: Answer, schedule: Answer | None) -> list[Table]:
         purchasers[m["table"]] = m["purchaser"]["name"]
     rows = [[str(table), purchasers[table], *(grid[table].get(slot, "") for slot in slots)] for table in sorted(grid)]
     tables = [Table(_("Schedule: {meetings} meetings in {used} of {slots} slots of {minutes} minutes").format(
-                        meetings=number(len(schedule["meetings"])), used=number(schedule["slots_used"]),
+        meetings=number(len(schedule["meetings"])), used=number(schedule["slots_used"]),
                         slots=number(schedule["slots"]), minutes=number(fair["slot_minutes"])),
                     [_("table"), _("purchaser"), *(_("slot {slot}").format(slot=slot) for slot in slots)], rows,
                     align=("right",))]
@@ -82,7 +82,7 @@ def awards_tables(awards: Answer | None) -> list[Table]:
     names = awards["names"]
     return [
         Table(_("Awards decided on {day}: {count} proposed").format(
-                  day=day(date.fromisoformat(awards["decided_on"])), count=number(len(awards["awards"]))),
+            day=day(date.fromisoformat(awards["decided_on"])), count=number(len(awards["awards"]))),
               [_("project"), _("organization"), _("amount (yuan)"), _("fit"), _("price"), _("value"), _("state"),
                _("complaints")],
               [[a["title"], names.get(a["org_id"], a["org_id"]), amount(a["amount_fen"]), number(a["fit_score"], 2),

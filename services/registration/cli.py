@@ -24,7 +24,7 @@ NAME_COLUMN = 36
 def render_census(census: dict[str, Any], source: str) -> str:
     """The census (`GET /census`) as a table per street and community, then the communities below the minimum."""
     lines = [_("Registration census from {source}: {active} active and {suspended} suspended organizations").format(
-                 source=source, active=number(census["active"]), suspended=number(census["suspended"])),
+        source=source, active=number(census["active"]), suspended=number(census["suspended"])),
              "", _row(_("Street / community"), _("active"), _("suspended"))]
     for street in census["streets"]:
         lines.append(_row(street["street"], number(street["active"]), number(street["suspended"])))

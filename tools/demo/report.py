@@ -400,7 +400,7 @@ def _followed(record: CycleRecord, challenge: dict[str, Any]) -> str:
 
 def challenge_lines(record: CycleRecord) -> list[str]:
     return [_("{outcome}: {project} ({awarded_to}), challenged by {challenger}: {followed}").format(
-                outcome=_(OUTCOMES[c["outcome"]]), project=c["award"]["title"],
+        outcome=_(OUTCOMES[c["outcome"]]), project=c["award"]["title"],
                 awarded_to=_name(record, c["award"]["org_id"]),
                 challenger=_name(record, c["complaint"]["data"]["org_id"]), followed=_followed(record, c))
             for c in record.challenges]

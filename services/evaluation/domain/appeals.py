@@ -61,7 +61,7 @@ def _lodging_errors(contract: MonitoredContract | None, appeal: AppealLodged, ap
                     today: date) -> list[FieldError]:
     if contract is None:
         return [FieldError(field="contract_id", message=_("no contract {contract_id} is under monitoring").format(
-                                                            contract_id=appeal.contract_id))]
+            contract_id=appeal.contract_id))]
     evaluation = contract.evaluation
     if evaluation is None:
         return [FieldError(field="contract_id", message=(
@@ -111,7 +111,7 @@ def decide_appeal(contract: MonitoredContract | None, decision: AppealDecision, 
 def _no_open_appeal(contract: MonitoredContract | None, decision: AppealDecision) -> FieldError:
     if contract is None:
         return FieldError(field="contract_id", message=_("no contract {contract_id} is under monitoring").format(
-                                                           contract_id=decision.contract_id))
+            contract_id=decision.contract_id))
     if contract.appeal is not None and contract.appeal.decided_on is not None:
         outcome = "upheld" if contract.appeal.upheld else "dismissed"
         return FieldError(field="contract_id", message=(

@@ -72,14 +72,14 @@ def interim_split(tranche_fen: int, milestone: str, status: MilestoneStatus, rul
     """What a milestone's status releases of its tranche."""
     if status == "met":
         return _release_pct(tranche_fen, 100, _("milestone {milestone} met: the whole tranche is released").format(
-                                                  milestone=label(milestone)))
+            milestone=label(milestone)))
     if status == "partiallyMet":
         pct = rules.partially_met_release_pct
         reason = _("milestone {milestone} partiallyMet: {pct} % of the tranche is released, the rest "
                    "withheld").format(milestone=label(milestone), pct=pct)
         return _release_pct(tranche_fen, pct, reason)
     return _release_pct(tranche_fen, 0, _("milestone {milestone} {status}: the tranche is withheld").format(
-                                            milestone=label(milestone), status=label(status)))
+        milestone=label(milestone), status=label(status)))
 
 
 def final_split(contract: MonitoredContract, rating: Rating, rules: PaymentRules) -> Split:
@@ -88,14 +88,14 @@ def final_split(contract: MonitoredContract, rating: Rating, rules: PaymentRules
     rule = rules.final_tranche[rating]
     if rule == "release":
         return _release_pct(planned.amount_fen, 100, _("rating {rating}: the final tranche is released").format(
-                                                         rating=label(rating)))
+            rating=label(rating)))
     if rule == "withhold":
         return _release_pct(planned.amount_fen, 0, _("rating {rating}: the final tranche is withheld").format(
-                                                       rating=label(rating)))
+            rating=label(rating)))
     if rule == "milestone":
         split = interim_split(planned.amount_fen, planned.name, contract.status_of(planned.name), rules)
         return Split(split.released_fen, split.withheld_fen, _("rating {rating}; {reason}").format(
-                                                                 rating=label(rating), reason=split.reason))
+            rating=label(rating), reason=split.reason))
     met = sum(1 for m in contract.milestones if contract.status_of(m.name) == "met")
     count = len(contract.milestones)
     released, withheld = split_by_shares(planned.amount_fen, (met, count - met))

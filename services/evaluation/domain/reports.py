@@ -92,7 +92,7 @@ def _milestone_errors(contract: MonitoredContract, report: ReportSubmitted) -> l
     if report.milestone not in names:
         known = ", ".join(names)
         message = _("contract {contract_id} has no milestone {milestone}; its milestones: {known}").format(
-                      contract_id=contract.contract_id, milestone=report.milestone, known=known)
+            contract_id=contract.contract_id, milestone=report.milestone, known=known)
         return [FieldError(field="milestone", message=message)]
     errors: list[FieldError] = []
     accepted = contract.accepted_report(report.milestone)
@@ -112,7 +112,7 @@ def _milestone_errors(contract: MonitoredContract, report: ReportSubmitted) -> l
     final = contract.final_milestone
     if report.final and report.milestone != final:
         message = _("a final report must be for the final milestone {final}, not {milestone}").format(
-                      final=final, milestone=report.milestone)
+            final=final, milestone=report.milestone)
         errors.append(FieldError(field="final", message=message))
     if not report.final and report.milestone == final:
         errors.append(

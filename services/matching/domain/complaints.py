@@ -117,7 +117,7 @@ def file_complaint(
     ids = {"award_id": request.award_id, "org_id": request.org_id}
     if award is None:
         error = FieldError(field="award_id", message=_("no award {award_id} (rule: known_award)").format(
-                                                         award_id=request.award_id))
+            award_id=request.award_id))
         return None, None, [rejected(COMPLAINT_REJECTED, [error], **ids)]
     errors = _filing_errors(request, award, interested, earlier, today)
     if errors:
@@ -160,7 +160,7 @@ def _decision_errors(request: ComplaintDecision, complaint: Complaint | None, aw
     if complaint is None:
         return [FieldError(field="complaint_id",
                            message=_("no complaint {complaint_id} (rule: known_complaint)").format(
-                                       complaint_id=request.complaint_id))]
+                               complaint_id=request.complaint_id))]
     if award is None:
         return [FieldError(field="complaint_id", message=(
             _("the complaint's award {award_id} is unknown (rule: known_award)").format(award_id=complaint.award_id)))]
@@ -205,7 +205,7 @@ def _decided(complaint: Complaint, award: Award, today: date) -> Emit:
 def _uphold(complaint: Complaint, award: Award, others: Sequence[Complaint], reoffer: Reoffer, today: date,
             calendar: DistrictCalendar, rules: MatchingRules) -> ComplaintOutcome:
     reason = _("complaint {complaint_id} upheld on {today}: {reasoning}").format(
-                 complaint_id=complaint.complaint_id, today=today, reasoning=complaint.reasoning)
+        complaint_id=complaint.complaint_id, today=today, reasoning=complaint.reasoning)
     cancelled = cancel(award, reason, today)
     why = f"the award was cancelled when complaint {complaint.complaint_id} was upheld"
     closed = tuple(c.model_copy(update={"status": "closed", "decided_on": today, "reasoning": why})

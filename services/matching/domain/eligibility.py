@@ -52,10 +52,10 @@ def _min_grade(project: ProjectView, grade: GradeView | None, today: date) -> st
     held = grade.held_on(today) if grade is not None else None
     if held is None:
         return _("the organization holds no grade; the project's minimum is {minimum} (rule: min_grade)").format(
-                   minimum=minimum)
+            minimum=minimum)
     if grade_rank(held) < grade_rank(minimum):
         return _("grade {held} is below the project's minimum {minimum} (rule: min_grade)").format(
-                   held=held, minimum=minimum)
+            held=held, minimum=minimum)
     return None
 
 
@@ -71,14 +71,14 @@ def _no_recent_fail(evaluations: Sequence[EvaluationResult], today: date, rules:
     if not fails:
         return None
     return (_("a fail evaluation on {day} is within the {fail_window_days}-day window (rule: no_recent_fail)").format(
-                day=max(fails), fail_window_days=rules.fail_window_days))
+        day=max(fails), fail_window_days=rules.fail_window_days))
 
 
 def _budget(project: ProjectView, price_fen: int | None) -> str | None:
     if price_fen is None or price_fen <= project.budget_fen:
         return None
     return _("price {price} exceeds the budget {budget} (rule: budget)").format(
-               price=i18n.yuan(price_fen), budget=i18n.yuan(project.budget_fen))
+        price=i18n.yuan(price_fen), budget=i18n.yuan(project.budget_fen))
 
 
 def organization_reasons(

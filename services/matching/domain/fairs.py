@@ -166,13 +166,13 @@ def _unknown(request: InterestExpressed, fair: Fair | None, project: ProjectView
     errors = []
     if fair is None:
         errors.append(FieldError(field="fair_id", message=_("no fair {fair_id} has been opened").format(
-                                                              fair_id=request.fair_id)))
+            fair_id=request.fair_id)))
     if project is None:
         errors.append(FieldError(field="project_id", message=_("unknown project {project_id}").format(
-                                                                 project_id=request.project_id)))
+            project_id=request.project_id)))
     if profile is None:
         errors.append(FieldError(field="org_id", message=_("unknown organization {org_id}").format(
-                                                             org_id=request.org_id)))
+            org_id=request.org_id)))
     return errors
 
 
@@ -183,7 +183,7 @@ def _fair_rules(request: InterestExpressed, fair: Fair, project: ProjectView, ea
         (project.batch != fair.batch, "project_id",
          f"project {project.project_id} is in batch {project.batch}, not the fair's batch {fair.batch}"),
         (project.status != "published", "project_id", _("project is {status}, not published (rule: published)").format(
-                                                          status=label(project.status))),
+            status=label(project.status))),
         (rules.interest_needs_invitation and request.org_id not in fair.invited, "org_id",
          _("organization was not invited to fair {fair_ref} (rule: invited)").format(fair_ref=fair.fair_ref)),
         (earlier is not None, "project_id", "the organization already expressed interest in this project at this "

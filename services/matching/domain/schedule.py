@@ -134,10 +134,10 @@ def _unscheduled_reason(talk: Talk, org_load: Counter[str], table_load: Counter[
     reasons = []
     if org_load[talk.org_id] >= slots:
         reasons.append(_("organization already has {meetings} meetings, the fair has {slots} slots").format(
-                           meetings=org_load[talk.org_id], slots=slots))
+            meetings=org_load[talk.org_id], slots=slots))
     if table_load[talk.table] >= slots:
         reasons.append(_("purchaser's table is full: {meetings} meetings in {slots} slots").format(
-                           meetings=table_load[talk.table], slots=slots))
+            meetings=table_load[talk.table], slots=slots))
     if not reasons:
         raise RuntimeError(f"meeting {talk.org_id} x table {talk.table} was left out with room on both sides")
     return "; ".join(reasons)

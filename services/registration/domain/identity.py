@@ -56,7 +56,7 @@ def id_number_problems(value: str, today: date) -> list[str]:
         found.append(_("characters 7-14 must be a real birth date (YYYYMMDD)"))
     elif not EARLIEST_BIRTH <= birth <= today:
         found.append(_("characters 7-14 must be a birth date between {EARLIEST_BIRTH} and today").format(
-                         EARLIEST_BIRTH=EARLIEST_BIRTH))
+            EARLIEST_BIRTH=EARLIEST_BIRTH))
     if id_check_character(body) != check:
         found.append(_("character 18 does not match the first 17 (ISO 7064 MOD 11-2): a digit is probably mistyped"))
     return found

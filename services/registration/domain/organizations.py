@@ -179,7 +179,7 @@ def community_problems(community: str, street: str | None, communities: Mapping[
         if street is None or street == home or street not in communities:
             return []
         return [_("{community} lies in {home}, not {street} (rule: community_in_its_street)").format(
-                    community=community, home=home, street=street)]
+            community=community, home=home, street=street)]
     nearest, where = nearest_community(community, street, communities)
     return [_("is not one of the district's communities; the nearest known is {nearest} ({where}) (rule: "
                "known_community)").format(nearest=nearest, where=where)]
@@ -373,7 +373,7 @@ def reinstate(request: Reinstatement, organization: Organization) -> Decision:
     """`intake.organization.reinstated`: a suspended organization becomes active again."""
     if organization.status != "suspended":
         active = FieldError(field="org_id", message=_("organization is not suspended: it is {status}").format(
-                                                        status=label(organization.status)))
+            status=label(organization.status)))
         return _rejected([active], org_id=str(organization.org_id))
     reinstated = organization.model_copy(
         update={"status": "active", "suspension_reason": None, "version": organization.version + 1}

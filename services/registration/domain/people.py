@@ -151,7 +151,7 @@ def _clashes(entry: PersonEntry, hashes: Mapping[str, str], people: Sequence[Per
     for person in people:
         if person.person_ref == entry.person_ref:
             errors.append(FieldError(field="person_ref", message=_("is already used for person {person_id}").format(
-                                                                     person_id=person.person_id)))
+                person_id=person.person_id)))
         if _same_number(person, hashes):
             message = _("this person is already recorded for the organization, as person {person_id}").format(
                 person_id=person.person_id)

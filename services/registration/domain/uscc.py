@@ -45,12 +45,12 @@ def problems(code: str, legal_form: str | None = None) -> list[str]:
         return [_("must be {LENGTH} characters, got {count}").format(LENGTH=LENGTH, count=len(code)), *found]
     if code[0] != CIVIL_AFFAIRS:
         found.append(_("character 1 must be {CIVIL_AFFAIRS} (registered by civil affairs), got {value}").format(
-                         CIVIL_AFFAIRS=CIVIL_AFFAIRS, value=code[0]))
+            CIVIL_AFFAIRS=CIVIL_AFFAIRS, value=code[0]))
     found.extend(_form_problems(code[1], legal_form))
     region = code[2:8]
     if not (region.isascii() and region.isdigit()):
         found.append(_("characters 3-8 must be a 6-digit administrative division code, got {region}").format(
-                         region=region))
+            region=region))
     if all(char in ALPHABET for char in code[:17]):
         expected = check_character(code[:17])
         if code[17] != expected:
@@ -99,11 +99,11 @@ def _form_problems(char: str, legal_form: str | None) -> list[str]:
             return []
         meaning = FORM_NAMES.get(char, "not an organization form")
         return [_("character 2 is {char} ({meaning}) but legal_form is {legal_form} ({expected})").format(
-                    char=char, meaning=meaning, legal_form=legal_form, expected=expected)]
+            char=char, meaning=meaning, legal_form=legal_form, expected=expected)]
     if char not in FORM_NAMES:
         forms = ", ".join(f"{code} ({name})" for code, name in FORM_NAMES.items())
         return [_("character 2 must be the organization form, one of {forms}; got {char}").format(
-                    forms=forms, char=char)]
+            forms=forms, char=char)]
     return []
 
 

@@ -230,7 +230,7 @@ def _gate_errors(
     errors: list[FieldError] = []
     if not organization.is_active:
         message = _("organization {org_id} is {status} (rule: registered_and_active)").format(
-                      org_id=org_id, status=label(organization.status))
+            org_id=org_id, status=label(organization.status))
         errors.append(FieldError(field="org_id", message=message))
     eligible_from = add_years(organization.registered_on, rules.min_registered_years)
     if assessed_on < eligible_from:
@@ -270,7 +270,7 @@ def _history_errors(
         return errors
     if submission.round in record.rounds:
         message = (_("round {round} of organization {org_id} was already assessed (assessment_id {value})").format(
-                       round=submission.round, org_id=submission.org_id, value=record.rounds[submission.round]))
+            round=submission.round, org_id=submission.org_id, value=record.rounds[submission.round]))
         errors.append(FieldError(field="round", message=message))
     current = record.current
     if current is not None and assessed_on < current.assessed_on:

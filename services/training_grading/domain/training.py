@@ -112,7 +112,7 @@ def open_course(offer: CourseOffered, *, existing: Course | None) -> tuple[Cours
     """Open the offered course, unless a course with its ref (`existing`) is already open."""
     if existing is not None:
         message = _("course {course_ref} already exists (course_id {course_id})").format(
-                      course_ref=offer.course_ref, course_id=existing.course_id)
+            course_ref=offer.course_ref, course_id=existing.course_id)
         error = FieldError(field="course_ref", message=message)
         return None, [rejected(COURSE_REJECTED, [error], course_ref=offer.course_ref)]
     course = Course(course_id=course_id_for(offer.course_ref), **offer.model_dump())
@@ -194,17 +194,17 @@ def _enrolment_errors(
     errors: list[FieldError] = []
     if course is None:
         errors.append(FieldError(field="course_id", message=_("unknown course {course_id}").format(
-                                                                course_id=request.course_id)))
+            course_id=request.course_id)))
     elif course.seats_left <= 0:
         message = _("course {course_ref} is full: {seats_taken} of {capacity} seats taken").format(
-                      course_ref=course.course_ref, seats_taken=course.seats_taken, capacity=course.capacity)
+            course_ref=course.course_ref, seats_taken=course.seats_taken, capacity=course.capacity)
         errors.append(FieldError(field="course_id", message=message))
     if organization is None:
         errors.append(FieldError(field="org_id", message=_("unknown organization {org_id}").format(
-                                                             org_id=request.org_id)))
+            org_id=request.org_id)))
     elif not organization.is_active:
         message = _("organization {org_id} is {status}; only an active one may enrol").format(
-                      org_id=request.org_id, status=label(organization.status))
+            org_id=request.org_id, status=label(organization.status))
         errors.append(FieldError(field="org_id", message=message))
     return errors
 
@@ -239,13 +239,13 @@ def _attendance_errors(attendance: AttendanceRecorded, enrolment: Enrolment | No
     errors: list[FieldError] = []
     if enrolment is None:
         errors.append(FieldError(field="enrolment_id", message=_("unknown enrolment {enrolment_id}").format(
-                                                                   enrolment_id=attendance.enrolment_id)))
+            enrolment_id=attendance.enrolment_id)))
         if attendance.session < 1:
             errors.append(FieldError(field="session", message=_("must be 1 or more, got {session}").format(
-                                                                  session=attendance.session)))
+                session=attendance.session)))
     elif not 1 <= attendance.session <= enrolment.sessions:
         message = (_("must be between 1 and {sessions} (the sessions of course {course_ref}), got {session}").format(
-                       sessions=enrolment.sessions, course_ref=enrolment.course_ref, session=attendance.session))
+            sessions=enrolment.sessions, course_ref=enrolment.course_ref, session=attendance.session))
         errors.append(FieldError(field="session", message=message))
     return errors
 
