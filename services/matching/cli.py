@@ -102,7 +102,8 @@ def awards_by_state(page: Answer, heading: str) -> list[Table]:
         rows = [[a["title"], names.get(a["org_id"], a["org_id"]), amount(a["amount_fen"]), number(a["value_score"], 2),
                  str(a["proposed_on"]), _state(a), _complaints(a, names), a["award_id"]]
                 for a in page["items"] if a["status"] == status]
-        tables.append(Table(f"{heading}: {_(state)} ({number(len(rows))})",
+        title = _("{heading}: {state} ({count})").format(heading=heading, state=_(state), count=number(len(rows)))
+        tables.append(Table(title,
                             [_("project"), _("organization"), _("amount (yuan)"), _("value"), _("proposed"),
                              _("state"), _("complaints"), "award_id"], rows, align=("left", "left", "right", "right")))
     return tables

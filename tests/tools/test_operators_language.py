@@ -7,6 +7,7 @@ tests/e2e/test_demo_cycle.py); the tables are rendered from answers shaped as th
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import subprocess
@@ -228,12 +229,13 @@ def test_the_fair_and_its_awards_in_both_languages(speak: Callable[[str], None])
     awards = {"decided_on": "2014-11-20", "awards": [award], "current": [award], "unawarded": [], "names": {}}
     page = {"items": [award], "names": {"O1": "玉林颐养中心"}}
     chinese, english = in_both(speak, lambda: render_all([*fair_tables(fair, schedule, awards),
-                                                          *awards_by_state(page, "fair wuhou-2014-11-19")]))
+                                                          *awards_by_state(page, i18n._("fair {fair}").format(
+                                                              fair="wuhou-2014-11-19"))]))
 
     assert "对接会 wuhou-2014-11-19（批次 2015-1，2014年11月19日）：邀请 1 家，按匹配度从高到低排列" in chinese
     assert "洽谈排期：共 1 场，占用 6 个时段中的 1 个，每个时段 15 分钟" in chinese and "时段 1" in chinese
     assert "2014年11月20日确定中标结果：拟中标 1 项" in chinese and "公示至 2014-12-01" in chinese
-    assert "1,234,567.89" in chinese and "fair wuhou-2014-11-19: 公示中 (1)" in chinese
+    assert "1,234,567.89" in chinese and "对接会 wuhou-2014-11-19：公示中（1）" in chinese
     assert "Fair wuhou-2014-11-19 (batch 2015-1, Nov 19, 2014): 1 invited, best fit first" in english
     assert "Schedule: 1 meetings in 1 of 6 slots of 15 minutes" in english and "slot 1" in english
     assert "Awards decided on Nov 20, 2014: 1 proposed" in english and "standing still to 2014-12-01" in english
@@ -305,3 +307,18 @@ def test_an_operators_command_speaks_chinese_unless_run_with_lang_en(language: d
     ran = subprocess.run([sys.executable, "-m", "services.registration.cli"], cwd=ROOT, env=environment,
                          capture_output=True, text=True, timeout=60)
     assert ran.returncode == 1 and ran.stderr.startswith(said), ran.stderr
+
+
+def test_no_message_hides_inside_an_f_string_where_the_catalogs_extraction_cannot_see_it() -> None:
+    """`_("...")` written inside an f-string's braces is translated at run time but never extracted, so it would
+    stay English with no test noticing; every message must stand outside f-strings."""
+    hidden = []
+    for folder in ("shared", "services", "tools"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.FormattedValue):
+                    hidden += [f"{path.relative_to(ROOT)}:{call.lineno}" for call in ast.walk(node.value)
+                               if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                               and call.func.id in ("_", "N_") and call.args
+                               and isinstance(call.args[0], ast.Constant)]
+    assert hidden == []
