@@ -104,7 +104,7 @@ def awards_by_state(page: Answer, heading: str) -> list[Table]:
                 for a in page["items"] if a["status"] == status]
         title = _("{heading}: {state} ({count})").format(heading=heading, state=_(state), count=number(len(rows)))
         tables.append(Table(title,
-                            [_("project"), _("organization"), _("amount (yuan)"), _("value"), _("proposed"),
+                            [_("project"), _("organization"), _("amount (yuan)"), _("value"), _("proposed on"),
                              _("state"), _("complaints"), "award_id"], rows, align=("left", "left", "right", "right")))
     return tables
 
