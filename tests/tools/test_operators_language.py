@@ -322,3 +322,19 @@ def test_no_message_hides_inside_an_f_string_where_the_catalogs_extraction_canno
                                and call.func.id in ("_", "N_") and call.args
                                and isinstance(call.args[0], ast.Constant)]
     assert hidden == []
+
+
+@pytest.mark.parametrize(("given", "passed"), [
+    ([], ""), (["LANG=en"], "en"), (["LANG=en_US.UTF-8"], "en_US.UTF-8"), (["LANG=C.UTF-8"], ""),
+], ids=["nothing", "LANG=en", "LANG=en_US", "LANG=C"])
+def test_make_hands_a_lang_given_on_its_command_line_to_every_target(given: list[str], passed: str) -> None:
+    """`make census LANG=en`: the Makefile passes an English (or Chinese) LANG on to the tools as DISTRICT_LANGUAGE,
+    over the environment's; what it does not recognise as a language it leaves alone."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DISTRICT_LANGUAGE", "LANG", "LC_ALL")}
+    shown = subprocess.run(["make", "-s", "--no-print-directory", "--eval",
+                            'shown-language: ; @echo "[$$DISTRICT_LANGUAGE]"', "shown-language", *given],
+                           cwd=ROOT, env={**environment, "DISTRICT_LANGUAGE": "zh_CN" if given else ""},
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    expected = passed or ("zh_CN" if given else "")
+    assert shown.stdout.strip() == f"[{expected}]"
