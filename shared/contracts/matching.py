@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, S
 from shared.contracts.catalog import Period
 from shared.contracts.common import Category, Fen, Purchaser
 from shared.envelope import FieldError
+from shared.i18n import N_, _
 
 FAIR_OPEN_REQUESTED = "intake.fair.opened"
 INTEREST_EXPRESSED = "intake.interest.expressed"
@@ -93,14 +94,14 @@ class AwardsRequested(_Intake):
 def _said(rule: str, what: str) -> AfterValidator:
     def check(value: str) -> str:
         if not value:
-            raise ValueError(f"must say {what} (rule: {rule})")
+            raise ValueError(_("must say {what} (rule: {rule})").format(what=_(what), rule=rule))
         return value
 
     return AfterValidator(check)
 
 
-Grounds = Annotated[Statement, _said("grounds", "what in the award is challenged and why")]
-Reasoning = Annotated[Statement, _said("reasoning", "why the complaint is upheld or dismissed")]
+Grounds = Annotated[Statement, _said("grounds", N_("what in the award is challenged and why"))]
+Reasoning = Annotated[Statement, _said("reasoning", N_("why the complaint is upheld or dismissed"))]
 
 
 class ComplaintFiled(_Intake):
