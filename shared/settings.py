@@ -32,6 +32,9 @@ class BusSettings(BaseSettings):
     transient_retry_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="TRANSIENT_RETRY_SECONDS")
     # /ready turns 503 once the relay has published nothing for this long while events wait in the outbox.
     relay_stall_seconds: float = Field(default=60.0, gt=0, le=86_400, validation_alias="RELAY_STALL_SECONDS")
+    # How long a relay holds the outbox rows it claimed before another replica's relay may publish them: a relay
+    # that dies holding a lease delays its rows this long (never loses them).
+    relay_lease_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="RELAY_LEASE_SECONDS")
     # How often the backlog, dead-letter and lag gauges of /metrics are read again.
     metrics_refresh_seconds: float = Field(default=5.0, gt=0, le=3600, validation_alias="METRICS_REFRESH_SECONDS")
 
