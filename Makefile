@@ -95,6 +95,13 @@ up: ## the whole suite in Docker (RabbitMQ, MongoDB replica set, five services)
 down:
 	$(COMPOSE) down
 
+.PHONY: up-cluster down-cluster
+up-cluster: ## the suite past one machine in Docker: three RabbitMQ nodes, a three-member MongoDB replica set, two replicas of each service
+	$(COMPOSE) --env-file .env -f deploy/compose.cluster.yml --profile cluster up -d --build --wait
+
+down-cluster:
+	$(COMPOSE) --env-file .env -f deploy/compose.cluster.yml --profile cluster down
+
 logs:
 	$(COMPOSE) logs -f --tail=200
 
