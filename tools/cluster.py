@@ -175,20 +175,33 @@ def join(node: Node, seed: Node) -> None:
             raise RuntimeError(f"{node.nodename} {' '.join(args)}: {done.stderr.strip()[:400]}")
 
 
-def provision(seed: Node) -> None:
+def provision(seed: Node, vhost: str = VHOST) -> None:
     env = environment()
     passwords = {password_variable(user): development_password(user, env) for user in USERS}
-    done = subprocess.run(["bash", str(PROVISION), VHOST], env={**env, **passwords, "PROVISION_NODE": seed.nodename},
+    done = subprocess.run(["bash", str(PROVISION), vhost], env={**env, **passwords, "PROVISION_NODE": seed.nodename},
                           capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        raise RuntimeError(f"provisioning {VHOST} on the cluster failed: {done.stderr.strip()[:400]}")
+        raise RuntimeError(f"provisioning {vhost} on the cluster failed: {done.stderr.strip()[:400]}")
 
 
-def urls(user: str, prefer: int = 0) -> str:
+def urls(user: str, prefer: int = 0, vhost: str = VHOST, password: str | None = None) -> str:
     """`user`'s RABBITMQ_URL on the cluster: all three nodes, node `prefer` (0-2) first."""
-    password = development_password(user, environment())
+    secret = password if password is not None else development_password(user, environment())
     order = [NODES[(prefer + i) % len(NODES)] for i in range(len(NODES))]
-    return ",".join(node.url(user, password) for node in order)
+    return ",".join(node.url(user, secret, vhost) for node in order)
+
+
+def running() -> bool:
+    """Whether the three nodes run and form one cluster."""
+    return all(beam_pid(node) is not None for node in NODES) and len(members(NODES[0])) == len(NODES)
+
+
+def live_node() -> Node:
+    """A node of the cluster that runs (the first that does)."""
+    for node in NODES:
+        if beam_pid(node) is not None and answers(node):
+            return node
+    raise RuntimeError("no node of the cluster runs")
 
 
 def start() -> int:
