@@ -86,8 +86,13 @@ class Outbox:
 
 
 def _claimable(now: datetime) -> Document:
-    """Unsent rows that no relay holds: never leased, or leased until a moment already past."""
-    return {"sent": False, "$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}]}
+    """Unsent rows that no relay holds: never leased, or leased until a moment already past.
+
+    Written as one condition on `lease_until` (`$not $gt` matches a missing field too), not as an `$or`: the
+    embedded server answers an `$or` by scanning the whole collection, sent rows included, which made each claim
+    cost ~40 times more with 3,000 sent rows kept; this form it answers from the `unsent_in_order` index.
+    """
+    return {"sent": False, "lease_until": {"$not": {"$gt": now}}}
 
 
 class OutboxRelay:
@@ -187,7 +192,8 @@ class OutboxRelay:
         self.contended += len(docs) - result.modified_count
         if result.modified_count == 0:
             return []
-        mine = await self.outbox.collection.find({"lease": token}, {"_id": 1}).to_list()
+        mine = await self.outbox.collection.find({"_id": {"$in": [d["_id"] for d in docs]}, "lease": token},
+                                                 {"_id": 1}).to_list()
         claimed = {d["_id"] for d in mine}
         return [d for d in docs if d["_id"] in claimed]
 

@@ -7,13 +7,14 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import BaseModel
 
 from shared.envelope import Envelope, new_event
-from shared.outbox import OutboxRelay
+from shared.mongo import make_client
+from shared.outbox import Outbox, OutboxRelay, outbox_document
 from shared.outcome import Emit
 from shared.service import Service
 from shared.settings import BusSettings, ServiceSettings, StoreSettings
@@ -115,3 +116,31 @@ async def test_rows_claimed_by_a_relay_that_died_are_published_once_its_lease_ex
     for r in rows:
         if r["_id"] in leases:
             assert r["sent_at"] >= leases[r["_id"]].astimezone(UTC)
+
+
+async def test_a_row_is_claimable_when_never_leased_or_its_lease_has_passed_and_never_when_sent(
+    mongo_url: str, db_prefix: str,
+) -> None:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
+    try:
+        outbox = Outbox(client[f"{db_prefix}lease"])
+        await outbox.ensure_indexes()
+        now = datetime.now(UTC)
+        rows = {"never leased": {}, "lease null": {"lease_until": None},
+                "lease passed": {"lease_until": now - timedelta(seconds=1)},
+                "lease running": {"lease_until": now + timedelta(seconds=30)},
+                "sent": {"sent": True, "sent_at": now}}
+        for name, fields in rows.items():
+            await outbox.collection.insert_one({**outbox_document(new_event("kerneltest.work.done", {"n": name},
+                                                                            source="kerneltest")), **fields})
+        relay = OutboxRelay(outbox, publish=nothing, lease_seconds=30)
+        claimed = await relay.claim()
+        assert sorted(d["envelope"]["data"]["n"] for d in claimed) == ["lease null", "lease passed", "never leased"]
+        assert await relay.claim() == []  # now all leased by this relay, or running, or sent
+    finally:
+        await client.drop_database(f"{db_prefix}lease")
+        await client.close()
+
+
+async def nothing(envelope: Envelope) -> None:
+    raise AssertionError("nothing is published here")
