@@ -79,7 +79,7 @@ async def run_row(broker: str, urls: list[str], bus_url: str, mongo_url: str, da
             pids: dict[str, int | None] = {**broker_pids, "database": database_pid}
             pids.update({f"catalog {k + 1}": p.process.pid if p.process else None for k, p in enumerate(processes)})
             meter = CpuMeter(pids)
-            figures = await saturate(bus, events, proposed, start=WARMUP, timeout=max(120.0, events / 20),
+            figures = await saturate(bus, events, proposed, start=WARMUP, timeout=max(300.0, events / 5),
                                      meter=meter)
     finally:
         for process in processes:
@@ -143,7 +143,9 @@ def section(rows: list[Row], memory: dict[str, float], events: int) -> str:
         f"throughput** ({cluster_two.figures.rate:,.0f} against {single_two.figures.rate:,.0f} events/s). On this "
         "machine all three nodes share two cores with the service processes and the database, so the cluster rows "
         "measure the extra work of replication (every message written on three nodes, confirmed by a majority), "
-        "not what three machines would add.", "",
+        "not what three machines would add. The load average above says how busy the machine was (other work "
+        "included): a busy machine gives lower figures than a quiet one, so compare the rows of one run, not runs.",
+        "",
         "Resident memory of the cluster's nodes (MB): "
         + ", ".join(f"{k} {v:.0f}" for k, v in memory.items()) + ".", "",
     ]
