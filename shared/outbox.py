@@ -5,10 +5,12 @@ what is unsent, persistent and with publisher confirms, then marks it sent. A cr
 event again later with the same `event_id`, never loses it; consumers' inboxes drop the repeat.
 
 Several replicas of a service share one outbox, and each runs a relay. A relay first claims the rows it is about
-to publish with a lease (`lease`, a token of its own, until `lease_until`): another relay skips a row whose lease
-has not expired, so each event is published once in the normal case. A relay that dies holding a lease only
-delays its rows: once the lease expires another relay claims and publishes them (at-least-once is kept; a relay
-that was merely slow past its lease may publish a row a second time, which the consumers' inboxes drop).
+to publish with a lease (`lease`, a token of its own, until `lease_until`, held by `lease_owner`, its process):
+another relay skips a row whose lease has not expired, so each event is published once in the normal case. A
+relay that dies holding a lease only delays its rows: as soon as another process of the service finds it dead
+(`shared.sessions`, a heartbeat older than PROCESS_STALE_SECONDS) its leases are released (`Outbox.release`), and
+at the latest once the lease expires another relay claims and publishes them. At-least-once is kept; a relay that
+was merely slow past its lease may publish a row a second time, which the consumers' inboxes drop.
 """
 
 from __future__ import annotations
@@ -71,6 +73,14 @@ class Outbox:
     def notify(self) -> None:
         self.wakeup.set()
 
+    async def release(self, owner: str) -> int:
+        """Free the unsent rows `owner`'s relay leased (a process found dead, or stopping): claimable at once."""
+        result = await self.collection.update_many(
+            {"sent": False, "lease_owner": owner},
+            {"$unset": {"lease": "", "lease_until": "", "lease_owner": ""}},
+        )
+        return int(result.modified_count)
+
     async def backlog(self) -> int:
         return await self.collection.count_documents({"sent": False})
 
@@ -100,8 +110,9 @@ class OutboxRelay:
     with a lease of `lease_seconds` so that the relays of several replicas do not publish the same rows."""
 
     def __init__(self, outbox: Outbox, publish: Publisher, *, batch: int = 200, poll_seconds: float = 0.5,
-                 lease_seconds: float = 30.0) -> None:
+                 lease_seconds: float = 30.0, owner: str | None = None) -> None:
         self.outbox = outbox
+        self.owner = owner or ObjectId().binary.hex()  # the process holding this relay's leases
         self.publish = publish
         self.batch = batch
         self.poll_seconds = poll_seconds
@@ -127,6 +138,9 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            # Stopping cleanly, it publishes nothing more: what it leased is another process's to publish now.
+            with contextlib.suppress(Exception):
+                await self.outbox.release(self.owner)
 
     async def _run(self) -> None:
         failures = 0
@@ -185,7 +199,8 @@ class OutboxRelay:
         token = ObjectId()
         result = await self.outbox.collection.update_many(
             {"_id": {"$in": [d["_id"] for d in docs]}, **_claimable(now)},
-            {"$set": {"lease": token, "lease_until": now + timedelta(seconds=self.lease_seconds)}},
+            {"$set": {"lease": token, "lease_until": now + timedelta(seconds=self.lease_seconds),
+                      "lease_owner": self.owner}},
         )
         if result.modified_count == len(docs):
             return docs
@@ -206,7 +221,8 @@ class OutboxRelay:
         await asyncio.gather(*(self.publish(e) for e in envelopes))
         await self.outbox.collection.update_many(
             {"_id": {"$in": [d["_id"] for d in docs]}},
-            {"$set": {"sent": True, "sent_at": datetime.now(UTC)}, "$unset": {"lease": "", "lease_until": ""}},
+            {"$set": {"sent": True, "sent_at": datetime.now(UTC)},
+             "$unset": {"lease": "", "lease_until": "", "lease_owner": ""}},
         )
         self.published += len(docs)
         return len(docs)

@@ -143,7 +143,9 @@ class Service:
         self.db: Database = self.client[settings.store.database_name(name)]
         self.inbox = Inbox(self.db, retention_seconds=settings.store.inbox_retention_seconds)
         self.outbox = Outbox(self.db, retention_seconds=settings.store.outbox_retention_seconds)
-        self.relay = OutboxRelay(self.outbox, self.publish_envelope, lease_seconds=settings.bus.relay_lease_seconds)
+        self.relay = OutboxRelay(self.outbox, self.publish_envelope, lease_seconds=settings.bus.relay_lease_seconds,
+                                 owner=self.sessions.instance)
+        self.sessions.on_reaped.append(self.outbox.release)  # a dead process's leased rows: published at once
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
                                           max_batch=settings.bus.transaction_batch)
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)

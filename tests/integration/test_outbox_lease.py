@@ -17,6 +17,7 @@ from shared.mongo import make_client
 from shared.outbox import Outbox, OutboxRelay, outbox_document
 from shared.outcome import Emit
 from shared.service import Service
+from shared.sessions import PROCESSES, SessionRegistry
 from shared.settings import BusSettings, ServiceSettings, StoreSettings
 from shared.unit_of_work import Transaction
 from tests.support.bus import BusProbe
@@ -144,3 +145,47 @@ async def test_a_row_is_claimable_when_never_leased_or_its_lease_has_passed_and_
 
 async def nothing(envelope: Envelope) -> None:
     raise AssertionError("nothing is published here")
+
+
+async def test_the_rows_a_dead_process_leased_are_released_as_soon_as_another_process_finds_it_dead(
+    mongo_url: str, db_prefix: str,
+) -> None:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
+    db = client[f"{db_prefix}lease"]
+    try:
+        outbox = Outbox(db)
+        await outbox.ensure_indexes()
+        await outbox.add(outcomes(30), session=None)
+        dead = SessionRegistry("kerneltest", stale_after=1.0)
+        await dead.beat(db)
+        leased = await OutboxRelay(outbox, nothing, lease_seconds=600, owner=dead.instance).claim()
+        assert len(leased) == 30
+        survivor = OutboxRelay(outbox, nothing, lease_seconds=600)
+        assert await survivor.claim() == []  # a live lease: skipped
+        # The dead process's heartbeat stops; the next process of the service reaps it and frees its leases.
+        await db[PROCESSES].update_one({"_id": dead.instance},
+                                       {"$set": {"beat_at": datetime.now(UTC) - timedelta(seconds=10)}})
+        reaper = SessionRegistry("kerneltest", stale_after=1.0)
+        reaper.on_reaped.append(outbox.release)
+        assert await reaper.reap(db) == 1
+        assert {d["_id"] for d in await survivor.claim()} == {d["_id"] for d in leased}
+    finally:
+        await client.drop_database(f"{db_prefix}lease")
+        await client.close()
+
+
+async def test_a_relay_stopping_cleanly_leaves_its_leased_rows_to_the_others(mongo_url: str, db_prefix: str) -> None:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
+    db = client[f"{db_prefix}lease"]
+    try:
+        outbox = Outbox(db)
+        await outbox.ensure_indexes()
+        await outbox.add(outcomes(10), session=None)
+        stopping = OutboxRelay(outbox, nothing, lease_seconds=600)
+        assert len(await stopping.claim()) == 10
+        stopping.start()  # its task, so that stop() has something to stop
+        await stopping.stop()
+        assert len(await OutboxRelay(outbox, nothing, lease_seconds=600).claim()) == 10
+    finally:
+        await client.drop_database(f"{db_prefix}lease")
+        await client.close()
