@@ -134,8 +134,8 @@ def open_fair(
     invited = seats.invitations
     if not invited:
         return _fair_refused(request.fair_ref, "batch", (
-            f"no organization with capacity left is eligible for any of the {len(published)} published projects of batch "
-            f"{request.batch}"))
+            f"no organization with capacity left is eligible for any of the {len(published)} published projects of "
+            f"batch {request.batch}"))
     fair = FairOpened(
         fair_id=fair_id_for(request.fair_ref), **request.model_dump(), invited=[i.org_id for i in invited],
         invitations=invited, uncovered=seats.uncovered,

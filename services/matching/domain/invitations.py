@@ -170,7 +170,7 @@ def _solve(found: Sequence[Candidate], takers: dict[str, list[int]], need: dict[
             raise RuntimeError(f"invitations: CP-SAT ended {solver.status_name(status)}")
         proved = proved and status == cp_model.OPTIMAL
         model.add(level == int(solver.objective_value))
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]
         for var in y:
             model.add_hint(var, solver.boolean_value(var))
     return {n for n, var in enumerate(y) if solver.boolean_value(var)}, proved

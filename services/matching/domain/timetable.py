@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model  # type: ignore[import-untyped, unused-ignore]
@@ -158,7 +159,8 @@ def _upper_bound(wanted: Sequence[Wanted], n_slots: int, free: Mapping[int, froz
                                        np.array([table_index[wanted[n].table] for n in loose], np.int64), weight)
     except ValueError:  # weights too large for an exact flow: solve in full
         return None
-    keep = {n for n, c in zip(loose, chosen, strict=True) if c} | {n for n, w in enumerate(wanted) if w.pinned is not None}
+    keep = {n for n, c in zip(loose, chosen, strict=True) if c}
+    keep |= {n for n, w in enumerate(wanted) if w.pinned is not None}
     slots = _slots_for(wanted, sorted(keep), n_slots, free, every)
     if slots is None:
         return None
@@ -197,7 +199,7 @@ def _slots_for(wanted: Sequence[Wanted], keep: Sequence[int], n_slots: int, free
     return slots
 
 
-def _lexicographic(model: cp_model.CpModel, x: list[dict[int, cp_model.IntVar]], levels: list[cp_model.LinearExpr],
+def _lexicographic(model: cp_model.CpModel, x: list[dict[int, cp_model.IntVar]], levels: Sequence[Any],
                    seconds: Sequence[float], start: Sequence[int | None] | None = None) -> Timetable:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -217,7 +219,7 @@ def _lexicographic(model: cp_model.CpModel, x: list[dict[int, cp_model.IntVar]],
         settled += (4 if n == 0 and len(levels) == 3 else 1) if proved else 0
         slots = tuple(next((s for s, var in chosen.items() if solver.boolean_value(var)), None) for chosen in x)
         model.add(level >= int(solver.objective_value))
-        model.clear_hints()
+        model.clear_hints()  # type: ignore[no-untyped-call]
         for chosen in x:
             for var in chosen.values():
                 model.add_hint(var, solver.boolean_value(var))
