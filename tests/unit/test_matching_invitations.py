@@ -80,9 +80,9 @@ def test_coverage_holds_whenever_some_choice_of_seats_achieves_it_and_the_fit_is
     def covered(chosen: tuple[int, ...]) -> int:
         return sum(sum(p in found[n].projects for n in chosen) >= need[p] for p in project_ids)
 
-    best = max(((covered(chosen), sum(found[n].points for n in chosen))
+    best = max((covered(chosen), sum(found[n].points for n in chosen))
                 for size in range(min(limit, len(found)) + 1) for chosen in itertools.combinations(range(len(found)),
-                                                                                                     size)))
+                                                                                                     size))
     invited = tuple(n for n, c in enumerate(found) if c.profile.org_id in {i.org_id for i in seats.invitations})
     assert len(invited) <= limit
     assert (covered(invited), sum(found[n].points for n in invited)) == best
