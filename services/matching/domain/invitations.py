@@ -2,7 +2,7 @@
 
 Candidates are the organizations eligible for at least one published project of the batch that still have
 capacity to take a contract (an organization at capacity could not be awarded anything, so it takes no seat).
-Within the limit of seats, lexicographically (OR-Tools CP-SAT, one solve per level, warm-started):
+Within the limit of seats, lexicographically (OR-Tools CP-SAT, the levels in one exactly weighted sum):
 1. the most projects covered: a project with at least one candidate that can take it is covered when at least
    `coverage` of them (or all, when fewer exist) are invited;
 2. the smallest shortfall against the minimum shares: each category of the batch and each organizations' street
@@ -67,6 +67,12 @@ def candidates(projects: Sequence[ProjectView], profiles: Iterable[OrganizationP
                eligibility: EligibilityRules, fit: FitRules) -> tuple[list[Candidate], dict[str, int]]:
     """Every eligible organization with capacity left, ranked best fit first, then org_id; and per project how
     many eligible organizations have no capacity left."""
+    # Eligibility depends on a project's category and minimum grade only, and its fit on its category, street and
+    # community: each organization is judged once per such group, not once per project.
+    groups: dict[tuple[str, str | None], dict[tuple[str, str | None, str | None], list[ProjectView]]] = {}
+    for project in sorted(projects, key=lambda p: p.project_id):
+        fit_key = (project.category, project.locality_street, project.community)
+        groups.setdefault((project.category, project.min_grade), {}).setdefault(fit_key, []).append(project)
     found: list[Candidate] = []
     full: dict[str, int] = defaultdict(int)
     for profile in profiles:
@@ -75,14 +81,16 @@ def candidates(projects: Sequence[ProjectView], profiles: Iterable[OrganizationP
             continue
         org_points = score_centipoints(organization_values(profile, today, fit), fit.weights)
         top: tuple[int, str] | None = None
-        takes = set()
-        for project in projects:
-            if project_reasons(org, project, profile.grade, today):
+        takes: list[str] = []
+        for by_fit in groups.values():
+            first = next(iter(by_fit.values()))[0]
+            if project_reasons(org, first, profile.grade, today):
                 continue
-            takes.add(project.project_id)
-            points = org_points + score_centipoints(project_values(org, project, fit), fit.weights)
-            if top is None or (-points, project.project_id) < (-top[0], top[1]):
-                top = (points, project.project_id)
+            for same in by_fit.values():
+                takes += [p.project_id for p in same]
+                points = org_points + score_centipoints(project_values(org, same[0], fit), fit.weights)
+                if top is None or (-points, same[0].project_id) < (-top[0], top[1]):
+                    top = (points, same[0].project_id)
         if top is None:
             continue
         if capacity_left(profile, fit) <= 0:
@@ -156,24 +164,20 @@ def _solve(found: Sequence[Candidate], takers: dict[str, list[int]], need: dict[
     # Rank bonus below one centipoint of fit in total: among equal fits the better-ranked seats win.
     scale = len(found) * seats + 1
     value = sum(y[n] * (c.points * scale + len(found) - n) for n, c in enumerate(found))
+    # The three levels in one exact weighted sum: a unit of each outweighs everything the levels below can add.
+    top_value = (max((c.points for c in found), default=0) * scale + len(found)) * seats + 1
+    top_short = (sum(k for _, k in groups) + 1) * top_value
+    model.maximize(sum(covered) * top_short - sum(shortfalls) * top_value + value)
+    for n in range(seats):
+        model.add_hint(y[n], 1)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 1
     solver.parameters.max_time_in_seconds = seconds
-    proved = True
-    for n in range(seats):
-        model.add_hint(y[n], 1)
-    for level in (sum(covered), -sum(shortfalls), value):
-        model.maximize(level)
-        status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise RuntimeError(f"invitations: CP-SAT ended {solver.status_name(status)}")
-        proved = proved and status == cp_model.OPTIMAL
-        model.add(level == int(solver.objective_value))
-        model.clear_hints()  # type: ignore[no-untyped-call]
-        for var in y:
-            model.add_hint(var, solver.boolean_value(var))
-    return {n for n, var in enumerate(y) if solver.boolean_value(var)}, proved
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RuntimeError(f"invitations: CP-SAT ended {solver.status_name(status)}")
+    return {n for n, var in enumerate(y) if solver.boolean_value(var)}, status == cp_model.OPTIMAL
 
 
 def _invitations(found: Sequence[Candidate], chosen: set[int], takers: dict[str, list[int]],

@@ -1,12 +1,12 @@
 """The fair's one-to-one meetings (一对一洽谈): which organization meets which purchaser's table in which slot.
 
-One meeting per (organization, purchaser) pair with at least one recorded interest; its fit is the best among
-that pair's interests. Each purchaser has one table; nobody is in two meetings in one slot.
-- When every meeting fits (no organization or table has more meetings than the fair has slots), all are
-  scheduled in exactly as many slots as the busiest one has meetings: a bipartite graph's edges colour in
-  max-degree colours (König), here by the alternating-path method, O(E·V).
-- Otherwise the meetings kept are those of greatest total fit with at most `slots` per organization and per table
-  (a b-matching, solved exactly by `solver`), coloured the same way; the rest are listed with the reason.
+One meeting per (organization, purchaser) pair with at least one recorded interest or a meeting asked for by
+either side; its fit is the best among that pair's interests (an invited organization's best fit when it has
+none). Each purchaser has one table, there only in its available slots; a declined pair is never scheduled;
+nobody is in two meetings in one slot. The slots are chosen by `timetable` (the lexicographic objective: most
+must-meetings, then announced meetings kept, then meetings, then total fit, then fewest slots, then fewest idle
+gaps); the meetings left out are listed with why. A reschedule keeps the locked meetings where they are (and,
+unless told not to, every announced meeting still allowed) and `changes` says what it added, moved and cancelled.
 Tables are numbered by the purchasers' stable order (the district's streets, then departments, then any other
 purchaser by name). Ties are broken the same way every time: best fit first, then org_id, then table.
 """
@@ -17,12 +17,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from services.matching.domain.fit import centipoints
 from services.matching.domain.sides import FairSides, slot_times
-from services.matching.domain.solver import max_weight_b_matching
 from services.matching.domain.timetable import Wanted, solve_timetable
+from services.matching.domain.timetable import colour_edges as colour_edges  # where the tests look for it
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import (
     AddedMeeting,
@@ -76,69 +74,6 @@ def requested_talks(interests: Sequence[InterestRecorded], tables: Sequence[Purc
         for (org_id, purchaser), group in pairs.items()
     ]
     return sorted(talks, key=lambda t: (-centipoints(t.fit_score), t.org_id, t.table))
-
-
-def colour_edges(edges: Sequence[tuple[int, int]], n_left: int, n_right: int) -> list[int]:
-    """A colour (0-based) per edge of a simple bipartite graph, no two edges at a node alike, in max-degree colours.
-
-    Kőnig's alternating-path method: for edge (x, y) take a colour `a` free at x and `b` free at y; if `a` is
-    taken at y, swap a/b along the path from y that alternates them (it cannot reach x), freeing `a` at y.
-    """
-    ends = [(left, n_left + right) for left, right in edges]
-    degree = [0] * (n_left + n_right)
-    for x, y in ends:
-        degree[x] += 1
-        degree[y] += 1
-    colours = max(degree, default=0)
-    at: list[dict[int, int]] = [{} for _ in degree]  # node -> colour -> edge
-    colour = [-1] * len(ends)
-    for edge, (x, y) in enumerate(ends):
-        a = next(c for c in range(colours) if c not in at[x])
-        b = next(c for c in range(colours) if c not in at[y])
-        if a in at[y]:
-            _swap_along_path(at, ends, colour, y, a, b)
-        colour[edge] = a
-        at[x][a] = at[y][a] = edge
-    return colour
-
-
-def _swap_along_path(
-    at: list[dict[int, int]], ends: list[tuple[int, int]], colour: list[int], start: int, a: int, b: int,
-) -> None:
-    path: list[int] = []
-    node, wanted = start, a
-    while wanted in at[node]:
-        edge = at[node][wanted]
-        path.append(edge)
-        x, y = ends[edge]
-        node = y if node == x else x
-        wanted = b if wanted == a else a
-    for edge in path:
-        for end in ends[edge]:
-            del at[end][colour[edge]]
-    for edge in path:
-        colour[edge] = b if colour[edge] == a else a
-        for end in ends[edge]:
-            at[end][colour[edge]] = edge
-
-
-def keep_within_slots(talks: Sequence[Talk], slots: int) -> list[bool]:
-    """Which talks to keep: all when they fit, else the greatest total fit with <= `slots` per side."""
-    orgs = sorted({t.org_id for t in talks})
-    tables = sorted({t.table for t in talks})
-    org_index = {org_id: i for i, org_id in enumerate(orgs)}
-    table_index = {table: i for i, table in enumerate(tables)}
-    org_load = np.bincount([org_index[t.org_id] for t in talks], minlength=len(orgs))
-    table_load = np.bincount([table_index[t.table] for t in talks], minlength=len(tables))
-    if max(org_load.max(initial=0), table_load.max(initial=0)) <= slots:
-        return [True] * len(talks)
-    chosen = max_weight_b_matching(
-        np.full(len(orgs), slots, np.int64), np.full(len(tables), slots, np.int64),
-        np.array([org_index[t.org_id] for t in talks], np.int64),
-        np.array([table_index[t.table] for t in talks], np.int64),
-        np.array([centipoints(t.fit_score) for t in talks], np.int64),
-    )
-    return [bool(c) for c in chosen]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ proved optimal (on the source's sizes the first four always are; all six on smal
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -122,15 +122,28 @@ def solve_timetable(wanted: Sequence[Wanted], n_slots: int, free: Mapping[int, f
     ]
     bound = _upper_bound(wanted, n_slots, free, every, (count * count * top, count * top, top))
     limits = [seconds, polish_seconds, polish_seconds]
+    settled = 0
     if bound is not None:  # levels 1-4 are settled at their proved optimum: only the slots remain to improve
         model.add(levels[0] == bound[0])
         for n, slot in enumerate(bound[1]):
             for s, var in x[n].items():
                 model.add_hint(var, s == slot)
-        levels, limits = levels[1:], limits[1:]
+        levels, limits, settled = levels[1:], limits[1:], 4
+        if _fewest_slots(wanted, bound[1]):
+            model.add(levels[0] == -max((s for s in bound[1] if s is not None), default=0))
+            levels, limits, settled = levels[1:], limits[1:], 5
     timetable = _lexicographic(model, x, levels, limits, start=bound[1] if bound else None)
-    proved = timetable.levels_proved + (4 if bound is not None else 0)
+    proved = timetable.levels_proved + settled
     return Timetable(slots=timetable.slots, objective=objective_of(wanted, timetable.slots), levels_proved=proved)
+
+
+def _fewest_slots(wanted: Sequence[Wanted], slots: Sequence[int | None]) -> bool:
+    """Whether the last slot used is provably the fewest: every meeting is placed (so every best timetable holds
+    them all) and no side has fewer meetings than the last slot used."""
+    if any(s is None for s in slots) or not slots:
+        return False
+    busiest = max(max(Counter(w.org for w in wanted).values()), max(Counter(w.table for w in wanted).values()))
+    return max(s for s in slots if s is not None) == busiest
 
 
 def _upper_bound(wanted: Sequence[Wanted], n_slots: int, free: Mapping[int, frozenset[int]], every: frozenset[int],
@@ -171,7 +184,17 @@ def _upper_bound(wanted: Sequence[Wanted], n_slots: int, free: Mapping[int, froz
 
 def _slots_for(wanted: Sequence[Wanted], keep: Sequence[int], n_slots: int, free: Mapping[int, frozenset[int]],
                every: frozenset[int]) -> list[int | None] | None:
-    """A slot for every kept meeting (CP-SAT, feasibility only), or None when they cannot all take place."""
+    """A slot for every kept meeting, or None when they cannot all take place: with every table there all day and
+    nothing pinned, Kőnig's colouring in as many slots as the busiest side has meetings; else CP-SAT."""
+    if all(wanted[n].pinned is None and free.get(wanted[n].table, every) >= every for n in keep):
+        orgs = {o: i for i, o in enumerate(sorted({wanted[n].org for n in keep}))}
+        tables = {t: i for i, t in enumerate(sorted({wanted[n].table for n in keep}))}
+        colours = colour_edges([(orgs[wanted[n].org], tables[wanted[n].table]) for n in keep], len(orgs), len(tables))
+        if max(colours, default=-1) < n_slots:
+            placed: list[int | None] = [None] * len(wanted)
+            for n, colour in zip(keep, colours, strict=True):
+                placed[n] = colour + 1
+            return placed
     model = cp_model.CpModel()
     x: dict[int, dict[int, cp_model.IntVar]] = {}
     at_org: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -199,6 +222,50 @@ def _slots_for(wanted: Sequence[Wanted], keep: Sequence[int], n_slots: int, free
     return slots
 
 
+def colour_edges(edges: Sequence[tuple[int, int]], n_left: int, n_right: int) -> list[int]:
+    """A colour (0-based) per edge of a simple bipartite graph, no two edges at a node alike, in max-degree colours.
+
+    Kőnig's alternating-path method: for edge (x, y) take a colour `a` free at x and `b` free at y; if `a` is
+    taken at y, swap a/b along the path from y that alternates them (it cannot reach x), freeing `a` at y.
+    """
+    ends = [(left, n_left + right) for left, right in edges]
+    degree = [0] * (n_left + n_right)
+    for x, y in ends:
+        degree[x] += 1
+        degree[y] += 1
+    colours = max(degree, default=0)
+    at: list[dict[int, int]] = [{} for _ in degree]  # node -> colour -> edge
+    colour = [-1] * len(ends)
+    for edge, (x, y) in enumerate(ends):
+        a = next(c for c in range(colours) if c not in at[x])
+        b = next(c for c in range(colours) if c not in at[y])
+        if a in at[y]:
+            _swap_along_path(at, ends, colour, y, a, b)
+        colour[edge] = a
+        at[x][a] = at[y][a] = edge
+    return colour
+
+
+def _swap_along_path(
+    at: list[dict[int, int]], ends: list[tuple[int, int]], colour: list[int], start: int, a: int, b: int,
+) -> None:
+    path: list[int] = []
+    node, wanted = start, a
+    while wanted in at[node]:
+        edge = at[node][wanted]
+        path.append(edge)
+        x, y = ends[edge]
+        node = y if node == x else x
+        wanted = b if wanted == a else a
+    for edge in path:
+        for end in ends[edge]:
+            del at[end][colour[edge]]
+    for edge in path:
+        colour[edge] = b if colour[edge] == a else a
+        for end in ends[edge]:
+            at[end][colour[edge]] = edge
+
+
 def _lexicographic(model: cp_model.CpModel, x: list[dict[int, cp_model.IntVar]], levels: Sequence[Any],
                    seconds: Sequence[float], start: Sequence[int | None] | None = None) -> Timetable:
     solver = cp_model.CpSolver()
@@ -216,7 +283,7 @@ def _lexicographic(model: cp_model.CpModel, x: list[dict[int, cp_model.IntVar]],
             return Timetable(slots=slots, objective=(0, 0, 0, 0, 0, 0), levels_proved=settled)
         proved = proved and status == cp_model.OPTIMAL
         # The weighted first level holds levels 1-4; each level after it is one.
-        settled += (4 if n == 0 and len(levels) == 3 else 1) if proved else 0
+        settled += (4 if len(levels) == 3 and n == 0 else 1) if proved else 0
         slots = tuple(next((s for s, var in chosen.items() if solver.boolean_value(var)), None) for chosen in x)
         model.add(level >= int(solver.objective_value))
         model.clear_hints()  # type: ignore[no-untyped-call]
