@@ -443,8 +443,8 @@ async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_
     status, listed = get(matching, "/fairs?batch=2015-1")
     assert status == 200 and listed["total"] == 1
     assert listed["items"][0] | {} == {"fair_id": fair_id, "fair_ref": "wuhou-2014-11-19", "batch": BATCH,
-                                       "date": "2014-11-19", "slots": 4, "slot_minutes": 20, "invited": 3,
-                                       "scheduled": True, "awards_decided_on": TODAY.isoformat()}
+                                       "date": "2014-11-19", "slots": 4, "slot_minutes": 20, "starts_at": "14:00:00",
+                                       "breaks": [], "invited": 3, "scheduled": True, "awards_decided_on": TODAY.isoformat()}
     assert get(matching, "/fairs?batch=2015-2")[1]["total"] == 0
     status, one = get(matching, f"/fairs/{fair_id}")
     assert status == 200 and one["invitations"] == fair["invitations"] and one["invited"] == fair["invited"]
@@ -476,5 +476,5 @@ async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_
     assert await asyncio.to_thread(cli.main, ["wuhou-2014-11-19"]) == 0
     printed = capsys.readouterr().out
     assert "Fair wuhou-2014-11-19 (batch 2015-1, 2014-11-19): 3 invited" in printed
-    assert f"机构{A[:4]}" in printed and "slot 2" in printed and "slot 3" not in printed
+    assert f"机构{A[:4]}" in printed and "14:20" in printed and "14:40" not in printed  # slots 2 and 3
     assert "Awards decided on" in printed and "no organization expressed interest" in printed

@@ -15,6 +15,7 @@ from services.matching.domain.sides import FairSides, slot_times, slots_within
 from services.matching.domain.timetable import Wanted, objective_of, solve_timetable
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import FairBreak, FairDay, FairScheduled, InterestRecorded
+from shared.tables import short_names
 from tests.unit.matching_examples import talk
 
 TABLES = [Purchaser(kind="street", name=n) for n in ("t-a", "t-b", "t-c")]
@@ -145,3 +146,10 @@ def test_clock_times_count_the_slots_and_the_breaks_before_them() -> None:
 def test_a_clock_window_covers_every_slot_it_overlaps() -> None:
     assert slots_within(DAY, time(14, 30), time(15, 20)) == {2, 3, 4}
     assert slots_within(DAY, time(15, 0), time(15, 15)) == set()  # the break
+
+
+def test_the_grids_names_drop_the_place_every_name_begins_with_cut_after_its_last_district_mark() -> None:
+    names = {"o-1": "成都市武侯区阳光社工服务中心", "o-2": "成都市武侯区社区发展促进会", "o-3": "成都市武侯区社会组织孵化园"}
+    assert short_names(names) == {"o-1": "阳光社工服务中心", "o-2": "社区发展促进会", "o-3": "社会组织孵化园"}
+    assert short_names({"o-1": "机构甲", "o-2": "机构乙"}) == {"o-1": "机构甲", "o-2": "机构乙"}
+    assert short_names({"o-1": "成都市武侯区"}) == {"o-1": "成都市武侯区"}
