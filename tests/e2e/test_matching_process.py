@@ -444,7 +444,8 @@ async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_
     assert status == 200 and listed["total"] == 1
     assert listed["items"][0] | {} == {"fair_id": fair_id, "fair_ref": "wuhou-2014-11-19", "batch": BATCH,
                                        "date": "2014-11-19", "slots": 4, "slot_minutes": 20, "starts_at": "14:00:00",
-                                       "breaks": [], "invited": 3, "scheduled": True, "awards_decided_on": TODAY.isoformat()}
+                                       "breaks": [], "invited": 3, "scheduled": True,
+                                       "awards_decided_on": TODAY.isoformat()}
     assert get(matching, "/fairs?batch=2015-2")[1]["total"] == 0
     status, one = get(matching, f"/fairs/{fair_id}")
     assert status == 200 and one["invitations"] == fair["invitations"] and one["invited"] == fair["invited"]

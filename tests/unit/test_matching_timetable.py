@@ -149,7 +149,8 @@ def test_a_clock_window_covers_every_slot_it_overlaps() -> None:
 
 
 def test_the_grids_names_drop_the_place_every_name_begins_with_cut_after_its_last_district_mark() -> None:
-    names = {"o-1": "成都市武侯区阳光社工服务中心", "o-2": "成都市武侯区社区发展促进会", "o-3": "成都市武侯区社会组织孵化园"}
+    names = {"o-1": "成都市武侯区阳光社工服务中心", "o-2": "成都市武侯区社区发展促进会",
+             "o-3": "成都市武侯区社会组织孵化园"}
     assert short_names(names) == {"o-1": "阳光社工服务中心", "o-2": "社区发展促进会", "o-3": "社会组织孵化园"}
     assert short_names({"o-1": "机构甲", "o-2": "机构乙"}) == {"o-1": "机构甲", "o-2": "机构乙"}
     assert short_names({"o-1": "成都市武侯区"}) == {"o-1": "成都市武侯区"}
