@@ -6,8 +6,9 @@ answer that keeps nothing new gives `(None, [Emit])`. Ids are derived from what 
 date of the request). The fair as matching keeps it, with its schedule and awards once decided, is a
 `FairRecord`. Entry points, for the handlers:
 - `open_fair(request, existing=<fair stored under fair_id_for(fair_ref)>|None, projects=<the batch's projects>,
-  profiles, today, rules)` -> (FairOpened, [matching.fair.opened]): invites the organizations eligible for at
-  least one published project of the batch, best fit first (ties by org_id), at most `rules.invite_limit`.
+  profiles, today, rules)` -> (FairOpened, [matching.fair.opened]): invites, at most `rules.invite_limit`,
+  organizations eligible for a published project of the batch with capacity left: every project covered where the
+  seats allow, categories and streets given their shares, the rest best fit first (`invitations`).
   Refused: a fair_ref already used, a batch without published projects, a batch nobody is eligible for.
 - `express_interest(request, record, project, profile, earlier=<interest stored under interest_id_for(...)>|None,
   today, rules)` -> (InterestRecorded, [matching.interest.recorded]) with fit and breakdown.
@@ -16,10 +17,11 @@ date of the request). The fair as matching keeps it, with its schedule and award
   event for its invitees, as in 2014; `rules.interest_needs_invitation=False` opens it to every eligible
   organization); the same interest again; a project an award of another fair holds (rule `open`: `held_by`, it
   is under standstill or final); and every eligibility refusal (`eligibility`).
-- `schedule_fair(request, record, interests=<the fair's>, tables=schedule.district_tables(streets, departments))`
-  -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Decided once: asked again, the schedule as
-  kept is announced again and nothing new is kept. Refused: an unknown fair, a fair without interests (ask again
-  once there are some).
+- `schedule_fair(request, record, interests=<the fair's>, tables=schedule.district_tables(streets, departments),
+  sides=<what both sides said>, timezone)` -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Asked
+  again: rescheduled around the locked (and announced) meetings, and only the change announced
+  (matching.fair.rescheduled). Refused: an unknown fair, a fair whose awards are decided, a fair without
+  interests or requests (ask again once there are some).
 - `award_fair(request, record, projects=<the batch's projects>, taken=<those an award of another fair holds>,
   profiles, interests=<the fair's>, today, calendar, rules)` -> (FairAwards, [matching.award.proposed per award,
   matching.project.unawarded per other project]); see `awards`, and `standstill` for what follows. A project an
