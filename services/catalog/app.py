@@ -18,7 +18,8 @@ def build(settings: CatalogSettings | None = None) -> Service:
     service = Service(NAME, settings)
     store = ProjectStore(service.db)
     service.on_startup.append(store.ensure_indexes)
-    service.include(subscriptions, Catalog(store, District(settings.district.streets, settings.district.departments)))
+    district = District(settings.district.streets, settings.district.departments, settings.calendar.earliest)
+    service.include(subscriptions, Catalog(store, district))
     service.api = build_api(store)
     return service
 

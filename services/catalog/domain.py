@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationInfo, field_validator
 
-from shared.calendar import add_years
+from shared.calendar import DEFAULT_EARLIEST_DATE, add_years, before_earliest
 from shared.contracts.catalog import (
     PROJECT_PUBLISHED,
     PROJECT_REJECTED,
@@ -45,10 +45,12 @@ _AWARD_RANK: dict[str, int] = {"proposed": 0, "cancelled": 1, "final": 1}
 
 @dataclass(frozen=True)
 class District:
-    """The purchasers the district has: its sub-districts (streets) and departments."""
+    """The purchasers the district has (its sub-districts, or streets, and departments), and the earliest date an
+    input may name."""
 
     streets: tuple[str, ...]
     departments: tuple[str, ...]
+    earliest: date = DEFAULT_EARLIEST_DATE
 
     def knows(self, purchaser: Purchaser) -> bool:
         return purchaser.name in (self.streets if purchaser.kind == "street" else self.departments)
@@ -105,7 +107,16 @@ class DistrictPurchaser(Purchaser):
 
 
 class Term(Period):
-    """A project's period: it ends after it starts, and runs at most three years (Order 102)."""
+    """A project's period: it starts no earlier than the district's earliest date, ends after it starts, and runs
+    at most three years (Order 102)."""
+
+    @field_validator("start")
+    @classmethod
+    def _not_before_the_earliest_date(cls, start: date, info: ValidationInfo) -> date:
+        reasons = before_earliest(start, _district(info).earliest)
+        if reasons:
+            raise ValueError(reasons[0])
+        return start
 
     @field_validator("end")
     @classmethod

@@ -118,6 +118,20 @@ def test_a_period_ending_before_it_starts_is_refused() -> None:
     assert "before it starts" in fields(outcome)["period.end"]
 
 
+@pytest.mark.parametrize("start", ["0001-01-01", "1949-12-31"])
+def test_a_period_starting_before_the_districts_earliest_date_is_refused_naming_the_rule(start: str) -> None:
+    _, outcome = propose(proposal(period={"start": start, "end": "1950-06-30"}), DISTRICT, None)
+    assert "rule: earliest_date" in fields(outcome)["period.start"] and "1950-01-01" in fields(outcome)["period.start"]
+
+
+def test_a_district_may_set_its_own_earliest_date() -> None:
+    own = District(DEFAULT_STREETS, DEFAULT_DEPARTMENTS, earliest=date(2014, 1, 1))
+    _, outcome = propose(proposal(period={"start": "2013-12-31", "end": "2014-12-31"}), own, None)
+    assert "2014-01-01" in fields(outcome)["period.start"]
+    ok, _ = propose(proposal(period={"start": "2014-01-01", "end": "2014-12-31"}), own, None)
+    assert ok is not None
+
+
 def test_a_term_of_exactly_three_years_is_allowed_and_a_day_more_is_not() -> None:
     ok, _ = propose(proposal(period={"start": "2015-01-01", "end": "2018-01-01"}), DISTRICT, None)
     assert ok is not None
