@@ -168,8 +168,9 @@ def _solve(found: Sequence[Candidate], takers: dict[str, list[int]], need: dict[
     top_value = (max((c.points for c in found), default=0) * scale + len(found)) * seats + 1
     top_short = (sum(k for _, k in groups) + 1) * top_value
     model.maximize(sum(covered) * top_short - sum(shortfalls) * top_value + value)
-    for n in range(seats):
-        model.add_hint(y[n], 1)
+    start = _covering_start(found, takers, need, groups, seats)
+    for n, var in enumerate(y):
+        model.add_hint(var, n in start)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 1
@@ -178,6 +179,20 @@ def _solve(found: Sequence[Candidate], takers: dict[str, list[int]], need: dict[
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(f"invitations: CP-SAT ended {solver.status_name(status)}")
     return {n for n, var in enumerate(y) if solver.boolean_value(var)}, status == cp_model.OPTIMAL
+
+
+def _covering_start(found: Sequence[Candidate], takers: dict[str, list[int]], need: dict[str, int], groups: Groups,
+                    seats: int) -> set[int]:
+    """A first choice for the solver to improve on: the best-ranked takers of each project (hardest first) and of
+    each group short of its share, then the best-ranked others; the best-ranked seats when that overflows."""
+    chosen: set[int] = set()
+    wants = [(takers[p], k) for p, k in sorted(need.items(), key=lambda item: (len(takers[item[0]]), item[0]))]
+    for members, k in [*wants, *groups]:
+        short = k - sum(n in chosen for n in members)
+        chosen |= set([n for n in members if n not in chosen][:max(0, short)])
+    if len(chosen) > seats:
+        return set(range(seats))
+    return chosen | set([n for n in range(len(found)) if n not in chosen][:seats - len(chosen)])
 
 
 def _invitations(found: Sequence[Candidate], chosen: set[int], takers: dict[str, list[int]],
