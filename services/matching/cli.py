@@ -1,5 +1,6 @@
 """`make fair FAIR=<fair_id or fair_ref>` (`python -m services.matching.cli <fair>`): one fair's invitations, its
-schedule as a grid of tables by slots (each cell the organization at that table), and its awards;
+schedule as a grid of tables by clock time (each cell the short name of the organization at that table), and its
+awards;
 `make awards` (`python -m services.matching.cli awards [--fair F] [--batch B] [--status S]`): awards by state
 (standing still, under complaint, final, cancelled) with the standstill's end and every complaint. Both read
 matching's own read API (`MATCHING_URL`, else the service on this machine)."""
@@ -14,7 +15,7 @@ from typing import Any
 from services.matching.domain.eligibility import yuan
 from services.matching.settings import NAME, MatchingSettings
 from shared.operator import command, fetch, service_url
-from shared.tables import Table, render_all
+from shared.tables import Table, render_all, short_names
 
 Answer = dict[str, Any]
 
@@ -28,23 +29,39 @@ def invitations_table(fair: Answer) -> Table:
                  align=("right", "left", "right", "left"))
 
 
+def slot_clock(fair: Answer, schedule: Answer) -> dict[int, str]:
+    """Each slot's start (HH:MM, the district's time), from its meetings, else from the fair's start and breaks."""
+    clock = {m["slot"]: m["starts_at"][11:16] for m in schedule["meetings"] if m.get("starts_at")}
+    if "starts_at" in fair:
+        hours, minutes = (int(part) for part in fair["starts_at"].split(":")[:2])
+        for slot in range(1, schedule["slots"] + 1):
+            paused = sum(b["minutes"] for b in fair.get("breaks", []) if b["after_slot"] < slot)
+            begins = hours * 60 + minutes + (slot - 1) * fair["slot_minutes"] + paused
+            clock.setdefault(slot, f"{begins // 60 % 24:02d}:{begins % 60:02d}")
+    return clock
+
+
 def schedule_tables(fair: Answer, schedule: Answer | None) -> list[Table]:
-    """The grid of tables by slots, and the meetings that did not fit."""
+    """The grid of tables by clock time (each cell the organization's short name), and the meetings left out."""
     if schedule is None:
         return [Table("Schedule", ["table", "purchaser"], [], empty="(not scheduled yet)")]
-    names = schedule["names"]
+    names = short_names(schedule["names"])
     slots = range(1, schedule["slots_used"] + 1)
+    clock = slot_clock(fair, schedule)
     grid: dict[int, dict[int, str]] = {}
     purchasers: dict[int, str] = {}
     for m in schedule["meetings"]:
-        grid.setdefault(m["table"], {})[m["slot"]] = names.get(m["org_id"], m["org_id"])
+        mark = ("*" if m.get("locked") else "") + ("!" if m.get("must") else "")
+        grid.setdefault(m["table"], {})[m["slot"]] = names.get(m["org_id"], m["org_id"]) + mark
         purchasers[m["table"]] = m["purchaser"]["name"]
     rows = [[str(table), purchasers[table], *(grid[table].get(slot, "") for slot in slots)] for table in sorted(grid)]
-    tables = [Table(f"Schedule: {len(schedule['meetings'])} meetings in {schedule['slots_used']} of "
-                    f"{schedule['slots']} slots of {fair['slot_minutes']} minutes",
-                    ["table", "purchaser", *(f"slot {slot}" for slot in slots)], rows, align=("right",))]
+    tables = [Table(f"Schedule (revision {schedule.get('revision', 1)}): {len(schedule['meetings'])} meetings in "
+                    f"{schedule['slots_used']} of {schedule['slots']} slots of {fair['slot_minutes']} minutes "
+                    "(* locked, ! must)",
+                    ["table", "purchaser", *(clock.get(slot, f"slot {slot}") for slot in slots)], rows,
+                    align=("right",))]
     if schedule["unscheduled"]:
-        tables.append(Table("Meetings that did not fit", ["organization", "purchaser", "fit", "why"],
+        tables.append(Table("Meetings that did not take place", ["organization", "purchaser", "fit", "why"],
                             [[names.get(u["org_id"], u["org_id"]), u["purchaser"]["name"], f"{u['fit_score']:.2f}",
                               u["reason"]] for u in schedule["unscheduled"]], align=("left", "left", "right")))
     return tables

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.tables import short_names
 from tools.demo.cycle import CycleRecord
 from tools.demo.delivery_figures import Delivery, Money, delivery, money
 
@@ -124,6 +125,22 @@ def figures(record: CycleRecord, target: int) -> Figures:
     )
 
 
+def reschedule_lines(record: CycleRecord) -> list[str]:
+    """What the purchasers said and what the reschedule changed, one line each."""
+    said = Counter(e["type"] for e in record.sides)
+    if record.rescheduled is None:
+        return []
+    change = record.rescheduled["data"]
+    lines = [f"{said['matching.fair.availability_recorded']} availabilities, {said['matching.meeting.declined']} "
+             f"declines, {said['matching.meeting.requested']} must-meet requests, {said['matching.meeting.locked']} "
+             f"locked; rescheduled: {len(change.get('added', []))} added, {len(change.get('moved', []))} moved, "
+             f"{len(change.get('cancelled', []))} cancelled"]
+    lines += [f"moved from slot {m['from_slot']} to {m['meeting']['slot']}: {m['reason']}"
+              for m in change.get("moved", [])]
+    lines += [f"cancelled: {c['reason']}" for c in change.get("cancelled", [])]
+    return lines
+
+
 def summary(record: CycleRecord, f: Figures) -> str:
     lines = [
         f"District annual cycle (run {record.run}, batch {record.district.projects[0]['batch']})",
@@ -138,6 +155,7 @@ def summary(record: CycleRecord, f: Figures) -> str:
         f"  fair           {f.invited} organizations invited, {f.interests_recorded} interests recorded, "
         f"{sum(f.interests_rejected.values())} refused, {f.meetings} one-to-one meetings in {f.slots_used} slots, "
         f"{f.unscheduled} unscheduled",
+        *(f"  reschedule     {line}" for line in reschedule_lines(record)),
         f"  awards         {f.proposed} proposed, {f.cancelled} cancelled on a complaint; past the standstill "
         f"(day moved to {f.day_moved_to}) {f.awards} contracts, {yuan(f.awarded_fen)} yuan; "
         f"{sum(f.unawarded.values())} projects unawarded",
@@ -272,14 +290,17 @@ def _schedule_grid(record: CycleRecord) -> str:
         return "<p>No schedule.</p>"
     meetings = record.schedule["data"]["meetings"]
     slots = max((m["slot"] for m in meetings), default=0)
+    clock = {m["slot"]: m["starts_at"][11:16] for m in meetings if m.get("starts_at")}
+    names = short_names({m["org_id"]: record.organizations.get(m["org_id"], {}).get("name", m["org_id"][:8])
+                         for m in meetings})
     tables: dict[int, str] = {}
     cells: dict[tuple[int, int], str] = {}
     for m in meetings:
         purchaser = m["purchaser"]["name"] if isinstance(m["purchaser"], dict) else str(m["purchaser"])
         tables[m["table"]] = purchaser
-        name = record.organizations.get(m["org_id"], {}).get("name", m["org_id"][:8])
-        cells[(m["table"], m["slot"])] = name[:8]
-    head = "<tr><th>table</th>" + "".join(f"<th>slot {s}</th>" for s in range(1, slots + 1)) + "</tr>"
+        cells[(m["table"], m["slot"])] = names[m["org_id"]][:10] + ("*" if m.get("locked") else "")
+    head = "<tr><th>table</th>" + "".join(f"<th>{clock.get(s, f'slot {s}')}</th>" for s in range(1, slots + 1)) + (
+        "</tr>")
     rows = []
     for table in sorted(tables):
         row = "".join(f'<td class="m">{_e(cells[(table, s)])}</td>' if (table, s) in cells else "<td></td>"
