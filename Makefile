@@ -48,11 +48,21 @@ lint: $(STAMP) ## ruff on everything; mypy strict on the kernel, every service (
 	$(PY) -m ruff check .
 	$(PY) -m mypy --strict shared services tools
 
-dev: $(STAMP) ## start the suite as local processes (and the embedded database if MONGO_URL is unset)
-	$(PY) -m tools.dev start
+dev: $(STAMP) ## start the suite as local processes (and the embedded database if MONGO_URL is unset); REPLICAS=2 runs two of each, CLUSTER=1 on `make cluster`'s nodes
+	$(PY) -m tools.dev start $(if $(REPLICAS),--replicas "$(REPLICAS)") $(if $(CLUSTER),--cluster)
 
 dev-stop: ## stop what `make dev` started
 	@test -x $(PY) && $(PY) -m tools.dev stop || true
+
+.PHONY: cluster cluster-stop cluster-status
+cluster: $(STAMP) ## a three-node RabbitMQ cluster of its own on 127.0.0.1:5682-5684 (Debian rabbitmq-server, as root), provisioned; the broker on 5672 is left alone
+	$(PY) -m tools.cluster start
+
+cluster-stop: ## stop `make cluster`'s three nodes (their data stays in .data/cluster; `python -m tools.cluster reset` removes it)
+	@test -x $(PY) && $(PY) -m tools.cluster stop || true
+
+cluster-status: $(STAMP) ## each node of `make cluster` and how many quorum queues it leads
+	$(PY) -m tools.cluster status
 
 health: $(STAMP) ## table of every service's /ready; fails if any is not ready
 	$(PY) -m tools.health
@@ -92,6 +102,13 @@ up: ## the whole suite in Docker (RabbitMQ, MongoDB replica set, five services)
 
 down:
 	$(COMPOSE) down
+
+.PHONY: up-cluster down-cluster
+up-cluster: ## the suite past one machine in Docker: three RabbitMQ nodes, a three-member MongoDB replica set, two replicas of each service
+	$(COMPOSE) --env-file .env -f deploy/compose.cluster.yml --profile cluster up -d --build --wait
+
+down-cluster:
+	$(COMPOSE) --env-file .env -f deploy/compose.cluster.yml --profile cluster down
 
 logs:
 	$(COMPOSE) logs -f --tail=200

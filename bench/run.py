@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import db_baseline, relay_baseline, suite_catalog, suite_registration
+from bench import cluster_catalog, db_baseline, relay_baseline, suite_catalog, suite_registration
 from bench.results import Machine, Run, render
 from shared import embedded_db
 from shared.settings import DEFAULT_RABBITMQ_URL, BusSettings
@@ -154,7 +154,9 @@ def main() -> None:
     run.solvers = matching_solvers(args.quick, run)
     run.finished = datetime.now(UTC)
     run.load_average["at the end"] = load_average()
-    args.output.write_text(render(run))
+    # The cluster's row is measured apart (bench/cluster_catalog.py, which needs `make cluster`): kept as it was.
+    kept = cluster_catalog.kept_section(args.output)
+    args.output.write_text(render(run) + (f"\n{kept.rstrip()}\n" if kept else ""))
     say(f"done in {(run.finished - run.started).total_seconds() / 60:.1f} minutes; results in {args.output}")
     if run.problems:
         sys.exit(1)

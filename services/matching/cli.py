@@ -1,5 +1,6 @@
 """`make fair FAIR=<fair_id or fair_ref>` (`python -m services.matching.cli <fair>`): one fair's invitations, its
-schedule as a grid of tables by slots (each cell the organization at that table), and its awards;
+schedule as a grid of tables by clock time (each cell the short name of the organization at that table), and its
+awards;
 `make awards` (`python -m services.matching.cli awards [--fair F] [--batch B] [--status S]`): awards by state
 (standing still, under complaint, final, cancelled) with the standstill's end and every complaint. Both read
 matching's own read API (`MATCHING_URL`, else the service on this machine)."""
@@ -16,7 +17,7 @@ from services.matching.settings import NAME, MatchingSettings
 from shared.i18n import N_, _, amount, day, number
 from shared.labels import label
 from shared.operator import command, fetch, service_url
-from shared.tables import Table, render_all
+from shared.tables import Table, render_all, short_names
 
 Answer = dict[str, Any]
 
@@ -32,25 +33,41 @@ def invitations_table(fair: Answer) -> Table:
                  align=("right", "left", "right", "left"))
 
 
+def slot_clock(fair: Answer, schedule: Answer) -> dict[int, str]:
+    """Each slot's start (HH:MM, the district's time), from its meetings, else from the fair's start and breaks."""
+    clock = {m["slot"]: m["starts_at"][11:16] for m in schedule["meetings"] if m.get("starts_at")}
+    if "starts_at" in fair:
+        hours, minutes = (int(part) for part in fair["starts_at"].split(":")[:2])
+        for slot in range(1, schedule["slots"] + 1):
+            paused = sum(b["minutes"] for b in fair.get("breaks", []) if b["after_slot"] < slot)
+            begins = hours * 60 + minutes + (slot - 1) * fair["slot_minutes"] + paused
+            clock.setdefault(slot, f"{begins // 60 % 24:02d}:{begins % 60:02d}")
+    return clock
+
+
 def schedule_tables(fair: Answer, schedule: Answer | None) -> list[Table]:
-    """The grid of tables by slots, and the meetings that did not fit."""
+    """The grid of tables by clock time (each cell the organization's short name), and the meetings left out."""
     if schedule is None:
         return [Table(_("Schedule"), [_("table"), _("purchaser")], [], empty=N_("(not scheduled yet)"))]
-    names = schedule["names"]
+    names = short_names(schedule["names"])
     slots = range(1, schedule["slots_used"] + 1)
+    clock = slot_clock(fair, schedule)
     grid: dict[int, dict[int, str]] = {}
     purchasers: dict[int, str] = {}
     for m in schedule["meetings"]:
-        grid.setdefault(m["table"], {})[m["slot"]] = names.get(m["org_id"], m["org_id"])
+        mark = ("*" if m.get("locked") else "") + ("!" if m.get("must") else "")
+        grid.setdefault(m["table"], {})[m["slot"]] = names.get(m["org_id"], m["org_id"]) + mark
         purchasers[m["table"]] = m["purchaser"]["name"]
     rows = [[str(table), purchasers[table], *(grid[table].get(slot, "") for slot in slots)] for table in sorted(grid)]
-    tables = [Table(_("Schedule: {meetings} meetings in {used} of {slots} slots of {minutes} minutes").format(
-        meetings=number(len(schedule["meetings"])), used=number(schedule["slots_used"]),
-                        slots=number(schedule["slots"]), minutes=number(fair["slot_minutes"])),
-                    [_("table"), _("purchaser"), *(_("slot {slot}").format(slot=slot) for slot in slots)], rows,
-                    align=("right",))]
+    title = _("Schedule (revision {revision}): {meetings} meetings in {used} of {slots} slots of {minutes} minutes "
+              "(* locked, ! must)").format(
+        revision=schedule.get("revision", 1), meetings=number(len(schedule["meetings"])),
+        used=number(schedule["slots_used"]), slots=number(schedule["slots"]), minutes=number(fair["slot_minutes"]))
+    tables = [Table(title, [_("table"), _("purchaser"), *(clock.get(slot) or _("slot {slot}").format(slot=slot)
+                                                          for slot in slots)], rows, align=("right",))]
     if schedule["unscheduled"]:
-        tables.append(Table(_("Meetings that did not fit"), [_("organization"), _("purchaser"), _("fit"), _("why")],
+        tables.append(Table(_("Meetings that did not take place"),
+                            [_("organization"), _("purchaser"), _("fit"), _("why")],
                             [[names.get(u["org_id"], u["org_id"]), u["purchaser"]["name"], number(u["fit_score"], 2),
                               u["reason"]] for u in schedule["unscheduled"]], align=("left", "left", "right")))
     return tables

@@ -68,7 +68,9 @@ class CycleRecord:
     grades: list[Event] = field(default_factory=list)
     fair: Event | None = None
     interests: list[Event] = field(default_factory=list)
-    schedule: Event | None = None
+    schedule: Event | None = None  # as it stands after the reschedule (the change applied to the first plan)
+    sides: list[Event] = field(default_factory=list)  # answers to availability, declines, requests and locks
+    rescheduled: Event | None = None
     proposals: list[Event] = field(default_factory=list)  # every matching.award.proposed, re-awards included
     challenges: list[dict[str, Any]] = field(default_factory=list)  # each complaint, its outcome and what followed
     drill: list[Event] = field(default_factory=list)  # the services' confirmations that the day moved
@@ -257,9 +259,77 @@ async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: r
                        **_asked_price(record.projects.get(pid), pricing)} for pid in wanted]
     record.interests = await bus.answers(_("expressing interest"), await bus.publish("intake.interest.expressed",
                                                                                   interests))
+    await both_sides(bus, record, fair_id, scale)
+    await award_projects(bus, record, fair_id)
+
+
+async def both_sides(bus: DemoBus, record: CycleRecord, fair_id: str, scale: CycleScale) -> None:
+    """The purchasers' side of the table: two tables away for a while, two meetings declined, one asked for as a
+    must; the schedule; then one meeting locked, a table called away where a meeting sits, one meeting declined
+    after it was announced, and the reschedule that announces only the change."""
+    recorded = sorted((i["data"] for i in record.interests if i["type"] == "matching.interest.recorded"),
+                      key=lambda i: (i["purchaser"]["kind"], i["purchaser"]["name"], i["org_id"]))
+    tables = sorted({(i["purchaser"]["kind"], i["purchaser"]["name"]) for i in recorded})
+    purchaser = [{"kind": kind, "name": name} for kind, name in tables]
+    away = {p["name"]: [slot] for p, slot in zip(purchaser[:2], (1, scale.slots), strict=False)}
+    said = [{"fair_id": fair_id, "purchaser": p, "unavailable_slots": away[p["name"]]} for p in purchaser[:2]]
+    declined = [{"fair_id": fair_id, "purchaser": i["purchaser"], "org_id": i["org_id"], "reason": "已有合作机构"}
+                for i in recorded[1:4:2]]
+    invited = record.fair["data"]["invited"] if record.fair else []
+    met = {(i["org_id"], i["purchaser"]["name"]) for i in recorded}
+    asked = [{"fair_id": fair_id, "purchaser": p, "org_id": o, "priority": "must"}
+             for p in purchaser[-1:] for o in invited if (o, p["name"]) not in met][:1]
+    record.sides = await bus.answers(_("the purchasers' side"), [
+        *await bus.publish("intake.fair.availability", said), *await bus.publish("intake.meeting.declined", declined),
+        *await bus.publish("intake.meeting.requested", asked)])
     [record.schedule] = await bus.answers(_("scheduling one-to-one meetings"), await bus.publish(
         "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
-    await award_projects(bus, record, fair_id)
+    meetings = sorted(record.schedule["data"]["meetings"], key=lambda m: (m["slot"], m["table"]))
+    if len(meetings) < 3:
+        return
+    locked, dropped = meetings[0], meetings[len(meetings) // 2]
+    busy = {(m["table"], m["slot"]) for m in meetings} | {(m["org_id"], m["slot"]) for m in meetings}
+    away_at = {(m["table"], slot) for m in meetings for slot in away.get(m["purchaser"]["name"], [])}
+
+    def can_move(m: dict[str, Any]) -> bool:
+        return any((m["table"], s) not in busy | away_at and (m["org_id"], s) not in busy
+                   for s in range(1, scale.slots + 1))
+
+    movable = [m for m in reversed(meetings) if m not in (locked, dropped) and can_move(m)]
+    if not movable:
+        return
+    moved = movable[0]
+    changes = [
+        *await bus.publish("intake.meeting.locked", [{"fair_id": fair_id, "org_id": locked["org_id"],
+                                                      "purchaser": locked["purchaser"]}]),
+        *await bus.publish("intake.fair.availability", [{"fair_id": fair_id, "purchaser": moved["purchaser"],
+                                                         "unavailable_slots": sorted(
+                                                             {*away.get(moved["purchaser"]["name"], []),
+                                                              moved["slot"]})}]),
+        *await bus.publish("intake.meeting.declined", [{"fair_id": fair_id, "purchaser": dropped["purchaser"],
+                                                        "org_id": dropped["org_id"], "reason": "时间冲突"}]),
+    ]
+    record.sides += await bus.answers(_("locking, calling a table away, declining"), changes)
+    [record.rescheduled] = await bus.answers(_("rescheduling"), await bus.publish(
+        "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
+    record.schedule = with_changes(record.schedule, record.rescheduled)
+
+
+def with_changes(schedule: Event, rescheduled: Event) -> Event:
+    """The schedule as it stands after a reschedule: its announced change applied to the meetings before it."""
+    change = rescheduled["data"]
+    if rescheduled["type"] != "matching.fair.rescheduled":
+        return schedule
+    gone = {(c["meeting"]["org_id"], c["meeting"]["table"]) for c in (*change["cancelled"], *change["moved"])}
+    kept = [m for m in schedule["data"]["meetings"] if (m["org_id"], m["table"]) not in gone]
+    meetings = kept + [c["meeting"] for c in (*change["added"], *change["moved"])]
+    added = {(c["meeting"]["org_id"], c["meeting"]["purchaser"]["name"]) for c in change["added"]}
+    waiting = [u for u in schedule["data"]["unscheduled"] if (u["org_id"], u["purchaser"]["name"]) not in added]
+    waiting += [{**{k: c["meeting"][k] for k in ("org_id", "purchaser", "fit_score", "project_ids")},
+                 "reason": c["reason"]} for c in change["cancelled"]]
+    return {**schedule, "data": {**schedule["data"], "meetings": sorted(meetings, key=lambda m: (m["slot"],
+                                                                                               m["table"])),
+                                 "unscheduled": waiting, "slots_used": change["slots_used"]}}
 
 
 def _asked_price(project: dict[str, Any] | None, rng: random.Random) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from shared.i18n import N_, _, amount, current, day, moment, number, percent, wa
 from shared.i18n import yuan as yuan_with_unit
 from shared.labels import factor_label
 from shared.labels import label as label_of
-from shared.tables import pad
+from shared.tables import pad, short_names
 from tools.demo.cycle import CycleRecord
 from tools.demo.delivery_figures import Delivery, Money, delivery, money
 
@@ -162,6 +162,24 @@ def _line(part: str, text: str) -> str:
     return f"  {pad(part, 14)} {text}"
 
 
+def reschedule_lines(record: CycleRecord) -> list[str]:
+    """What the purchasers said and what the reschedule changed, one line each."""
+    said = Counter(e["type"] for e in record.sides)
+    if record.rescheduled is None:
+        return []
+    change = record.rescheduled["data"]
+    lines = [_("{availabilities} availabilities, {declines} declines, {requests} must-meet requests, {locked} "
+               "locked; rescheduled: {added} added, {moved} moved, {cancelled} cancelled").format(
+        availabilities=number(said["matching.fair.availability_recorded"]),
+        declines=number(said["matching.meeting.declined"]), requests=number(said["matching.meeting.requested"]),
+        locked=number(said["matching.meeting.locked"]), added=number(len(change.get("added", []))),
+        moved=number(len(change.get("moved", []))), cancelled=number(len(change.get("cancelled", []))))]
+    lines += [_("moved from slot {before} to {after}: {reason}").format(
+        before=m["from_slot"], after=m["meeting"]["slot"], reason=m["reason"]) for m in change.get("moved", [])]
+    lines += [_("cancelled: {reason}").format(reason=c["reason"]) for c in change.get("cancelled", [])]
+    return lines
+
+
 def summary(record: CycleRecord, f: Figures) -> str:
     """What `make demo` prints at the end: the year, part by part, in the operators' language."""
     listed = _(", ")
@@ -189,6 +207,7 @@ def summary(record: CycleRecord, f: Figures) -> str:
             invited=number(f.invited), recorded=number(f.interests_recorded),
             refused=number(sum(f.interests_rejected.values())), meetings=number(f.meetings),
             slots=number(f.slots_used), unscheduled=number(f.unscheduled))),
+        *(_line(_("reschedule"), line) for line in reschedule_lines(record)),
         _line(_("awards"), _("{proposed} proposed, {cancelled} cancelled on a complaint; past the standstill (day "
                              "moved to {day}) {contracts} contracts, {amount}; {unawarded} projects unawarded").format(
             proposed=number(f.proposed), cancelled=number(f.cancelled), day=_day(f.day_moved_to),
@@ -344,15 +363,17 @@ def _schedule_grid(record: CycleRecord) -> str:
         return _p(_("No schedule."))
     meetings = record.schedule["data"]["meetings"]
     slots = max((m["slot"] for m in meetings), default=0)
+    clock = {m["slot"]: m["starts_at"][11:16] for m in meetings if m.get("starts_at")}
+    names = short_names({m["org_id"]: record.organizations.get(m["org_id"], {}).get("name", m["org_id"][:8])
+                         for m in meetings})
     tables: dict[int, str] = {}
     cells: dict[tuple[int, int], str] = {}
     for m in meetings:
         purchaser = m["purchaser"]["name"] if isinstance(m["purchaser"], dict) else str(m["purchaser"])
         tables[m["table"]] = purchaser
-        name = record.organizations.get(m["org_id"], {}).get("name", m["org_id"][:8])
-        cells[(m["table"], m["slot"])] = name[:8]
-    head = ("<tr><th>" + _e(_("table")) + "</th>"
-            + "".join("<th>" + _e(_("slot {slot}").format(slot=s)) + "</th>" for s in range(1, slots + 1)) + "</tr>")
+        cells[(m["table"], m["slot"])] = names[m["org_id"]][:10] + ("*" if m.get("locked") else "")
+    heads = [clock.get(s) or _("slot {slot}").format(slot=s) for s in range(1, slots + 1)]
+    head = "<tr><th>" + _e(_("table")) + "</th>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>"
     rows = []
     for table in sorted(tables):
         row = "".join(f'<td class="m">{_e(cells[(table, s)])}</td>' if (table, s) in cells else "<td></td>"
