@@ -110,13 +110,14 @@ class FairOpenRequested(_Intake):
     def _breaks_inside_the_day(self) -> FairOpenRequested:
         late = [b.after_slot for b in self.breaks if b.after_slot >= self.slots]
         if late:
-            raise ValueError(f"a break after slot {late[0]} is not between two of the fair's {self.slots} slots")
+            raise ValueError(_("a break after slot {slot} is not between two of the fair's {slots} slots").format(
+                slot=late[0], slots=self.slots))
         if len({b.after_slot for b in self.breaks}) != len(self.breaks):
-            raise ValueError("two breaks after the same slot: give one break with their minutes together")
+            raise ValueError(_("two breaks after the same slot: give one break with their minutes together"))
         end = dt.datetime.combine(dt.date(2000, 1, 1), self.starts_at) + dt.timedelta(
             minutes=self.slots * self.slot_minutes + sum(b.minutes for b in self.breaks))
         if end.date() != dt.date(2000, 1, 1) and end.time() != dt.time(0, 0):
-            raise ValueError("the fair's slots and breaks run past midnight: a fair is one day")
+            raise ValueError(_("the fair's slots and breaks run past midnight: a fair is one day"))
         return self
 
 
@@ -151,7 +152,7 @@ class Window(_Intake):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end <= self.start:
-            raise ValueError(f"end {self.end} is not after start {self.start}")
+            raise ValueError(_("end {end} is not after start {start}").format(end=self.end, start=self.start))
         return self
 
 
