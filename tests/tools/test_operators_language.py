@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import string
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -37,6 +38,7 @@ from tests.unit.test_evaluation_view import contract, evaluated
 from tools import dlq, health
 from tools.demo.cycle import SMALL, CycleRecord, new_record
 from tools.demo.report import figures, html_report, summary
+from tools.messages import read_catalog
 from tools.suite import SUITE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -338,3 +340,29 @@ def test_make_hands_a_lang_given_on_its_command_line_to_every_target(given: list
     assert shown.returncode == 0, shown.stderr
     expected = passed or ("zh_CN" if given else "")
     assert shown.stdout.strip() == f"[{expected}]"
+
+
+def test_every_message_formatted_in_the_code_is_given_each_of_its_placeholders() -> None:
+    """`_("... {name} ...").format(...)` without `name=` raises only when that refusal or line is produced; here
+    every such call is checked once, and every Chinese translation uses only its message's placeholders."""
+    def placeholders(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    missing = []
+    for folder in ("shared", "services", "tools"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "format" and isinstance(node.func.value, ast.Call)):
+                    continue
+                inner = node.func.value
+                name = inner.func.id if isinstance(inner.func, ast.Name) else getattr(inner.func, "attr", "")
+                if name != "_" or not inner.args or not isinstance(inner.args[0], ast.Constant):
+                    continue
+                given = {k.arg for k in node.keywords}
+                if None not in given and placeholders(inner.args[0].value) - given:
+                    missing.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert missing == []
+    catalog = read_catalog("zh_CN")
+    wrong = [m.id for m in catalog if m.id and m.string and placeholders(str(m.string)) - placeholders(str(m.id))]
+    assert wrong == []
