@@ -235,11 +235,13 @@ def test_the_fair_and_its_awards_in_both_languages(speak: Callable[[str], None])
                                                               fair="wuhou-2014-11-19"))]))
 
     assert "对接会 wuhou-2014-11-19（批次 2015-1，2014年11月19日）：邀请 1 家，按匹配度从高到低排列" in chinese
-    assert "洽谈排期：共 1 场，占用 6 个时段中的 1 个，每个时段 15 分钟" in chinese and "时段 1" in chinese
+    assert "洽谈排期（第 1 版）：共 1 场，占用 6 个时段中的 1 个，每个时段 15 分钟（* 已锁定，! 必须洽谈）" in chinese
+    assert "时段 1" in chinese
     assert "2014年11月20日确定中标结果：拟中标 1 项" in chinese and "公示至 2014-12-01" in chinese
     assert "1,234,567.89" in chinese and "对接会 wuhou-2014-11-19：公示中（1）" in chinese
     assert "Fair wuhou-2014-11-19 (batch 2015-1, Nov 19, 2014): 1 invited, best fit first" in english
-    assert "Schedule: 1 meetings in 1 of 6 slots of 15 minutes" in english and "slot 1" in english
+    assert "Schedule (revision 1): 1 meetings in 1 of 6 slots of 15 minutes (* locked, ! must)" in english
+    assert "slot 1" in english
     assert "Awards decided on Nov 20, 2014: 1 proposed" in english and "standing still to 2014-12-01" in english
     assert "fair wuhou-2014-11-19: standing still (1)" in english
 
