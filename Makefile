@@ -7,6 +7,14 @@ STAMP := $(VENV)/.installed
 COMPOSE ?= docker compose
 SERVICE ?=
 
+# The operators' language: Chinese (zh_CN) by default; `make census LANG=en` (or `LANG=en make census`) speaks
+# English for one run, DISTRICT_LANGUAGE=en for good. A LANG given to make itself wins over the environment's setting.
+ifeq ($(origin LANG),command line)
+ifneq ($(filter en% zh%,$(LANG)),)
+export DISTRICT_LANGUAGE := $(LANG)
+endif
+endif
+
 .PHONY: install messages licences test test-all test-faults lint dev dev-stop health training-progress asyncapi up down logs ps seed demo dlq replay-dlq bench ocds clean
 
 $(STAMP): pyproject.toml

@@ -283,8 +283,8 @@ class Service:
 
         async def handle(envelope: Envelope, message: AbstractIncomingMessage, arrived: Any) -> None:
             if not self.clock.drills:
-                raise Unprocessable("intake.clock.set is allowed only in drill mode (DISTRICT_CLOCK=drill, "
-                                    "development only); this service runs on the system clock")
+                raise Unprocessable(i18n._("intake.clock.set is allowed only in drill mode (DISTRICT_CLOCK=drill, "
+                                           "development only); this service runs on the system clock"))
             if await self.inbox.seen(consumer, str(envelope.event_id)):
                 raise AlreadyHandled(str(envelope.event_id))
             outcome = await self._move_day(envelope)
@@ -363,8 +363,9 @@ class Service:
         if removed:
             headers.update({
                 REPLAYABLE_HEADER: False,
-                NOT_REPLAYABLE_HEADER: (f"personal data taken out before it was dead-lettered ({', '.join(removed)}):"
-                                        " it cannot be replayed; ask the sender to send it again"),
+                NOT_REPLAYABLE_HEADER: i18n._(
+                    "personal data taken out before it was dead-lettered ({fields}): it cannot be replayed; ask the "
+                    "sender to send it again").format(fields=", ".join(removed)),
             })
         headers.update({
             "x-error": redact(reason)[:2000],

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared.i18n import N_, _
+
 Align = Literal["left", "right"]
 
 
@@ -34,13 +36,13 @@ def pad(text: str, width: int, align: Align = "left") -> str:
 
 @dataclass(frozen=True)
 class Table:
-    """A titled table; `align` per column (left unless told), an empty table prints `empty`."""
+    """A titled table; `align` per column (left unless told), an empty table prints `empty` (translated there)."""
 
     title: str
     headers: Sequence[str]
     rows: Sequence[Sequence[str]]
     align: Sequence[Align] = field(default=())
-    empty: str = "(none)"
+    empty: str = N_("(none)")
 
 
 def render(table: Table) -> str:
@@ -50,7 +52,7 @@ def render(table: Table) -> str:
         widths = [max(w, display_width(cell)) for w, cell in zip(widths, row, strict=True)]
     align = list(table.align) + ["left"] * (len(widths) - len(table.align))
     lines = [table.title, _line(table.headers, widths, align), "  ".join("-" * w for w in widths)]
-    lines += [_line(row, widths, align) for row in table.rows] or [table.empty]
+    lines += [_line(row, widths, align) for row in table.rows] or [_(table.empty)]
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 from shared.contracts.catalog import Period
 from shared.contracts.common import Category, Fen, Purchaser
 from shared.envelope import FieldError
+from shared.i18n import N_, _
 
 FAIR_OPEN_REQUESTED = "intake.fair.opened"
 INTEREST_EXPRESSED = "intake.interest.expressed"
@@ -80,7 +81,7 @@ class _Outcome(BaseModel):
 def _said(rule: str, what: str) -> AfterValidator:
     def check(value: str) -> str:
         if not value:
-            raise ValueError(f"must say {what} (rule: {rule})")
+            raise ValueError(_("must say {what} (rule: {rule})").format(what=_(what), rule=rule))
         return value
 
     return AfterValidator(check)
@@ -109,13 +110,14 @@ class FairOpenRequested(_Intake):
     def _breaks_inside_the_day(self) -> FairOpenRequested:
         late = [b.after_slot for b in self.breaks if b.after_slot >= self.slots]
         if late:
-            raise ValueError(f"a break after slot {late[0]} is not between two of the fair's {self.slots} slots")
+            raise ValueError(_("a break after slot {slot} is not between two of the fair's {slots} slots").format(
+                slot=late[0], slots=self.slots))
         if len({b.after_slot for b in self.breaks}) != len(self.breaks):
-            raise ValueError("two breaks after the same slot: give one break with their minutes together")
+            raise ValueError(_("two breaks after the same slot: give one break with their minutes together"))
         end = dt.datetime.combine(dt.date(2000, 1, 1), self.starts_at) + dt.timedelta(
             minutes=self.slots * self.slot_minutes + sum(b.minutes for b in self.breaks))
         if end.date() != dt.date(2000, 1, 1) and end.time() != dt.time(0, 0):
-            raise ValueError("the fair's slots and breaks run past midnight: a fair is one day")
+            raise ValueError(_("the fair's slots and breaks run past midnight: a fair is one day"))
         return self
 
 
@@ -150,7 +152,7 @@ class Window(_Intake):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end <= self.start:
-            raise ValueError(f"end {self.end} is not after start {self.start}")
+            raise ValueError(_("end {end} is not after start {start}").format(end=self.end, start=self.start))
         return self
 
 
@@ -170,7 +172,7 @@ class MeetingDecline(_Intake):
     fair_id: Ref
     purchaser: Purchaser
     org_id: Ref
-    reason: Annotated[Statement, _said("reason", "why the meeting is declined")]
+    reason: Annotated[Statement, _said("reason", N_("why the meeting is declined"))]
 
 
 class MeetingRequest(_Intake):
@@ -198,8 +200,8 @@ class AwardsRequested(_Intake):
     fair_id: Ref
 
 
-Grounds = Annotated[Statement, _said("grounds", "what in the award is challenged and why")]
-Reasoning = Annotated[Statement, _said("reasoning", "why the complaint is upheld or dismissed")]
+Grounds = Annotated[Statement, _said("grounds", N_("what in the award is challenged and why"))]
+Reasoning = Annotated[Statement, _said("reasoning", N_("why the complaint is upheld or dismissed"))]
 
 
 class ComplaintFiled(_Intake):

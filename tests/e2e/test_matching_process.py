@@ -476,6 +476,6 @@ async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_
     monkeypatch.setenv("MATCHING_URL", matching.url)
     assert await asyncio.to_thread(cli.main, ["wuhou-2014-11-19"]) == 0
     printed = capsys.readouterr().out
-    assert "Fair wuhou-2014-11-19 (batch 2015-1, 2014-11-19): 3 invited" in printed
+    assert "Fair wuhou-2014-11-19 (batch 2015-1, Nov 19, 2014): 3 invited" in printed
     assert f"机构{A[:4]}" in printed and "14:20" in printed and "14:40" not in printed  # slots 2 and 3
     assert "Awards decided on" in printed and "no organization expressed interest" in printed

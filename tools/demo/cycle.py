@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.calendar import add_years
+from shared.i18n import _
+from shared.labels import label
 from shared.operator import fetch
 from tools.demo.bus import DemoBus, Event
 from tools.seed import SAMPLE, WUHOU, District, DistrictSize, build
@@ -101,7 +103,7 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
     await _choose_batch(record)
     district = record.district
     proposals = await bus.publish("intake.project.proposed", district.projects)
-    answers = await bus.answers("publishing the catalog", proposals)
+    answers = await bus.answers(_("publishing the catalog"), proposals)
     record.asked["projects"] = proposals
     for answer in answers:
         project_id = answer["data"].get("project_id")
@@ -114,7 +116,7 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
         else:
             record.rejected[answer["type"]].append(answer)
     applications = await bus.publish("intake.organization.applied", district.organizations)
-    answers = await bus.answers("registering organizations", applications)
+    answers = await bus.answers(_("registering organizations"), applications)
     record.asked["organizations"] = applications
     for answer in answers:
         org_id = answer["data"].get("org_id")
@@ -128,7 +130,7 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
     record.census = await _read(SERVICES["registration"].url, "/census")
     people = [p for p in district.people if p["org_id"] in record.organizations]
     record.asked["people"] = await bus.publish("intake.person.added", people)
-    answers = await bus.answers("adding leaders and finance staff", record.asked["people"])
+    answers = await bus.answers(_("adding leaders and finance staff"), record.asked["people"])
     for person, answer in zip(people, answers, strict=True):
         if answer["data"].get("person_id"):  # added now, or named as already recorded by an earlier run
             record.person_ids[person["org_id"], person["person_ref"]] = str(answer["data"]["person_id"])
@@ -192,10 +194,10 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
                "sessions": 2}
               for audience, people in sorted(by_audience.items())
               for n in range(math.ceil(len(people) / scale.course_capacity))]
-    opened = _split(await bus.answers("opening courses", await bus.publish("intake.course.offered", offers)),
+    opened = _split(await bus.answers(_("opening courses"), await bus.publish("intake.course.offered", offers)),
                     "training.course.opened", record)
     record.courses = opened
-    await bus.consumed("training-grading reading the register and its people", SERVICES["training-grading"].url,
+    await bus.consumed(_("training-grading reading the register and its people"), SERVICES["training-grading"].url,
                        [*_announced(bus, record, "registration.organization.registered", "organizations"),
                         *_announced(bus, record, "registration.person.added", "people")])
     seats: dict[str, list[str]] = defaultdict(list)
@@ -205,12 +207,12 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
                  "person_id": record.person_ids[p["org_id"], p["person_ref"]],
                  "person": {"name": p["name"], "role": p["role"]}}
                 for audience, people in by_audience.items() for i, p in enumerate(people) if p["role"] == audience]
-    confirmed = _split(await bus.answers("enrolling staff", await bus.publish("intake.enrolment.requested", requests)),
-                       "training.enrolment.confirmed", record)
+    enrolled = await bus.answers(_("enrolling staff"), await bus.publish("intake.enrolment.requested", requests))
+    confirmed = _split(enrolled, "training.enrolment.confirmed", record)
     enrolments = {c["data"]["enrolment_id"] for c in confirmed}
     attendance = [{"enrolment_id": e, "session": s} for s in (1, 2) for e in sorted(enrolments)]
     await bus.publish("intake.attendance.recorded", attendance)
-    await bus.until("attending sessions", lambda: sum(
+    await bus.until(_("attending sessions"), lambda: sum(
         1 for c in bus.by_type["training.course.completed"] if c["data"]["enrolment_id"] in enrolments),
         len(enrolments))
     record.completions = [c for c in bus.by_type["training.course.completed"]
@@ -227,17 +229,17 @@ async def grade(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: rando
     candidates = sorted(record.organizations)
     chosen = rng.sample(candidates, min(scale.assessments, len(candidates)))
     submissions = [{"org_id": org_id, "round": "2014", "scores": _scores(rng)} for org_id in chosen]
-    answers = await bus.answers("assessing grades", await bus.publish("intake.assessment.submitted", submissions))
+    answers = await bus.answers(_("assessing grades"), await bus.publish("intake.assessment.submitted", submissions))
     record.grades = _split(answers, "grading.grade.assigned", record)
 
 
 async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: random.Random) -> None:
-    await bus.consumed("matching reading the catalog, register, grades and training", SERVICES["matching"].url, [
+    await bus.consumed(_("matching reading the catalog, register, grades and training"), SERVICES["matching"].url, [
         *_announced(bus, record, "catalog.project.published", "projects"),
         *_announced(bus, record, "registration.organization.registered", "organizations"),
         *(g["event_id"] for g in record.grades), *(c["event_id"] for c in record.completions)])
     batch = record.district.projects[0]["batch"]
-    [opened] = await bus.answers("opening the fair", await bus.publish("intake.fair.opened", [{
+    [opened] = await bus.answers(_("opening the fair"), await bus.publish("intake.fair.opened", [{
         "fair_ref": f"{batch}-fair-{record.run}", "batch": batch, "date": FAIR_DATE, "slots": scale.slots,
         "slot_minutes": 20}]))
     if opened["type"] != "matching.fair.opened":
@@ -255,7 +257,7 @@ async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: r
             wanted += rng.sample(others, min(scale.interests_per_org - 1, len(others)))
         interests += [{"fair_id": fair_id, "org_id": invitation["org_id"], "project_id": pid,
                        **_asked_price(record.projects.get(pid), pricing)} for pid in wanted]
-    record.interests = await bus.answers("expressing interest", await bus.publish("intake.interest.expressed",
+    record.interests = await bus.answers(_("expressing interest"), await bus.publish("intake.interest.expressed",
                                                                                   interests))
     await both_sides(bus, record, fair_id, scale)
     await award_projects(bus, record, fair_id)
@@ -277,10 +279,10 @@ async def both_sides(bus: DemoBus, record: CycleRecord, fair_id: str, scale: Cyc
     met = {(i["org_id"], i["purchaser"]["name"]) for i in recorded}
     asked = [{"fair_id": fair_id, "purchaser": p, "org_id": o, "priority": "must"}
              for p in purchaser[-1:] for o in invited if (o, p["name"]) not in met][:1]
-    record.sides = await bus.answers("the purchasers' side", [
+    record.sides = await bus.answers(_("the purchasers' side"), [
         *await bus.publish("intake.fair.availability", said), *await bus.publish("intake.meeting.declined", declined),
         *await bus.publish("intake.meeting.requested", asked)])
-    [record.schedule] = await bus.answers("scheduling one-to-one meetings", await bus.publish(
+    [record.schedule] = await bus.answers(_("scheduling one-to-one meetings"), await bus.publish(
         "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
     meetings = sorted(record.schedule["data"]["meetings"], key=lambda m: (m["slot"], m["table"]))
     if len(meetings) < 3:
@@ -307,8 +309,8 @@ async def both_sides(bus: DemoBus, record: CycleRecord, fair_id: str, scale: Cyc
         *await bus.publish("intake.meeting.declined", [{"fair_id": fair_id, "purchaser": dropped["purchaser"],
                                                         "org_id": dropped["org_id"], "reason": "时间冲突"}]),
     ]
-    record.sides += await bus.answers("locking, calling a table away, declining", changes)
-    [record.rescheduled] = await bus.answers("rescheduling", await bus.publish(
+    record.sides += await bus.answers(_("locking, calling a table away, declining"), changes)
+    [record.rescheduled] = await bus.answers(_("rescheduling"), await bus.publish(
         "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
     record.schedule = with_changes(record.schedule, record.rescheduled)
 
@@ -340,7 +342,7 @@ def _asked_price(project: dict[str, Any] | None, rng: random.Random) -> dict[str
 async def award_projects(bus: DemoBus, record: CycleRecord, fair_id: str) -> None:
     """Awards proposed; three challenged; the day moved past the standstill; the awards final, as contracts."""
     [request] = await bus.publish("intake.fair.awards_requested", [{"fair_id": fair_id}])
-    await bus.settle("awarding projects", lambda: len(bus.by_correlation.get(request, [])))
+    await bus.settle(_("awarding projects"), lambda: len(bus.by_correlation.get(request, [])))
     answers = bus.by_correlation[request]
     record.proposals = [a for a in answers if a["type"] == "matching.award.proposed"]
     record.unawarded = [a for a in answers if a["type"] == "matching.project.unawarded"]
@@ -375,7 +377,7 @@ GROUNDS = {"upheld": "服务场地一项未按采购需求计分，请复核", "
 
 async def _challenge(bus: DemoBus, record: CycleRecord, award: dict[str, Any], org_id: str, outcome: str) -> None:
     """One complaint against an award and, when it is heard, the purchaser's decision on it."""
-    [filed] = await bus.answers(f"challenging an award ({outcome})", await bus.publish(
+    [filed] = await bus.answers(_("challenging an award ({outcome})").format(outcome=label(outcome)), await bus.publish(
         "intake.complaint.filed", [{"award_id": award["award_id"], "org_id": org_id, "grounds": GROUNDS[outcome]}]))
     challenge: dict[str, Any] = {"outcome": outcome, "award": award, "complaint": filed, "then": []}
     record.challenges.append(challenge)
@@ -385,7 +387,7 @@ async def _challenge(bus: DemoBus, record: CycleRecord, award: dict[str, Any], o
     [decision] = await bus.publish("intake.complaint.decided", [{
         "complaint_id": filed["data"]["complaint_id"], "upheld": upheld,
         "reasoning": "经复核，评分确有错误，原评审结果作废" if upheld else "经复核，评审程序和评分无误"}])
-    await bus.until("deciding the complaint", lambda: len(bus.by_correlation.get(decision, [])), 3 if upheld else 1)
+    await bus.until(_("deciding the complaint"), lambda: len(bus.by_correlation.get(decision, [])), 3 if upheld else 1)
     answers = bus.by_correlation[decision]
     challenge["decision"], challenge["then"] = answers[0], answers[1:]
     record.proposals += [a for a in answers if a["type"] == "matching.award.proposed"]
@@ -404,8 +406,8 @@ async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[s
     day = (ends + timedelta(days=1)).isoformat()
     [drill] = await bus.publish("intake.clock.set", [{"today": day}])
     try:
-        await bus.until(f"moving the district's day to {day}", lambda: len(bus.by_correlation.get(drill, [])),
-                        len(SERVICES), timeout=60)
+        await bus.until(_("moving the district's day to {day}").format(day=day),
+                        lambda: len(bus.by_correlation.get(drill, [])), len(SERVICES), timeout=60)
     except TimeoutError:
         raise RuntimeError(
             f"the district's day did not move to {day}: the awards stand still until {ends}. The demo moves the day "
@@ -413,7 +415,7 @@ async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[s
             "`make dev` starts it so); see `make dlq`") from None
     record.drill = list(bus.by_correlation[drill])
     awards = {a["award_id"] for a in live.values()}
-    await bus.until("awards becoming contracts after the standstill", lambda: sum(
+    await bus.until(_("awards becoming contracts after the standstill"), lambda: sum(
         1 for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards), len(awards))
     record.awards = [c for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards]
     return live

@@ -72,6 +72,8 @@ from shared.contracts.matching import (
     ScheduleRequested,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 FAIR_NAMESPACE = uuid.UUID("0d6c3f57-2b8e-4a61-b1f4-7e9a5c2d8f36")
@@ -156,11 +158,14 @@ def _unknown(request: InterestExpressed, fair: Fair | None, project: ProjectView
              profile: OrganizationProfile | None) -> list[FieldError]:
     errors = []
     if fair is None:
-        errors.append(FieldError(field="fair_id", message=f"no fair {request.fair_id} has been opened"))
+        errors.append(FieldError(field="fair_id", message=_("no fair {fair_id} has been opened").format(
+            fair_id=request.fair_id)))
     if project is None:
-        errors.append(FieldError(field="project_id", message=f"unknown project {request.project_id}"))
+        errors.append(FieldError(field="project_id", message=_("unknown project {project_id}").format(
+            project_id=request.project_id)))
     if profile is None:
-        errors.append(FieldError(field="org_id", message=f"unknown organization {request.org_id}"))
+        errors.append(FieldError(field="org_id", message=_("unknown organization {org_id}").format(
+            org_id=request.org_id)))
     return errors
 
 
@@ -170,9 +175,10 @@ def _fair_rules(request: InterestExpressed, fair: Fair, project: ProjectView, ea
         (awards_decided, "fair_id", "the fair's awards have been decided; it takes no more interest"),
         (project.batch != fair.batch, "project_id",
          f"project {project.project_id} is in batch {project.batch}, not the fair's batch {fair.batch}"),
-        (project.status != "published", "project_id", f"project is {project.status}, not published (rule: published)"),
+        (project.status != "published", "project_id", _("project is {status}, not published (rule: published)").format(
+            status=label(project.status))),
         (rules.interest_needs_invitation and request.org_id not in fair.invited, "org_id",
-         f"organization was not invited to fair {fair.fair_ref} (rule: invited)"),
+         _("organization was not invited to fair {fair_ref} (rule: invited)").format(fair_ref=fair.fair_ref)),
         (earlier is not None, "project_id", "the organization already expressed interest in this project at this "
          f"fair ({earlier.interest_id if earlier else ''})"),
     )
@@ -183,7 +189,8 @@ def _held(held_by: str | None) -> list[FieldError]:
     if held_by is None:
         return []
     return [FieldError(field="project_id", message=(
-        f"award {held_by} of another fair holds the project (under standstill or final) (rule: open)"))]
+        _("award {held_by} of another fair holds the project (under standstill or final) (rule: open)").format(
+            held_by=held_by)))]
 
 
 def express_interest(
@@ -244,8 +251,9 @@ def schedule_fair(
 def awards_already_decided(record: FairRecord, awards: FairAwards) -> Emit:
     """The answer to a second awards request: the awards proposed the first time, not announced again."""
     error = FieldError(field="fair_id", message=(
-        f"the fair's awards were decided on {record.awards_decided_on}: {len(awards.awards)} awards proposed and "
-        f"{len(awards.unawarded)} projects unawarded; they stand and are not announced again (rule: awards_once)"))
+        _("the fair's awards were decided on {awards_decided_on}: {awards} awards proposed and {unawarded} projects "
+           "unawarded; they stand and are not announced again (rule: awards_once)").format(
+            awards_decided_on=record.awards_decided_on, awards=len(awards.awards), unawarded=len(awards.unawarded))))
     return Emit(FAIR_REJECTED, {"fair_id": record.fair.fair_id, "fair_ref": record.fair.fair_ref,
                                 "errors": [error.model_dump()], "contract_ids": [a.contract_id for a in awards.awards],
                                 "award_ids": [a.award_id for a in awards.awards]})
@@ -267,8 +275,8 @@ def award_fair(
     offered = open_projects(projects, fair.batch, taken)
     if not offered:
         return _fair_refused(fair.fair_ref, "fair_id", (
-            f"no project of batch {fair.batch} is open to award: each is awarded, under standstill at another fair, "
-            "or no longer published (rule: open_projects)"), fair.fair_id)
+            _("no project of batch {batch} is open to award: each is awarded, under standstill at another fair, "
+               "or no longer published (rule: open_projects)").format(batch=fair.batch)), fair.fair_id)
     decision = decide_awards(fair.fair_id, fair.batch, offered, profiles, interests, today, rules.eligibility,
                              rules.fit, rules.award,
                              standstill_ends=standstill_end(calendar, today, rules.award.standstill_working_days))

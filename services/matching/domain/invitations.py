@@ -28,6 +28,7 @@ from services.matching.domain.awards import capacity_left
 from services.matching.domain.eligibility import EligibilityRules, organization_reasons, project_reasons
 from services.matching.domain.fit import FitRules, organization_values, project_values, score_centipoints
 from services.matching.projections import OrganizationProfile, ProjectView
+from shared import i18n
 from shared.contracts.matching import Invitation, UncoveredProject
 
 
@@ -216,14 +217,17 @@ def _uncovered(projects: Sequence[ProjectView], found: Sequence[Candidate], chos
         if pid in need and invited >= need[pid]:
             continue
         if not takers[pid] and full.get(pid):
-            reason = f"each of its {full[pid]} eligible organizations is at capacity (rule: capacity_left)"
+            reason = i18n._("each of its {count} eligible organizations is at capacity (rule: capacity_left)").format(
+                count=full[pid])
         elif not takers[pid]:
-            reason = "no organization is eligible for it"
+            reason = i18n._("no organization is eligible for it")
         elif pid not in need:
             continue
         else:
             names = ", ".join(found[n].profile.org_id for n in takers[pid][:3])
-            reason = (f"{len(takers[pid])} eligible organizations could take it ({names}...), but the {seats} seats "
-                      f"cannot also cover it: more projects are covered by giving them to others (rule: coverage)")
+            reason = i18n._("{count} eligible organizations could take it ({names}...), but the {seats} seats "
+                            "cannot also cover it: more projects are covered by giving them to others (rule: "
+                            "coverage)").format(
+                count=len(takers[pid]), names=names, seats=seats)
         left.append(UncoveredProject(project_id=pid, invitees=invited, reason=reason))
     return left

@@ -21,6 +21,7 @@ from services.matching.domain.fit import centipoints
 from services.matching.domain.sides import FairSides, slot_times
 from services.matching.domain.timetable import Wanted, solve_timetable
 from services.matching.domain.timetable import colour_edges as colour_edges  # where the tests look for it
+from shared import i18n
 from shared.contracts.common import Purchaser
 from shared.contracts.matching import (
     AddedMeeting,
@@ -140,7 +141,8 @@ def plan_schedule(
     unscheduled = [_unscheduled(t, w.must, _left_out(t, org_load, table_load, slots, free[t.table]))
                    for t, w, slot in zip(open_talks, wanted, timetable.slots, strict=True) if slot is None]
     unscheduled += [_unscheduled(t, plan.sides.priority((t.org_id, t.purchaser)) == "must",
-                                 f"declined by the purchaser: {plan.sides.declined[t.org_id, t.purchaser]}")
+                                 i18n._("declined by the purchaser: {reason}").format(
+                                     reason=plan.sides.declined[t.org_id, t.purchaser]))
                     for t in declined]
     must, _, count, total, last, gaps = timetable.objective
     objective = ScheduleObjective(must_meetings=must, meetings=count, total_fit_centipoints=total, slots_used=-last,
@@ -164,13 +166,15 @@ def _unscheduled(talk: Talk, must: bool, reason: str) -> UnscheduledMeeting:
 def _left_out(talk: Talk, org_load: Counter[str], table_load: Counter[int], slots: int, free: frozenset[int]) -> str:
     reasons = []
     if org_load[talk.org_id] >= slots:
-        reasons.append(f"organization already has {org_load[talk.org_id]} meetings, the fair has {slots} slots")
+        reasons.append(i18n._("organization already has {meetings} meetings, the fair has {slots} slots").format(
+            meetings=org_load[talk.org_id], slots=slots))
     if table_load[talk.table] >= len(free):
-        there = f"in {slots} slots" if len(free) == slots else f"in the {len(free)} slots it is there"
-        reasons.append(f"purchaser's table is full: {table_load[talk.table]} meetings {there}")
+        full = (i18n._("purchaser's table is full: {meetings} meetings in {slots} slots") if len(free) == slots else
+                i18n._("purchaser's table is full: {meetings} meetings in the {slots} slots it is there"))
+        reasons.append(full.format(meetings=table_load[talk.table], slots=len(free)))
     if not reasons:
-        reasons.append("no slot is left where both the organization and the purchaser's table are free")
-    return "; ".join(reasons)
+        reasons.append(i18n._("no slot is left where both the organization and the purchaser's table are free"))
+    return i18n._("; ").join(reasons)
 
 
 Changes = tuple[list[AddedMeeting], list[MovedMeeting], list[CancelledMeeting]]
@@ -183,8 +187,8 @@ def changes(previous: FairScheduled, new: FairScheduled, plan: Plan) -> Changes:
     waited = {(u.org_id, u.purchaser) for u in previous.unscheduled}
     left = {(u.org_id, u.purchaser): u.reason for u in new.unscheduled}
     added = [AddedMeeting(meeting=m, reason=(
-        "did not fit before; room was found for it" if pair in waited else
-        "asked for or interest recorded since the schedule was announced")) for pair, m in after.items()
+        i18n._("did not fit before; room was found for it") if pair in waited else
+        i18n._("asked for or interest recorded since the schedule was announced"))) for pair, m in after.items()
         if pair not in before]
     moved = []
     for pair, m in after.items():
@@ -192,9 +196,9 @@ def changes(previous: FairScheduled, new: FairScheduled, plan: Plan) -> Changes:
         if old is None or old.slot == m.slot:
             continue
         away = plan.sides.away.get(m.purchaser, frozenset())
-        why = (f"the purchaser's table is away in slot {old.slot}" if old.slot in away else
-               "planned again keeping only the locked meetings (keep_announced: false)")
+        why = (i18n._("the purchaser's table is away in slot {slot}").format(slot=old.slot) if old.slot in away else
+               i18n._("planned again keeping only the locked meetings (keep_announced: false)"))
         moved.append(MovedMeeting(meeting=m, from_slot=old.slot, reason=why))
-    cancelled = [CancelledMeeting(meeting=m, reason=left.get(pair, "no longer requested"))
+    cancelled = [CancelledMeeting(meeting=m, reason=left.get(pair, i18n._("no longer requested")))
                  for pair, m in before.items() if pair not in after]
     return added, moved, cancelled

@@ -38,6 +38,7 @@ from shared.contracts.matching import (
     Priority,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
 from shared.outcome import Emit, rejected
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class FairSides:
         return "must" if "must" in given else "want" if "want" in given else None
 
     def requested_pairs(self) -> list[Pair]:
-        return sorted({(org, purchaser) for org, purchaser, _ in self.requested}, key=lambda p: (p[0], p[1].key))
+        return sorted({(org, purchaser) for org, purchaser, _must in self.requested}, key=lambda p: (p[0], p[1].key))
 
 
 def sides_of(kept: Iterable[Said]) -> FairSides:
@@ -109,15 +110,17 @@ def _refused(fair_id: str, errors: list[FieldError], fair: Fair | None = None) -
 
 
 def _no_fair(fair_id: str) -> tuple[None, list[Emit]]:
-    return _refused(fair_id, [FieldError(field="fair_id", message=f"no fair {fair_id} has been opened")])
+    return _refused(fair_id, [FieldError(field="fair_id", message=_("no fair {fair_id} has been opened").format(
+        fair_id=fair_id))])
 
 
 def _pair_errors(record: FairRecord, org_id: str, purchasers: frozenset[Purchaser],
                  purchaser: Purchaser) -> list[FieldError]:
     errors = []
     if org_id not in record.fair.invited:
-        errors.append(FieldError(field="org_id", message=f"organization was not invited to fair {record.fair.fair_ref}"
-                                                         " (rule: invited)"))
+        errors.append(FieldError(field="org_id", message=_("organization was not invited to fair {fair_ref} "
+                                                            "(rule: invited)").format(
+                                                             fair_ref=record.fair.fair_ref)))
     return errors + _table_errors(record, purchasers, purchaser)
 
 
@@ -125,10 +128,12 @@ def _table_errors(record: FairRecord, purchasers: frozenset[Purchaser], purchase
     errors = []
     if purchaser not in purchasers:
         errors.append(FieldError(field="purchaser", message=(
-            f"{purchaser.kind} {purchaser.name} has no table at this fair: it buys none of batch "
-            f"{record.fair.batch}'s projects and is not one of the district's purchasers")))
+            _("{kind} {name} has no table at this fair: it buys none of batch {batch}'s projects and is not one "
+               "of the district's purchasers").format(
+                kind=purchaser.kind, name=purchaser.name, batch=record.fair.batch))))
     if record.awards is not None:
-        errors.append(FieldError(field="fair_id", message="the fair's awards have been decided; its meetings are over"))
+        errors.append(FieldError(field="fair_id", message=_("the fair's awards have been decided; its meetings "
+                                                             "are over")))
     return errors
 
 
@@ -142,17 +147,19 @@ def record_availability(request: AvailabilityGiven, *, record: FairRecord | None
     away = set(request.unavailable_slots)
     late = sorted(s for s in away if s > fair.slots)
     if late:
-        errors.append(FieldError(field="unavailable_slots", message=f"slots {late} are past the fair's {fair.slots}"))
+        errors.append(FieldError(field="unavailable_slots", message=_(
+            "slots {late} are past the fair's {slots}").format(late=late, slots=fair.slots)))
     for n, window in enumerate(request.windows):
         covered = slots_within(fair, window.start, window.end)
         if not covered:
             errors.append(FieldError(field=f"windows.{n}", message=(
-                f"{window.start}-{window.end} covers none of the fair's slots")))
+                _("{start}-{end} covers none of the fair's slots").format(start=window.start, end=window.end))))
         away |= covered
     pinned = sorted((slot, org) for (org, p), slot in sides.locked.items() if p == request.purchaser and slot in away)
     for slot, org in pinned:
         errors.append(FieldError(field="unavailable_slots", message=(
-            f"slot {slot} holds the locked meeting with organization {org}: it cannot be away then (rule: locked)")))
+            _("slot {slot} holds the locked meeting with organization {org}: it cannot be away then (rule: "
+              "locked)").format(slot=slot, org=org))))
     if errors:
         return _refused(fair.fair_id, errors, fair)
     kept = AvailabilityRecorded(fair_id=fair.fair_id, purchaser=request.purchaser, unavailable_slots=sorted(away))
@@ -167,8 +174,8 @@ def decline_meeting(request: MeetingDecline, *, record: FairRecord | None, sides
     errors = _pair_errors(record, request.org_id, purchasers, request.purchaser)
     if (request.org_id, request.purchaser) in sides.locked:
         errors.append(FieldError(field="org_id", message=(
-            f"the meeting is locked in slot {sides.locked[request.org_id, request.purchaser]}; a locked meeting "
-            "stands (rule: locked)")))
+            _("the meeting is locked in slot {slot}; a locked meeting stands (rule: locked)").format(
+                slot=sides.locked[request.org_id, request.purchaser]))))
     if errors:
         return _refused(record.fair.fair_id, errors, record.fair)
     kept = MeetingDeclined(fair_id=record.fair.fair_id, org_id=request.org_id, purchaser=request.purchaser,
@@ -184,8 +191,8 @@ def request_meeting(request: MeetingRequest, *, record: FairRecord | None, sides
     errors = _pair_errors(record, request.org_id, purchasers, request.purchaser)
     if (request.org_id, request.purchaser) in sides.declined:
         errors.append(FieldError(field="org_id", message=(
-            "the purchaser declined this meeting: "
-            f"{sides.declined[request.org_id, request.purchaser]} (rule: declined)")))
+            _("the purchaser declined this meeting: {reason} (rule: declined)").format(
+                reason=sides.declined[request.org_id, request.purchaser]))))
     if errors:
         return _refused(record.fair.fair_id, errors, record.fair)
     kept = MeetingRequested(fair_id=record.fair.fair_id, org_id=request.org_id, purchaser=request.purchaser,
@@ -201,9 +208,11 @@ def lock_meeting(request: MeetingLock, *, record: FairRecord | None, timezone: s
     announced = record.schedule.meetings if record.schedule is not None else []
     found = [m for m in announced if m.org_id == request.org_id and m.purchaser == request.purchaser]
     if not found:
-        what = "no schedule has been announced" if record.schedule is None else "the schedule has no such meeting"
+        what = (_("no schedule has been announced") if record.schedule is None else
+                _("the schedule has no such meeting"))
         return _refused(record.fair.fair_id, [FieldError(field="org_id", message=(
-            f"only an announced meeting can be locked, and {what} (rule: announced)"))], record.fair)
+            _("only an announced meeting can be locked, and {what} (rule: announced)").format(what=what)))],
+            record.fair)
     meeting = found[0]
     kept = MeetingLocked(fair_id=record.fair.fair_id, org_id=request.org_id, purchaser=request.purchaser,
                          slot=meeting.slot, table=meeting.table,
