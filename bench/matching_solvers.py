@@ -1,6 +1,6 @@
 """Times matching's exact solvers on the district's sizes and beyond; prints a markdown table.
 
-    python bench/matching_solvers.py [--quick]
+    python bench/matching_solvers.py [--quick] [--only "schedule"]
 
 Cases (instances from a seeded random.Random, so every run solves the same ones):
 - awards, 240 projects x 1,177 organizations, every organization interested in every project it is eligible
@@ -8,7 +8,8 @@ Cases (instances from a seeded random.Random, so every run solves the same ones)
 - awards, 10,000 projects x 50,000 organizations, 50 eligible interests per project: the solver (goal <= 5 s);
 - the fair schedule, 55 organizations x 18 tables x 12 slots, once when every meeting fits and once when they
   do not (goal <= 1 s each);
-- the invitations of a fair for 240 x 1,177 (every eligibility and fit), for information.
+- the source's fair from both sides (20 % of the tables' slots away, 10 declines, 15 must-meets; goal <= 1 s);
+- the invitations of a fair for 240 x 1,177 (every eligibility and fit, then coverage; goal <= 2 s).
 Each case runs in its own process: time is the median of the repetitions; memory is the peak of Python
 allocations during one solve (tracemalloc, numpy included; OR-Tools' C++ heap is not seen by it) and the
 process's maximum resident set size (everything, interpreter and libraries included).
@@ -36,7 +37,8 @@ import numpy as np
 
 from services.matching.domain.awards import Candidate, candidates, capacity_left, decide_awards
 from services.matching.domain.fairs import MatchingRules, invitations
-from services.matching.domain.schedule import district_tables, plan_schedule
+from services.matching.domain.schedule import Plan, district_tables, plan_schedule
+from services.matching.domain.sides import FairSides
 from services.matching.domain.solver import first_best_b_matching
 from services.matching.projections import (
     EvaluationResult,
@@ -167,10 +169,39 @@ def fair_schedule(overfull: bool) -> Prepared:
     return lambda: plan_schedule("fair", 12, interests, TABLES), f"{len(pairs):,} meetings requested"
 
 
+def fair_both_sides() -> Prepared:
+    """The source's fair with the purchasers' side: 20 % of every table's slots away, 10 declines, 15 must-meets."""
+    rng = random.Random(2014)
+    orgs = [f"o-{n:02d}" for n in range(55)]
+    pairs = [(o, t) for t in range(18) for o in rng.sample(orgs, rng.randint(8, 12))]
+    interests = [
+        InterestRecorded(interest_id=f"{o}:{t}", fair_id="fair", org_id=o, project_id=f"p-{t}-{o}",
+                         purchaser=TABLES[t], fit_score=rng.randint(2_000, 9_500) / 100, breakdown={})
+        for o, t in pairs
+    ]
+    cells = rng.sample([(table, slot) for table in range(18) for slot in range(1, 13)], round(0.2 * 18 * 12))
+    away = {TABLES[t]: frozenset(s for u, s in cells if u == t) for t in range(18)}
+    picked = rng.sample(pairs, 25)
+    sides = FairSides(away=away, declined={(o, TABLES[t]): "不需要" for o, t in picked[:10]},
+                      requested={(o, TABLES[t], "purchaser"): "must" for o, t in picked[10:]})
+    plan = Plan(sides=sides)
+    schedule = plan_schedule("fair", 12, interests, TABLES, plan)
+    assert schedule.objective is not None
+    away_share = sum(len(a) for a in away.values()) / (12 * len(TABLES))
+    note = (f"{len(pairs):,} requested, {away_share:.0%} of table slots away, 10 declined, 15 must: "
+            f"{schedule.objective.must_meetings} must and {schedule.objective.meetings} meetings placed, "
+            f"{'all six levels' if schedule.objective.proved_optimal else 'must, meetings and fit'} proved optimal")
+    return lambda: plan_schedule("fair", 12, interests, TABLES, plan), note
+
+
 def fair_invitations() -> Prepared:
     rng = random.Random(2015)
     projects, profiles = district_projects(rng, 240), district_organizations(rng, 1177)
-    return lambda: invitations(projects, profiles, TODAY, RULES), f"{len(projects) * len(profiles):,} pairs judged"
+    seats = invitations(projects, profiles, TODAY, RULES)
+    covered = len(projects) - len(seats.uncovered)
+    note = (f"{len(projects) * len(profiles):,} pairs judged, {len(seats.invitations)} invited, {covered} of "
+            f"{len(projects)} projects covered, {'proved optimal' if seats.proved_optimal else 'not proved'}")
+    return lambda: invitations(projects, profiles, TODAY, RULES), note
 
 
 CASES = [
@@ -181,7 +212,8 @@ CASES = [
     Case("awards: solver", "10,000 projects x 50,000 orgs, 50 interests each", "<= 5 s", large_awards),
     Case("schedule: all fit", "55 orgs x 18 tables x 12 slots", "<= 1 s", lambda: fair_schedule(overfull=False)),
     Case("schedule: overfull", "55 orgs x 18 tables x 12 slots", "<= 1 s", lambda: fair_schedule(overfull=True)),
-    Case("fair invitations", "240 projects x 1,177 orgs", "-", fair_invitations),
+    Case("schedule: both sides", "55 orgs x 18 tables x 12 slots", "<= 1 s", fair_both_sides),
+    Case("fair invitations with coverage", "240 projects x 1,177 orgs, limit 55, k = 1", "<= 2 s", fair_invitations),
 ]
 
 
@@ -213,6 +245,7 @@ def _time(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="2 repetitions per case instead of 7")
+    parser.add_argument("--only", help="run only the cases whose name contains this text")
     parser.add_argument("--case", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--repeat", type=int, default=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -223,6 +256,8 @@ def main() -> None:
     print("| case | instance | holds | goal | median time | runs | peak Python heap | max RSS |")
     print("|---|---|---|---|---:|---:|---:|---:|")
     for index, case in enumerate(CASES):
+        if args.only and args.only not in case.name:
+            continue
         run = subprocess.run([sys.executable, __file__, "--case", str(index), "--repeat", str(repeat)],
                              capture_output=True, text=True, check=True)
         got = json.loads(run.stdout.strip().splitlines()[-1])

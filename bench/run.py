@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import (
+    cluster_catalog,
     db_baseline,
     district,
     relay_baseline,
@@ -204,7 +205,9 @@ def main() -> None:
     run.solvers = matching_solvers(args.quick, run)
     run.finished = datetime.now(UTC)
     run.load_average["at the end"] = load_average()
-    args.output.write_text(render(run))
+    # The cluster's row is measured apart (bench/cluster_catalog.py, which needs `make cluster`): kept as it was.
+    kept = cluster_catalog.kept_section(args.output)
+    args.output.write_text(render(run) + (f"\n{kept.rstrip()}\n" if kept else ""))
     with contextlib.suppress(Exception):  # the figures themselves, to render again after a change of results.py
         args.output.with_suffix(".pickle").write_bytes(pickle.dumps(run))
     say(f"done in {(run.finished - run.started).total_seconds() / 60:.1f} minutes; results in {args.output}")

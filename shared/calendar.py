@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.i18n import _
+
 
 def add_years(day: date, years: int) -> date:
     """The same day `years` later; 29 February becomes 28 February in a year without one."""
@@ -34,8 +36,8 @@ def before_earliest(day: date, earliest: date) -> list[str]:
     """Why `day` may not be named by an input: before the district's earliest date (DISTRICT_EARLIEST_DATE)."""
     if day >= earliest:
         return []
-    return [f"must not be before {earliest.isoformat()}, the earliest date the district accepts, got "
-            f"{day.isoformat()} (rule: {EARLIEST_DATE_RULE})"]
+    return [_("must not be before {earliest}, the earliest date the district accepts, got {day} (rule: {rule})").format(
+        earliest=earliest.isoformat(), day=day.isoformat(), rule=EARLIEST_DATE_RULE)]
 
 
 def lapses_on(valid_until: date) -> date:

@@ -23,6 +23,7 @@ from faststream.exceptions import RejectMessage
 from pydantic import ValidationError
 
 from shared.envelope import Envelope
+from shared.i18n import _
 from shared.inbox import AlreadyHandled
 from shared.mongo import is_transient
 from shared.personal_data import redact
@@ -92,28 +93,32 @@ def _encodable(text: str) -> bool:
 
 def decode_envelope(body: bytes, routing_key: str | None) -> Envelope:
     if len(body) > MAX_BODY_BYTES:
-        raise InvalidEnvelope(f"body of {len(body)} bytes exceeds the {MAX_BODY_BYTES}-byte limit")
+        raise InvalidEnvelope(_("body of {size} bytes exceeds the {limit}-byte limit").format(
+            size=len(body), limit=MAX_BODY_BYTES))
     try:
         raw = json.loads(body)
     except (ValueError, RecursionError) as exc:
         # ValueError covers JSONDecodeError, UnicodeDecodeError, and a number past Python's 4,300-digit int limit;
         # RecursionError, nesting deeper than the reader's stack.
-        raise InvalidEnvelope(f"body is not valid JSON: {str(exc)[:200]}") from None
+        raise InvalidEnvelope(_("body is not valid JSON: {error}").format(error=str(exc)[:200])) from None
     if not isinstance(raw, dict):
-        raise InvalidEnvelope(f"envelope must be a JSON object, got {type(raw).__name__}")
+        raise InvalidEnvelope(_("envelope must be a JSON object, got {kind}").format(kind=type(raw).__name__))
     if len(body) > 2 * MAX_BODY_VALUES and values_in(raw) > MAX_BODY_VALUES:
-        raise InvalidEnvelope(f"body holds more than {MAX_BODY_VALUES} values in its objects and arrays")
+        raise InvalidEnvelope(_("body holds more than {limit} values in its objects and arrays").format(
+            limit=MAX_BODY_VALUES))
     if _ESCAPED_SURROGATE.search(body) and (where := unpaired_surrogate(raw)) is not None:
         # Python reads an escaped lone surrogate (`"\ud800"`) into a str that has no UTF-8 form, so no event or
         # document could ever carry it (nor a rejection echoing it): refused here, once, not on every retry.
-        raise InvalidEnvelope(f"body is not valid JSON: {where} holds an unpaired surrogate (RFC 8259 section 8.2)")
+        raise InvalidEnvelope(_("body is not valid JSON: {where} holds an unpaired surrogate (RFC 8259 section "
+                                "8.2)").format(where=where))
     try:
         envelope = Envelope.model_validate(raw)
     except ValidationError as exc:
         reasons = "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc)[:10])
-        raise InvalidEnvelope(f"not a valid envelope: {reasons}") from None
+        raise InvalidEnvelope(_("not a valid envelope: {reasons}").format(reasons=reasons)) from None
     if routing_key is not None and envelope.type != routing_key:
-        raise InvalidEnvelope(f"envelope type {envelope.type!r} does not match routing key {routing_key!r}")
+        raise InvalidEnvelope(_("envelope type {type!r} does not match routing key {key!r}").format(
+            type=envelope.type, key=routing_key))
     return envelope
 
 
@@ -181,7 +186,8 @@ async def _give_back(
     if not is_transient(exc) and attempt >= policy.delivery_limit:
         log.error("%s %s failed on delivery %d of %d, dead-lettering: %s",
                   envelope.type, envelope.event_id, attempt, policy.delivery_limit, reason)
-        await dead_letter(message, f"failed on {attempt} deliveries: {reason}")
+        await dead_letter(message, _("failed on {attempts} deliveries: {reason}").format(attempts=attempt,
+                                                                                         reason=reason))
         on_outcome("dead_lettered")
         return
     log.warning("%s %s failed on delivery %d, handing back: %s", envelope.type, envelope.event_id, attempt, reason)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import gettext
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 LOCALES = Path(__file__).resolve().parent / "locales"
@@ -88,10 +88,14 @@ def number(value: int | float | Decimal, decimals: int = 0) -> str:
     return format_decimal(value, pattern, locale=_current)
 
 
+def amount(fen: int) -> str:
+    """An amount in fen as yuan with two decimals, without its unit (a table whose heading names it)."""
+    return format_decimal(Decimal(fen) / 100, "#,##0.00", locale=_current)
+
+
 def yuan(fen: int) -> str:
     """An amount in fen as yuan with two decimals: `1,234.50 元` / `1,234.50 yuan`."""
-    amount = format_decimal(Decimal(fen) / 100, "#,##0.00", locale=_current)
-    return f"{amount} 元" if _current == "zh_CN" else f"{amount} yuan"
+    return f"{amount(fen)} 元" if _current == "zh_CN" else f"{amount(fen)} yuan"
 
 
 def wan_yuan(fen: int) -> float:
@@ -103,10 +107,17 @@ def wan_yuan_unit() -> str:
     return "万元" if _current == "zh_CN" else "10,000 yuan"
 
 
-def percent(share: float) -> str:
-    return format_percent(share, "#,##0.0%", locale=_current)
+def percent(share: float, decimals: int = 1) -> str:
+    """A share (0.25) as a percentage for the language: `25.0%`."""
+    return format_percent(share, "#,##0" + ("." + "0" * decimals if decimals else "") + "%", locale=_current)
 
 
 def day(value: date) -> str:
     """A date as a person reads it: `2015年3月2日` / `Mar 2, 2015`."""
     return format_date(value, "long" if _current == "zh_CN" else "medium", locale=_current)
+
+
+def moment(value: datetime) -> str:
+    """A moment in UTC as a person reads it: `2026年11月30日 15:40 UTC` / `Nov 30, 2026, 15:40 UTC`."""
+    pattern = "yyyy年M月d日 HH:mm" if _current == "zh_CN" else "MMM d, yyyy, HH:mm"
+    return format_datetime(value, pattern, tzinfo=UTC, locale=_current) + " UTC"

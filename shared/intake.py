@@ -21,8 +21,9 @@ from pydantic import BaseModel
 
 from shared.consumer import Unprocessable
 from shared.envelope import Envelope, FieldError
+from shared.i18n import _
 from shared.outcome import Emit, rejected
-from shared.personal_data import MISPLACED, holds_id_number, misplaced_id_numbers, redact
+from shared.personal_data import MISPLACED, RULE, holds_id_number, misplaced_id_numbers, redact
 from shared.validation import parse
 
 M = TypeVar("M", bound=BaseModel)
@@ -63,7 +64,8 @@ def read_intake(model: type[M], data: Any, *, rejected: str, echo: Iterable[str]
     parsed = parse(model, data, dict(context) if context is not None else None)
     misplaced = misplaced_id_numbers(data, meant_for)
     if misplaced:
-        message = MISPLACED + (f"; give it as {' or '.join(meant_for)}" if meant_for else "")
+        message = _(MISPLACED).format(rule=RULE) + (_("; give it as {fields}").format(
+            fields=_(" or ").join(meant_for)) if meant_for else "")
         # The guard's own error stands for the model's on that field (a key holding a number is named by its object).
         others = ([e for e in parsed if e.field not in misplaced and not holds_id_number(e.field)]
                   if isinstance(parsed, list) else [])
@@ -78,5 +80,5 @@ def read_event(model: type[M], event: Envelope, context: Mapping[str, Any] | Non
     parsed = parse(model, event.data, dict(context) if context is not None else None)
     if isinstance(parsed, list):
         reasons = "; ".join(f"{e.field}: {e.message}" for e in parsed)
-        raise Unprocessable(f"breaks the contract: {reasons}")
+        raise Unprocessable(_("breaks the contract: {reasons}").format(reasons=reasons))
     return parsed

@@ -15,6 +15,8 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shared.i18n import _
+
 
 class Unreachable(Exception):
     """The service did not answer, or answered an error; the message says which and what to do."""
@@ -39,10 +41,12 @@ def fetch(base_url: str, path: str, params: Mapping[str, Any] | None = None, tim
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
         body = exc.read().decode(errors="replace")[:500]
-        raise Unreachable(f"{url} answered {exc.code}: {body}", exc.code) from None
+        raise Unreachable(_("{url} answered {status}: {body}").format(url=url, status=exc.code, body=body),
+                          exc.code) from None
     except (OSError, ValueError) as exc:
-        raise Unreachable(f"no answer from {base_url} ({getattr(exc, 'reason', exc)}); is the service running "
-                          "(`make dev`, or `make up`), or its <SERVICE>_URL set?") from None
+        raise Unreachable(_("no answer from {url} ({reason}); is the service running (`make dev`, or `make up`), "
+                            "or its <SERVICE>_URL set?").format(url=base_url,
+                                                                reason=getattr(exc, "reason", exc))) from None
 
 
 def fetch_all(base_url: str, path: str, params: Mapping[str, Any] | None = None, page: int = 500) -> list[Any]:

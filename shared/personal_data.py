@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, Final
 
+from shared.i18n import N_
 from shared.validation import field_path
 
 # GB/T 2260 province-level codes: the first two digits of every ID number.
@@ -36,8 +37,9 @@ RULE: Final = "no_id_number_outside_its_field"
 # Set on a dead letter whose personal data was taken out: replaying it would not be the message that was sent.
 REPLAYABLE_HEADER: Final = "x-replayable"
 NOT_REPLAYABLE_HEADER: Final = "x-not-replayable-because"
-MISPLACED: Final = ("holds what looks like a citizen ID number; an ID number is accepted only in the field meant "
-                    "for it, and is never stored, published or logged anywhere else (rule: " + RULE + ")")
+# Translated where it is used (`_(MISPLACED).format(rule=RULE)`).
+MISPLACED: Final = N_("holds what looks like a citizen ID number; an ID number is accepted only in the field meant for "
+                      "it, and is never stored, published or logged anywhere else (rule: {rule})")
 
 # Between two digits of a number written in groups: at most three spaces, hyphens, dots, slashes or underscores.
 _SEPARATOR = r"[ \t\u00a0\-./_·—–]{0,3}"

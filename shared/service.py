@@ -46,6 +46,7 @@ from shared.contracts.clock import (
     clock_set,
 )
 from shared.envelope import Envelope, FieldError
+from shared.failover import failover_connection
 from shared.http import failing, health_routes
 from shared.inbox import AlreadyHandled, Inbox
 from shared.intake import read_intake
@@ -122,8 +123,9 @@ class Service:
         self._stopping = False
         self.api: FastAPI | None = None  # the read-only queries (`shared.api`), set by the service's app.py
         self.registry = CollectorRegistry()
+        urls = settings.bus.rabbitmq_urls
         self.broker = RabbitBroker(
-            settings.bus.rabbitmq_url,
+            urls[0],
             app_id=name,
             reconnect_interval=1.0,
             graceful_timeout=15.0,
@@ -134,12 +136,16 @@ class Service:
             middlewares=[RabbitPrometheusMiddleware(registry=self.registry, app_name=name)],
             description=f"The {name} service of the district's purchasing of public services.",
         )
+        if len(urls) > 1:  # the nodes of a cluster: a lost node's service reconnects to another (`shared.failover`)
+            self.broker._connection_kwargs["connection_class"] = failover_connection(urls)
         self.sessions = SessionRegistry(name, stale_after=settings.store.process_stale_seconds)
         self.client = make_client(settings.store, name, listeners=[self.sessions])
         self.db: Database = self.client[settings.store.database_name(name)]
         self.inbox = Inbox(self.db, retention_seconds=settings.store.inbox_retention_seconds)
         self.outbox = Outbox(self.db, retention_seconds=settings.store.outbox_retention_seconds)
-        self.relay = OutboxRelay(self.outbox, self.publish_envelope)
+        self.relay = OutboxRelay(self.outbox, self.publish_envelope, lease_seconds=settings.bus.relay_lease_seconds,
+                                 owner=self.sessions.instance)
+        self.sessions.on_reaped.append(self.outbox.release)  # a dead process's leased rows: published at once
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
                                           max_batch=settings.bus.transaction_batch,
                                           transactions=settings.bus.transactions_in_flight)
@@ -284,8 +290,8 @@ class Service:
 
         async def handle(envelope: Envelope, message: AbstractIncomingMessage, arrived: Any) -> None:
             if not self.clock.drills:
-                raise Unprocessable("intake.clock.set is allowed only in drill mode (DISTRICT_CLOCK=drill, "
-                                    "development only); this service runs on the system clock")
+                raise Unprocessable(i18n._("intake.clock.set is allowed only in drill mode (DISTRICT_CLOCK=drill, "
+                                           "development only); this service runs on the system clock"))
             if await self.inbox.seen(consumer, str(envelope.event_id)):
                 raise AlreadyHandled(str(envelope.event_id))
             outcome = await self._move_day(envelope)
@@ -364,8 +370,9 @@ class Service:
         if removed:
             headers.update({
                 REPLAYABLE_HEADER: False,
-                NOT_REPLAYABLE_HEADER: (f"personal data taken out before it was dead-lettered ({', '.join(removed)}):"
-                                        " it cannot be replayed; ask the sender to send it again"),
+                NOT_REPLAYABLE_HEADER: i18n._(
+                    "personal data taken out before it was dead-lettered ({fields}): it cannot be replayed; ask the "
+                    "sender to send it again").format(fields=", ".join(removed)),
             })
         headers.update({
             "x-error": redact(reason)[:2000],

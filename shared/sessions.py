@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bson import Binary
@@ -46,6 +47,8 @@ class SessionRegistry(monitoring.CommandListener):
         self.lsids: dict[bytes, float] = {}  # each session's id -> when a transaction last started in it
         self._written: frozenset[bytes] | None = None
         self.reaped = 0
+        # Told the instance id of each dead process reaped (the outbox releases the relay leases it held).
+        self.on_reaped: list[Callable[[str], Awaitable[object]]] = []
 
     # -- the command listener -------------------------------------------------------------------------------------
 
@@ -103,6 +106,8 @@ class SessionRegistry(monitoring.CommandListener):
                 log.warning("could not abort the transactions of a stopped %s process: %s", self.service, exc)
             await db[PROCESSES].delete_one({"_id": record["_id"], "beat_at": record["beat_at"]})
             log.info("aborted the open transactions of a stopped %s process (%d sessions)", self.service, len(lsids))
+            for reaped in self.on_reaped:
+                await reaped(str(record["_id"]))
         self.reaped += len(stale)
         return len(stale)
 

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.calendar import DEFAULT_EARLIEST_DATE, DistrictCalendar
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS
+from shared.failover import broker_urls
 from shared.i18n import chosen_language, normalise
 
 # Where `make dev` and the tests put the embedded MongoDB-compatible server when MONGO_URL is unset.
@@ -24,6 +25,7 @@ class BusSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
+    # One URL, or the nodes of one cluster comma-separated, the preferred first (`shared.failover`).
     rabbitmq_url: str = Field(default=DEFAULT_RABBITMQ_URL, validation_alias="RABBITMQ_URL")
     prefetch: int = Field(default=64, ge=1, le=10_000, validation_alias="PREFETCH")
     # Deliveries that wait while earlier ones are handled share one transaction, up to this many (1: each alone).
@@ -34,15 +36,25 @@ class BusSettings(BaseSettings):
     transient_retry_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="TRANSIENT_RETRY_SECONDS")
     # /ready turns 503 once the relay has published nothing for this long while events wait in the outbox.
     relay_stall_seconds: float = Field(default=60.0, gt=0, le=86_400, validation_alias="RELAY_STALL_SECONDS")
+    # How long a relay holds the outbox rows it claimed before another replica's relay may publish them: a relay
+    # that dies holding a lease delays its rows this long (never loses them).
+    relay_lease_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="RELAY_LEASE_SECONDS")
     # How often the backlog, dead-letter and lag gauges of /metrics are read again.
     metrics_refresh_seconds: float = Field(default=5.0, gt=0, le=3600, validation_alias="METRICS_REFRESH_SECONDS")
 
     @field_validator("rabbitmq_url")
     @classmethod
     def _amqp_scheme(cls, value: str) -> str:
-        if not value.startswith(("amqp://", "amqps://")):
-            raise ValueError("RABBITMQ_URL must start with amqp:// or amqps://")
+        urls = broker_urls(value)
+        if not urls or not all(url.startswith(("amqp://", "amqps://")) for url in urls):
+            raise ValueError("RABBITMQ_URL must start with amqp:// or amqps:// (each URL, when it names several "
+                             "nodes comma-separated)")
         return value
+
+    @property
+    def rabbitmq_urls(self) -> list[str]:
+        """The broker's nodes, the preferred first: one unless RABBITMQ_URL names a cluster's nodes."""
+        return broker_urls(self.rabbitmq_url)
 
 
 class StoreSettings(BaseSettings):

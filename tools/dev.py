@@ -5,6 +5,12 @@ its own user, the tools the operator user: tools/broker.py), launches, in the ba
 (only when MONGO_URL is unset) and every service as its own broker user, records their process ids under
 `.data/pids`, and returns once all answer `/ready`. With RABBITMQ_URL set, every service uses that URL instead and
 nothing is provisioned. `stop` stops exactly the processes it recorded.
+
+`--replicas N` (`make dev REPLICAS=2`) runs N processes of each service, sharing its database and its queues (the
+broker hands each delivery to one; the outbox relays claim rows with a lease): replica k > 1 of a service answers
+HTTP on the service's port + 100 * (k - 1) and is recorded as `<service>-<k>`. `--cluster` (`CLUSTER=1`) runs them
+on `make cluster`'s three nodes instead of the local broker, replica k preferring node k (mod 3) and moving to a
+surviving node when its own goes.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from urllib.parse import urlsplit
 
 from shared import embedded_db
 from shared.settings import EMBEDDED_MONGO_PORT
+from tools import cluster
 from tools.broker import DEVELOPMENT_BROKER, development_url, environment, provision_development
 from tools.health import readiness
 from tools.suite import ServiceSpec, present
@@ -78,12 +85,22 @@ def start_database() -> None:
     print(f"database   embedded SecantusDB on 127.0.0.1:{EMBEDDED_MONGO_PORT}, data in {DATA / 'mongo'}")
 
 
-def start_service(spec: ServiceSpec, rabbitmq_url: str) -> None:
+def replica(spec: ServiceSpec, k: int) -> ServiceSpec:
+    """Replica `k` (1-based) of a service: the first is the service itself, the others on ports 100 apart."""
+    if k == 1:
+        return spec
+    return ServiceSpec(f"{spec.name}-{k}", spec.module, f"{spec.port_var}_REPLICA_{k}", spec.port + 100 * (k - 1))
+
+
+def start_service(spec: ServiceSpec, rabbitmq_url: str, port_var: str | None = None) -> None:
+    """Start `spec`'s process; `port_var`: the service's own port setting, when `spec` is a further replica."""
     if _recorded(spec.name) is not None:
         return
     LOGS.mkdir(parents=True, exist_ok=True)
     marker = f"services.{spec.module}"
     env = {**environment(), "RABBITMQ_URL": rabbitmq_url, "PYTHONUNBUFFERED": "1"}
+    if port_var is not None:
+        env[port_var] = str(spec.port)
     with open(LOGS / f"{spec.name}.log", "ab") as log:
         process = subprocess.Popen([sys.executable, "-m", marker], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True, env={**DRILL, **env})
@@ -119,23 +136,47 @@ def service_urls(specs: list[ServiceSpec]) -> dict[str, str] | str:
     return {spec.name: development_url(spec.name) for spec in specs}
 
 
-def start(timeout: float) -> int:
+def cluster_urls(specs: list[ServiceSpec], replicas: int) -> dict[str, str] | str:
+    """Each replica's RABBITMQ_URL on `make cluster`'s nodes (replica k preferring node k mod 3), or why not."""
+    if not any(cluster.answers(node) for node in cluster.NODES):
+        return "no node of `make cluster` answers (ports 5682-5684): run `make cluster` first"
+    return {replica(spec, k).name: cluster.urls(spec.name, prefer=(k - 1) % len(cluster.NODES))
+            for spec in specs for k in range(1, replicas + 1)}
+
+
+def start(timeout: float, replicas: int = 1, on_cluster: bool = False) -> int:
     specs = present()
-    urls = service_urls(specs)
+    if on_cluster:
+        urls = cluster_urls(specs, replicas)
+    else:
+        urls = service_urls(specs)
+        if not isinstance(urls, str):
+            urls = {replica(spec, k).name: urls[spec.name] for spec in specs for k in range(1, replicas + 1)}
     if isinstance(urls, str):
         print(f"dev: {urls}", file=sys.stderr)
         return 2
     start_database()
+    processes = []
     for spec in specs:
-        start_service(spec, urls[spec.name])
-    if not wait_ready(specs, timeout):
+        for k in range(1, replicas + 1):
+            process = replica(spec, k)
+            start_service(process, urls[process.name], port_var=None if k == 1 else spec.port_var)
+            processes.append(process)
+    if not wait_ready(processes, timeout):
         return 1
-    print(f"dev: {len(specs)} services ready ({', '.join(s.name for s in specs)}); `make dev-stop` stops them")
+    print(f"dev: {len(processes)} processes ready ({', '.join(s.name for s in processes)})"
+          f"{' on the three-node cluster' if on_cluster else ''}; `make dev-stop` stops them")
     return 0
 
 
+def recorded_names() -> list[str]:
+    """Every process `start` recorded: the services and their replicas first, the database last."""
+    names = sorted(path.stem for path in PIDS.glob("*.pid")) if PIDS.exists() else []
+    return [n for n in names if n != "database"] + ["database"]
+
+
 def stop() -> int:
-    names = [s.name for s in present()] + ["database"]
+    names = recorded_names()
     for name in names:
         pid = _recorded(name)
         if pid is None:
@@ -157,8 +198,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--timeout", type=float, default=90.0)
+    parser.add_argument("--replicas", type=int, default=1, choices=range(1, 10), metavar="N",
+                        help="processes of each service (default 1)")
+    parser.add_argument("--cluster", action="store_true", help="run on `make cluster`'s three nodes")
     args = parser.parse_args()
-    return start(args.timeout) if args.action == "start" else stop()
+    return start(args.timeout, args.replicas, args.cluster) if args.action == "start" else stop()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,9 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from prometheus_client.parser import text_string_to_metric_families
 
+from shared.i18n import _, number
 from shared.personal_data import NOT_REPLAYABLE_HEADER, REPLAYABLE_HEADER, redact
+from shared.tables import pad
 from shared.topology import EVENTS_EXCHANGE_NAME, dead_letter_queue_name
 from tools.broker import operator_url
 from tools.suite import SUITE, ServiceSpec
@@ -59,7 +61,7 @@ def describe(service: str, message: AbstractIncomingMessage) -> DeadLetter:
         reason = _text(headers["x-error"])
         count = int(headers.get("x-failed-deliveries", 1) or 1)
     else:
-        reason = f"broker: {_text(first.get('reason', 'unknown'))}"
+        reason = _("broker: {reason}").format(reason=_text(first.get("reason", "unknown")))
         count = int(first.get("count", 1) or 1)
     return DeadLetter(
         service=service,
@@ -69,7 +71,7 @@ def describe(service: str, message: AbstractIncomingMessage) -> DeadLetter:
         reason=reason,
         deaths=count,
         dead_lettered_at=_text(headers.get("x-dead-lettered-at") or first.get("time") or ""),
-        not_replayable=(_text(headers.get(NOT_REPLAYABLE_HEADER) or "personal data taken out")
+        not_replayable=(_text(headers.get(NOT_REPLAYABLE_HEADER) or _("personal data taken out"))
                         if headers.get(REPLAYABLE_HEADER) is False else None),
     )
 
@@ -128,12 +130,13 @@ async def replay(url: str, service: str) -> int:
 def _print(letters: list[DeadLetter], services: list[str]) -> None:
     for service in services:
         mine = [x for x in letters if x.service == service]
-        print(f"{dead_letter_queue_name(service)}: {len(mine)} message(s)")
+        print(_("{queue}: {count} message(s)").format(queue=dead_letter_queue_name(service), count=number(len(mine))))
         for x in mine:
-            print(f"  {x.message_id or '-':<36}  {x.routing_key:<34} deaths {x.deaths:<3} {x.dead_lettered_at}")
-            print(f"      from {x.queue or '-'}: {x.reason}")
+            deaths = _("deaths {count}").format(count=x.deaths)
+            print(f"  {x.message_id or '-':<36}  {x.routing_key:<34} {pad(deaths, 10)} {x.dead_lettered_at}")
+            print("      " + _("from {queue}: {reason}").format(queue=x.queue or "-", reason=x.reason))
             if x.not_replayable:
-                print(f"      not replayable: {x.not_replayable}")
+                print("      " + _("not replayable: {why}").format(why=x.not_replayable))
 
 
 def retained(spec: ServiceSpec) -> dict[str, tuple[int, int]] | None:
@@ -155,14 +158,16 @@ def retained(spec: ServiceSpec) -> dict[str, tuple[int, int]] | None:
 
 
 def retention_lines(specs: list[ServiceSpec]) -> list[str]:
-    lines = ["kept only to recognise repeats, removed by the database after the retention:"]
+    lines = [_("kept only to recognise repeats, removed by the database after the retention:")]
     for spec in specs:
         found = retained(spec)
         if found is None:
-            lines.append(f"  {spec.name:<18} not answering at {spec.url}")
+            lines.append(f"  {spec.name:<18} " + _("not answering at {url}").format(url=spec.url))
             continue
-        lines.append(f"  {spec.name:<18} " + ", ".join(f"{name} {count} ({seconds / 86_400:g} days)"
-                                                       for name, (count, seconds) in sorted(found.items())))
+        lines.append(f"  {spec.name:<18} " + ", ".join(
+            _("{collection} {count} ({days} days)").format(
+                collection=name, count=number(count), days=number(seconds / 86_400, 0 if seconds % 86_400 == 0 else 1))
+            for name, (count, seconds) in sorted(found.items())))
     return lines
 
 
@@ -170,19 +175,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("action", choices=["list", "replay"])
     parser.add_argument("--service", default=os.environ.get("SERVICE") or None)
-    parser.add_argument("--json", action="store_true", help="list as JSON")
+    parser.add_argument("--json", action="store_true", help=_("list as JSON"))
     args = parser.parse_args()
     url = operator_url()
     names = [s.name for s in SUITE]
     if args.action == "replay":
         if args.service not in names:
-            print(f"replay-dlq: say which service, SERVICE=one of {', '.join(names)}", file=sys.stderr)
+            print(_("replay-dlq: say which service, SERVICE=one of {names}").format(names=", ".join(names)),
+                  file=sys.stderr)
             return 2
         count = asyncio.run(replay(url, args.service))
-        print(f"replayed {count} message(s) from {dead_letter_queue_name(args.service)}")
+        print(_("replayed {count} message(s) from {queue}").format(count=number(count),
+                                                                  queue=dead_letter_queue_name(args.service)))
         kept = [x for x in asyncio.run(list_dead_letters(url, [args.service])) if x.not_replayable]
         for letter in kept:
-            print(f"  left {letter.message_id or '-'} ({letter.routing_key}): {letter.not_replayable}")
+            print("  " + _("left {message_id} ({routing_key}): {why}").format(
+                message_id=letter.message_id or "-", routing_key=letter.routing_key, why=letter.not_replayable))
         return 0
     services = [args.service] if args.service else names
     letters = asyncio.run(list_dead_letters(url, services))

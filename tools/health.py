@@ -7,6 +7,8 @@ import sys
 import urllib.error
 import urllib.request
 
+from shared.i18n import _
+from shared.tables import pad
 from tools.suite import ServiceSpec, present
 
 
@@ -19,14 +21,22 @@ def readiness(spec: ServiceSpec, timeout: float = 5.0) -> tuple[int, str]:
         body = json.loads(exc.read() or b"{}")
         return exc.code, ", ".join(f"{k}: {v}" for k, v in body.get("checks", {}).items())
     except (OSError, ValueError) as exc:
-        return 0, f"no answer ({getattr(exc, 'reason', exc)})"
+        return 0, _("no answer ({reason})").format(reason=getattr(exc, "reason", exc))
+
+
+def health_table(rows: list[tuple[ServiceSpec, int, str]]) -> str:
+    """One line per service: its name, where it answers, whether it is ready, its status and checks."""
+    service, url, ready, detail = _("service"), _("url"), _("ready"), _("detail")
+    yes, no = _("yes"), _("NO")
+    lines = [f"{pad(service, 18)} {pad(url, 24)} {pad(ready, 6)} {detail}"]
+    lines += [f"{spec.name:<18} {spec.url:<24} {pad(yes if status == 200 else no, 6)} {status or '-'} {checks}"
+              for spec, status, checks in rows]
+    return "\n".join(lines)
 
 
 def main() -> int:
     rows = [(spec, *readiness(spec)) for spec in present()]
-    print(f"{'service':<18} {'url':<24} {'ready':<6} detail")
-    for spec, status, detail in rows:
-        print(f"{spec.name:<18} {spec.url:<24} {'yes' if status == 200 else 'NO':<6} {status or '-'} {detail}")
+    print(health_table(rows))
     return 0 if rows and all(status == 200 for _, status, _ in rows) else 1
 
 

@@ -13,6 +13,8 @@
 # TRAINING_GRADING_AMQP_PASSWORD), OPERATOR_AMQP_PASSWORD, EXTERNAL_PUBLISHER_AMQP_PASSWORD.
 # AMQP_USER_PREFIX (default none) prefixes every user name: users are global to a broker and vhosts are not, so a
 # shared broker holds several provisioned vhosts, each with users of its own (queue names and prefixes stay).
+# PROVISION_NODE (default none: rabbitmqctl's own default node) names the node to import into or check, e.g.
+# cluster1@localhost for `make cluster`'s nodes (a cluster shares its definitions: one node is enough).
 # AMQP_EXTRA_SERVICES adds services to the table below, as "name=prefix|prefix ..." (the kernel's own tests).
 #
 # What each user may do (RabbitMQ permissions: configure, write, read; topic permissions: routing keys):
@@ -23,6 +25,8 @@
 #   queue of its own; read every dead-letter queue; send a dead letter back to the queue it came from.
 # - external-publisher (other district systems): publish intake.* and nothing else.
 set -euo pipefail
+
+ctl() { rabbitmqctl ${PROVISION_NODE:+-n "$PROVISION_NODE"} "$@"; }
 
 mode=import
 case "${1:-}" in
@@ -105,7 +109,7 @@ elif [ "$mode" = check ]; then
   listing() {  # a broker busy with other work can time a listing out: ask again before calling it unhealthy
     local attempt out
     for attempt in 1 2 3; do
-      if out="$(rabbitmqctl -q "$@" </dev/null)"; then printf '%s' "$out"; return 0; fi
+      if out="$(ctl -q "$@" </dev/null)"; then printf '%s' "$out"; return 0; fi
       [ "$attempt" = 3 ] || sleep 2
     done
     return 1
@@ -120,5 +124,5 @@ elif [ "$mode" = check ]; then
   done
 else
   # From standard input, so the passwords never touch a file.
-  printf '%s\n' "$definitions" | rabbitmqctl -q import_definitions </dev/stdin >/dev/null
+  printf '%s\n' "$definitions" | ctl -q import_definitions </dev/stdin >/dev/null
 fi

@@ -11,6 +11,7 @@ from services.catalog.store import ProjectStore
 from shared.api import Page, PageOf, not_found, page, read_api
 from shared.contracts.catalog import ProjectPublished, ProjectStatus
 from shared.contracts.common import Category, PurchaserKind
+from shared.i18n import _
 
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 
@@ -47,7 +48,7 @@ def build_api(store: ProjectStore) -> FastAPI:
     async def project(project_id: Annotated[str, Path(max_length=200)]) -> ProjectView:
         found = await store.get(project_id)
         if found is None:
-            raise not_found(f"no project {project_id} in the catalog")
+            raise not_found(_("no project {project_id} in the catalog").format(project_id=project_id))
         return view(found)
 
     return api

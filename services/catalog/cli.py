@@ -10,6 +10,8 @@ from typing import Any
 
 from services.catalog.settings import NAME, CatalogSettings
 from shared.contracts.common import CATEGORIES
+from shared.i18n import _, amount, number
+from shared.labels import label
 from shared.operator import command, fetch_all, service_url
 from shared.tables import Align, Table, render_all
 
@@ -20,24 +22,24 @@ COUNTS: tuple[Align, ...] = ("left", "right", "right", "right", "right", "right"
 def projects_tables(projects: list[dict[str, Any]], batch: str | None) -> list[Table]:
     """Projects per category and status, and the budget per purchaser in yuan."""
     by_category = Counter((p["category"], p["status"]) for p in projects)
-    rows = [[category, *(str(by_category[category, s]) for s in STATUSES),
-             str(sum(by_category[category, s] for s in STATUSES))] for category in CATEGORIES]
+    rows = [[category, *(number(by_category[category, s]) for s in STATUSES),
+             number(sum(by_category[category, s] for s in STATUSES))] for category in CATEGORIES]
     budgets: Counter[str] = Counter()
     for p in projects:
         budgets[p["purchaser"]["name"]] += p["budget_fen"]
-    scope = f"batch {batch}" if batch else "every batch"
+    scope = _("batch {batch}").format(batch=batch) if batch else _("every batch")
     return [
-        Table(f"Projects of {scope}: {len(projects)}", ["category", *STATUSES, "total"], rows,
-              align=COUNTS),
-        Table("Budget per purchaser (yuan)", ["purchaser", "projects", "budget"],
-              [[name, str(sum(1 for p in projects if p["purchaser"]["name"] == name)), f"{fen / 100:,.2f}"]
+        Table(_("Projects of {scope}: {count}").format(scope=scope, count=number(len(projects))),
+              [_("category"), *(label(s) for s in STATUSES), _("total")], rows, align=COUNTS),
+        Table(_("Budget per purchaser (yuan)"), [_("purchaser"), _("projects"), _("budget")],
+              [[name, number(sum(1 for p in projects if p["purchaser"]["name"] == name)), amount(fen)]
                for name, fen in sorted(budgets.items(), key=lambda kv: -kv[1])], align=("left", "right", "right")),
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="projects", description="The catalog's projects by category and status.")
-    parser.add_argument("--batch", help="one batch only (e.g. 2015-1)")
+    parser = argparse.ArgumentParser(prog="projects", description=_("The catalog's projects by category and status."))
+    parser.add_argument("--batch", help=_("one batch only (e.g. 2015-1)"))
     args = parser.parse_args(argv)
     url = service_url(NAME, CatalogSettings().port)
     return command("projects", lambda: render_all(projects_tables(

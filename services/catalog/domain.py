@@ -31,7 +31,9 @@ from shared.contracts.catalog import (
 )
 from shared.contracts.common import Purchaser
 from shared.envelope import FieldError
+from shared.i18n import _
 from shared.intake import read_intake
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 MAX_TERM_YEARS = 3  # Ministry of Finance Order 102: a purchase normally runs one year, at most three
@@ -101,8 +103,9 @@ class DistrictPurchaser(Purchaser):
         district = _district(info)
         known = district.streets if kind == "street" else district.departments
         if name not in known:
-            noun = "sub-district" if kind == "street" else "department"
-            raise ValueError(f"{name!r} is not one of the district's {len(known)} {noun}s")
+            refused = (_("{name!r} is not one of the district's {count} sub-districts") if kind == "street" else
+                       _("{name!r} is not one of the district's {count} departments"))
+            raise ValueError(refused.format(name=name, count=len(known)))
         return name
 
 
@@ -125,10 +128,11 @@ class Term(Period):
         if not isinstance(start, date):
             return end
         if end < start:
-            raise ValueError(f"ends {end} before it starts {start}")
+            raise ValueError(_("ends {end} before it starts {start}").format(end=end, start=start))
         if end > add_years(start, MAX_TERM_YEARS):
-            raise ValueError(f"a term from {start} to {end} is over {MAX_TERM_YEARS} years "
-                             "(Ministry of Finance Order 102: normally one year, at most three)")
+            raise ValueError(_("a term from {start} to {end} is over {MAX_TERM_YEARS} years (Ministry of Finance "
+                                "Order 102: normally one year, at most three)").format(
+                                 start=start, end=end, MAX_TERM_YEARS=MAX_TERM_YEARS))
         return end
 
 
@@ -149,7 +153,8 @@ def propose(proposal: ProjectProposed, existing: Project | None) -> tuple[Projec
     """Publish a new proposal; refuse a second one for the same purchaser and ref, naming the first."""
     if existing is not None:
         error = FieldError(field="project_ref", message=(
-            f"{proposal.purchaser.name} already proposed {proposal.project_ref!r}: project {existing.project_id}"))
+            _("{name} already proposed {project_ref!r}: project {project_id}").format(
+                name=proposal.purchaser.name, project_ref=proposal.project_ref, project_id=existing.project_id)))
         return None, rejected(PROJECT_REJECTED, [error], project_ref=proposal.project_ref,
                               project_id=existing.project_id)
     plain = ProjectProposed.model_validate(proposal.model_dump())  # kept without the district's validators
@@ -196,16 +201,18 @@ def advance(project: Project, status: ProjectStatus, contract_id: str,
 def withdraw(request: ProjectWithdrawn, project: Project | None) -> tuple[Project | None, Emit]:
     """A purchaser may withdraw a project that is published and has no award standing still."""
     if project is None:
-        error = FieldError(field="project_id", message=f"no project {request.project_id} in the catalog")
+        error = FieldError(field="project_id", message=_("no project {project_id} in the catalog").format(
+            project_id=request.project_id))
         return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     if project.status != "published":
-        error = FieldError(field="project_id", message=f"project is {project.status}; only a published one can "
-                           "be withdrawn")
+        error = FieldError(field="project_id", message=_("project is {status}; only a published one can be "
+                                                          "withdrawn").format(status=label(project.status)))
         return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     if project.pending_award is not None:
         error = FieldError(field="project_id", message=(
-            f"award {project.pending_award} of the project stands still and may still become its contract; the "
-            "project can be withdrawn only if that award is cancelled (rule: award_pending)"))
+            _("award {pending_award} of the project stands still and may still become its contract; the project "
+               "can be withdrawn only if that award is cancelled (rule: award_pending)").format(
+                pending_award=project.pending_award)))
         return None, rejected(PROJECT_REJECTED, [error], project_id=request.project_id)
     moved = replace(project, status="withdrawn", version=project.version + 1)
     return moved, _status_changed(project, moved, request.reason)

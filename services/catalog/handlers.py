@@ -25,6 +25,7 @@ from shared.contracts import catalog as events
 from shared.contracts.catalog import ProjectStatus, ProjectWithdrawn
 from shared.contracts.evaluation import CONTRACT_EVALUATED
 from shared.contracts.matching import AWARD_CANCELLED, AWARD_PROPOSED, CONTRACT_AWARDED
+from shared.i18n import _
 from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
@@ -76,7 +77,7 @@ async def award_cancelled(award: AwardRef, tx: Transaction, catalog: Catalog) ->
 async def _note(award: AwardRef, state: AwardState, tx: Transaction, catalog: Catalog) -> None:
     project = await catalog.store.get(award.project_id, tx)
     if project is None:
-        raise Unprocessable(f"no project {award.project_id} in the catalog")
+        raise Unprocessable(_("no project {project_id} in the catalog").format(project_id=award.project_id))
     noted = note_award(project, award.award_id, state)
     if noted is not project:
         catalog.store.save(noted, tx)
@@ -98,7 +99,7 @@ async def _move(project_id: str, status: ProjectStatus, contract_id: str, tx: Tr
                 award_id: str | None = None) -> None:
     project = await catalog.store.get(project_id, tx)
     if project is None:
-        raise Unprocessable(f"no project {project_id} in the catalog")
+        raise Unprocessable(_("no project {project_id} in the catalog").format(project_id=project_id))
     moved, outcomes = advance(project, status, contract_id, award_id)
     if moved is not project:
         catalog.store.save(moved, tx)

@@ -20,6 +20,7 @@ from services.evaluation.store import ContractStore
 from shared.api import Page, PageOf, not_found, page, read_api
 from shared.contracts.common import Category
 from shared.contracts.evaluation import Figure, Rating, Tranche
+from shared.i18n import _
 
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 State = Literal["under_monitoring", "evaluated"]
@@ -91,7 +92,7 @@ def build_api(store: ContractStore, today: Callable[[], date]) -> FastAPI:
     async def contract(contract_id: Annotated[str, Path(max_length=200)]) -> ContractView:
         found = await store.get(contract_id)
         if found is None:
-            raise not_found(f"no contract {contract_id} is under monitoring")
+            raise not_found(_("no contract {contract_id} is under monitoring").format(contract_id=contract_id))
         return view(found)
 
     @api.get("/overview", response_model=Overview,

@@ -12,63 +12,76 @@ from datetime import date
 from services.evaluation.domain.monitoring import MoneySummary, Overview, RatingSummary
 from services.evaluation.settings import NAME, EvaluationSettings
 from shared.contracts.evaluation import RATINGS
+from shared.i18n import N_, _, amount, day, number
+from shared.labels import label
 from shared.operator import command, fetch, service_url
 from shared.tables import Table, render_all
 
 
 def yuan(fen: int) -> str:
-    return f"{fen / 100:,.2f}"
+    """Yuan with two decimals, the unit named by the table's heading."""
+    return amount(fen)
 
 
 def monitoring_table(overview: Overview) -> Table:
     rows = tuple(
-        (p.contract_id, p.org_id, p.category.value, p.street, f"{p.reported}/{p.milestones}", str(p.awaiting_review),
-         f"{p.next_due.milestone} {p.next_due.due_on.isoformat()}" if p.next_due else "-")
+        (p.contract_id, p.org_id, p.category.value, p.street, f"{p.reported}/{p.milestones}",
+         number(p.awaiting_review),
+         f"{label(p.next_due.milestone)} {p.next_due.due_on.isoformat()}" if p.next_due else "-")
         for p in overview.under_monitoring
     )
-    headers = ("contract", "organization", "category", "street", "accepted", "awaiting review", "next due")
-    return Table("Contracts under monitoring", headers, rows, align=("left",) * 4 + ("right", "right"))
+    headers = (_("contract"), _("organization"), _("category"), _("street"), _("accepted"), _("awaiting review"),
+               _("next due"))
+    return Table(_("Contracts under monitoring"), headers, rows, align=("left",) * 4 + ("right", "right"))
 
 
 def overdue_table(overview: Overview) -> Table:
     rows = tuple(
-        (o.contract_id, o.org_id, o.street, o.milestone, o.due_on.isoformat(), str(o.days_overdue),
-         "report awaiting review" if o.awaiting_review else "no report")
+        (o.contract_id, o.org_id, o.street, label(o.milestone), o.due_on.isoformat(), number(o.days_overdue),
+         _("report awaiting review") if o.awaiting_review else _("no report"))
         for o in overview.overdue
     )
-    headers = ("contract", "organization", "street", "milestone", "due on", "days overdue", "state")
-    return Table(f"Overdue milestones on {overview.today.isoformat()}", headers, rows,
+    headers = (_("contract"), _("organization"), _("street"), _("milestone"), _("due on"), _("days overdue"),
+               _("state"))
+    return Table(_("Overdue milestones on {day}").format(day=day(overview.today)), headers, rows,
                  align=("left",) * 5 + ("right",))
 
 
 def money_table(overview: Overview) -> Table:
     rows = tuple(
         (m.contract_id, m.org_id, m.category.value, m.purchaser, yuan(m.amount_fen), yuan(m.released_fen),
-         yuan(m.withheld_fen), yuan(m.due_fen), str(m.overdue) if m.overdue else "-")
+         yuan(m.withheld_fen), yuan(m.due_fen), number(m.overdue) if m.overdue else "-")
         for m in overview.money
     )
-    headers = ("contract", "organization", "category", "purchaser", "amount", "released", "withheld", "still due",
-               "overdue")
-    return Table("Money per contract (yuan; overdue first)", headers, rows, align=("left",) * 4 + ("right",) * 5)
+    headers = (_("contract"), _("organization"), _("category"), _("purchaser"), _("amount"), _("released"),
+               _("withheld"), _("still due"), _("overdue"))
+    return Table(_("Money per contract (yuan; overdue first)"), headers, rows, align=("left",) * 4 + ("right",) * 5)
+
+
+DIMENSIONS = {"category": N_("category"), "purchaser": N_("purchaser"), "street": N_("street")}
 
 
 def money_summary_table(summaries: list[MoneySummary], dimension: str) -> Table:
-    rows = tuple((s.group, str(s.contracts), yuan(s.amount_fen), yuan(s.released_fen), yuan(s.withheld_fen),
+    rows = tuple((s.group, number(s.contracts), yuan(s.amount_fen), yuan(s.released_fen), yuan(s.withheld_fen),
                   yuan(s.due_fen)) for s in summaries)
-    total = ("total", str(sum(s.contracts for s in summaries)),
+    total = (_("total"), number(sum(s.contracts for s in summaries)),
              *(yuan(sum(getattr(s, f) for s in summaries)) for f in ("amount_fen", "released_fen", "withheld_fen",
                                                                      "due_fen")))
-    return Table(f"Money by {dimension} (yuan)", (dimension, "contracts", "amount", "released", "withheld",
-                                                  "still due"),
+    by = _(DIMENSIONS[dimension])
+    return Table(_("Money by {dimension} (yuan)").format(dimension=by),
+                 (by, _("contracts"), _("amount"), _("released"), _("withheld"), _("still due")),
                  (*rows, total) if rows else rows, align=("left",) + ("right",) * 5)
 
 
 def ratings_table(summaries: list[RatingSummary], dimension: str) -> Table:
     rows = tuple(
-        (s.group, str(s.evaluated), *(str(s.by_rating.get(r, 0)) for r in RATINGS), f"{s.mean_score:.2f}")
+        (s.group, number(s.evaluated), *(number(s.by_rating.get(r, 0)) for r in RATINGS),
+         number(s.mean_score, 2))
         for s in summaries
     )
-    return Table(f"Ratings by {dimension}", (dimension, "evaluated", *RATINGS, "mean score"), rows)
+    by = _(DIMENSIONS[dimension])
+    return Table(_("Ratings by {dimension}").format(dimension=by),
+                 (by, _("evaluated"), *(label(r) for r in RATINGS), _("mean score")), rows)
 
 
 def operator_report(overview: Overview) -> str:
@@ -87,7 +100,8 @@ def operator_report(overview: Overview) -> str:
 def evaluation_report(url: str, today: date | None) -> str:
     """The whole view as text, as the service answers it now."""
     answer = Overview.model_validate(fetch(url, "/overview", {"today": today.isoformat() if today else None}))
-    heading = f"Evaluation on {answer.today.isoformat()}: {answer.contracts} contracts at {url}"
+    heading = _("Evaluation on {day}: {count} contracts at {url}").format(
+        day=day(answer.today), count=number(answer.contracts), url=url)
     return f"{heading}\n\n{operator_report(answer)}"
 
 
@@ -95,14 +109,14 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(_("not an ISO date (YYYY-MM-DD): {text!r}").format(text=text)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="evaluation-report",
-                                     description="The operator's view of evaluation, read from its read API.")
-    parser.add_argument("--today", type=_day, help="the day overdue milestones are counted to (default: the "
-                                                   "service's today in the district)")
+                                     description=_("The operator's view of evaluation, read from its read API."))
+    parser.add_argument("--today", type=_day, help=_("the day overdue milestones are counted to (default: the "
+                                                     "service's today in the district)"))
     args = parser.parse_args(argv)
     url = service_url(NAME, EvaluationSettings().port)
     return command("evaluation-report", lambda: evaluation_report(url, args.today))

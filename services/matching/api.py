@@ -24,6 +24,7 @@ from services.matching.store import MatchingStore
 from shared.api import Page, PageOf, not_found, page, read_api
 from shared.contracts.common import GradeCode
 from shared.contracts.matching import AwardProposed, AwardStatus, FairDay, FairOpened, FairScheduled, InterestRecorded
+from shared.i18n import _
 
 Id = Annotated[str, Path(min_length=1, max_length=200)]
 Ref = Annotated[str | None, Query(min_length=1, max_length=100)]
@@ -130,7 +131,7 @@ def build_api(store: MatchingStore, rules: MatchingRules, today: Callable[[], dt
     async def kept(fair_id: str) -> FairRecord:
         record = await store.fair(fair_id)
         if record is None:
-            raise not_found(f"no fair {fair_id} has been opened")
+            raise not_found(_("no fair {fair_id} has been opened").format(fair_id=fair_id))
         return record
 
     @api.get("/fairs", response_model=PageOf[FairSummary], summary="Fairs, by batch or fair_ref, paginated")
@@ -194,7 +195,7 @@ def build_api(store: MatchingStore, rules: MatchingRules, today: Callable[[], dt
     async def award(award_id: Id) -> AwardView:
         found = await store.award(award_id)
         if found is None:
-            raise not_found(f"no award {award_id}")
+            raise not_found(_("no award {award_id}").format(award_id=award_id))
         [view] = await award_views(store, [found])
         return view
 

@@ -24,6 +24,7 @@ from services.matching.domain.complaints import (
     file_complaint,
 )
 from services.matching.domain.fairs import (
+    FairRecord,
     MatchingRules,
     award_fair,
     express_interest,
@@ -32,6 +33,7 @@ from services.matching.domain.fairs import (
     open_fair,
     schedule_fair,
 )
+from services.matching.domain.sides import decline_meeting, lock_meeting, record_availability, request_meeting
 from services.matching.domain.standstill import Award, cancellation, contract, event_id, standstill_over
 from services.matching.projections import (
     CourseCompletion,
@@ -58,11 +60,15 @@ from shared.contracts.common import Purchaser
 from shared.contracts.evaluation import CONTRACT_EVALUATED
 from shared.contracts.grading import GRADE_ASSIGNED, GRADE_EXPIRED
 from shared.contracts.matching import (
+    AvailabilityGiven,
     AwardsRequested,
     ComplaintDecision,
     ComplaintFiled,
     FairOpenRequested,
     InterestExpressed,
+    MeetingDecline,
+    MeetingLock,
+    MeetingRequest,
     ScheduleRequested,
 )
 from shared.contracts.registration import (
@@ -140,9 +146,69 @@ async def schedule_requested(request: ScheduleRequested, tx: Transaction, matchi
     store = matching.store
     record = await store.fair(request.fair_id, tx)
     schedule, outcomes = schedule_fair(request, record=record, interests=await store.interests_of(request.fair_id, tx),
-                                       tables=matching.tables)
-    if schedule is not None:
+                                       tables=matching.tables, sides=await store.fair_sides(request.fair_id, tx),
+                                       timezone=matching.calendar.timezone)
+    if schedule is not None and record is not None and record.schedule is not None:
+        await store.replace_schedule(schedule, tx)
+    elif schedule is not None:
         await store.save_schedule(schedule, tx)
+    tx.emit(*outcomes)
+
+
+# -- the purchasers' side of the table ----------------------------------------------------------------------
+
+async def _purchasers(record: FairRecord | None, matching: Matching, tx: Transaction) -> frozenset[Purchaser]:
+    """The purchasers with a table at the fair: the district's own, and any that buys a project of its batch."""
+    projects = await matching.store.projects_of_batch(record.fair.batch, tx) if record else []
+    return frozenset(matching.tables) | {p.purchaser for p in projects}
+
+
+@subscriptions.intake(events.AVAILABILITY_GIVEN, AvailabilityGiven, rejects=events.FAIR_REJECTED,
+                      echo=("fair_id",),
+                      description="The slots a purchaser's table is away (replacing what it said before); no "
+                                  "meeting is ever scheduled there.")
+async def availability_given(request: AvailabilityGiven, tx: Transaction, matching: Matching) -> None:
+    record = await matching.store.fair(request.fair_id, tx)
+    kept, outcomes = record_availability(request, record=record, sides=await matching.store.fair_sides(
+        request.fair_id, tx), purchasers=await _purchasers(record, matching, tx))
+    if kept is not None:
+        matching.store.save_said(kept, tx)
+    tx.emit(*outcomes)
+
+
+@subscriptions.intake(events.MEETING_DECLINE, MeetingDecline, rejects=events.FAIR_REJECTED,
+                      echo=("fair_id", "org_id"),
+                      description="A purchaser's \"no thanks\": that organization is never scheduled at its table.")
+async def meeting_declined(request: MeetingDecline, tx: Transaction, matching: Matching) -> None:
+    record = await matching.store.fair(request.fair_id, tx)
+    kept, outcomes = decline_meeting(request, record=record, sides=await matching.store.fair_sides(
+        request.fair_id, tx), purchasers=await _purchasers(record, matching, tx))
+    if kept is not None:
+        matching.store.save_said(kept, tx)
+    tx.emit(*outcomes)
+
+
+@subscriptions.intake(events.MEETING_REQUEST, MeetingRequest, rejects=events.FAIR_REJECTED,
+                      echo=("fair_id", "org_id"),
+                      description="Either side asks for a meeting, must or want; must-meetings are scheduled first "
+                                  "whenever that is feasible.")
+async def meeting_requested(request: MeetingRequest, tx: Transaction, matching: Matching) -> None:
+    record = await matching.store.fair(request.fair_id, tx)
+    kept, outcomes = request_meeting(request, record=record, sides=await matching.store.fair_sides(
+        request.fair_id, tx), purchasers=await _purchasers(record, matching, tx))
+    if kept is not None:
+        matching.store.save_said(kept, tx)
+    tx.emit(*outcomes)
+
+
+@subscriptions.intake(events.MEETING_LOCK, MeetingLock, rejects=events.FAIR_REJECTED,
+                      echo=("fair_id", "org_id"),
+                      description="The organiser pins an announced meeting: no reschedule moves or cancels it.")
+async def meeting_locked(request: MeetingLock, tx: Transaction, matching: Matching) -> None:
+    kept, outcomes = lock_meeting(request, record=await matching.store.fair(request.fair_id, tx),
+                                  timezone=matching.calendar.timezone)
+    if kept is not None:
+        matching.store.save_said(kept, tx)
     tx.emit(*outcomes)
 
 
@@ -332,6 +398,16 @@ subscriptions.publishes(events.INTEREST_REJECTED, events.InterestRejected,
                         "An interest was refused, naming every rule it breaks.")
 subscriptions.publishes(events.FAIR_SCHEDULED, events.FairScheduled,
                         "The fair's one-to-one meetings by slot and table, and those that did not fit, with why.")
+subscriptions.publishes(events.FAIR_RESCHEDULED, events.FairRescheduled,
+                        "A reschedule: only the meetings added, moved and cancelled since the last schedule, with why.")
+subscriptions.publishes(events.AVAILABILITY_RECORDED, events.AvailabilityRecorded,
+                        "The slots a purchaser's table is away, as kept.")
+subscriptions.publishes(events.MEETING_DECLINED, events.MeetingDeclined,
+                        "A meeting a purchaser declined: never scheduled.")
+subscriptions.publishes(events.MEETING_REQUESTED, events.MeetingRequested,
+                        "A meeting asked for, must or want, as kept.")
+subscriptions.publishes(events.MEETING_LOCKED, events.MeetingLocked,
+                        "An announced meeting pinned where it is.")
 subscriptions.publishes(events.AWARD_PROPOSED, events.AwardProposed,
                         "An award proposed, with both parts of its value and the last day it may be challenged.")
 subscriptions.publishes(events.CONTRACT_AWARDED, events.ContractAwarded,

@@ -22,6 +22,7 @@ from pymongo import ASCENDING
 from services.matching.domain.awards import FairAwards
 from services.matching.domain.complaints import Complaint
 from services.matching.domain.fairs import Fair, FairRecord
+from services.matching.domain.sides import FairSides, Said, sides_of
 from services.matching.domain.standstill import Award, proposed
 from services.matching.projections import (
     EvaluationRecord,
@@ -34,7 +35,14 @@ from services.matching.projections import (
     TrainingRecord,
     organization_profile,
 )
-from shared.contracts.matching import FairScheduled, InterestRecorded
+from shared.contracts.matching import (
+    AvailabilityRecorded,
+    FairScheduled,
+    InterestRecorded,
+    MeetingDeclined,
+    MeetingLocked,
+    MeetingRequested,
+)
 from shared.documents import Collection as Documents
 from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database, Document
@@ -67,6 +75,7 @@ class MatchingStore:
         self.interests = db["interests"]
         self.awards = db["awards"]
         self.complaints = db["complaints"]
+        self.sides = db["fair_sides"]
 
     async def ensure_indexes(self) -> None:
         await self.projects.create_index([("batch", ASCENDING), ("status", ASCENDING)], name="by_batch_status")
@@ -78,6 +87,7 @@ class MatchingStore:
         await self.awards.create_index([("fair_id", ASCENDING), ("project_id", ASCENDING)], name="by_fair")
         await self.awards.create_index([("status", ASCENDING), ("standstill_ends", ASCENDING)], name="by_standstill")
         await self.complaints.create_index([("award_id", ASCENDING)], name="by_award")
+        await self.sides.create_index([("fair_id", ASCENDING)], name="by_fair")
 
     # -- projections of other contexts' entities ------------------------------------------------------------
 
@@ -173,6 +183,29 @@ class MatchingStore:
         if matched != 1:
             raise StaleFair(f"fair {schedule.fair_id} had its schedule decided meanwhile")
 
+    async def replace_schedule(self, schedule: FairScheduled, tx: Transaction) -> None:
+        """A reschedule, over the revision it was planned from; a competing writer's first makes it stale."""
+        matched = await tx.update_now(self.fairs, {"_id": schedule.fair_id, "schedule.revision": schedule.revision - 1},
+                                      {"$set": {"schedule": schedule.model_dump(mode="json")}})
+        if matched != 1:
+            raise StaleFair(f"fair {schedule.fair_id} was rescheduled meanwhile")
+
+    async def fair_sides(self, fair_id: str, reader: Writer | None = None) -> FairSides:
+        """Everything both sides said about the fair's meetings (`domain.sides`)."""
+        return sides_of(_said(doc) for doc in await find(self.sides, {"fair_id": fair_id}, reader,
+                                                          sort=[("_id", ASCENDING)]))
+
+    def save_said(self, said: Said, tx: Transaction) -> None:
+        """One side's say, replacing what the same side said before about the same table or meeting."""
+        kind = _SAID_KIND[type(said)]
+        if isinstance(said, AvailabilityRecorded):
+            key = f"{said.fair_id}:{kind}:{said.purchaser.key}"
+        elif isinstance(said, MeetingRequested):
+            key = f"{said.fair_id}:{kind}:{said.requested_by}:{said.org_id}:{said.purchaser.key}"
+        else:
+            key = f"{said.fair_id}:{kind}:{said.org_id}:{said.purchaser.key}"
+        _put(tx, self.sides, key, said, kind=kind)
+
     async def save_awards(self, awards: FairAwards, decided_on: date, tx: Transaction) -> None:
         """The fair's award decision, once, and each award it proposes (what holds its project and counts against
         its organization's capacity from now on)."""
@@ -267,6 +300,17 @@ class MatchingStore:
 
     async def count_interests(self, fair_id: str) -> int:
         return await count(self.interests, {"fair_id": fair_id})
+
+
+_SAID_KIND: dict[type[BaseModel], str] = {
+    AvailabilityRecorded: "availability", MeetingDeclined: "declined", MeetingRequested: "requested",
+    MeetingLocked: "locked"}
+
+
+def _said(doc: Document) -> Said:
+    model = next(m for m, kind in _SAID_KIND.items() if kind == doc["kind"])
+    said: Said = model.model_validate(doc)  # type: ignore[assignment]
+    return said
 
 
 def _award_document(award: Award) -> Document:

@@ -17,6 +17,7 @@ from services.registration.store import RegistrationStore
 from shared.api import Page, PageOf, not_found, page, paginate, read_api
 from shared.contracts.common import Category
 from shared.contracts.registration import OrganizationState, OrganizationStatus, PersonAdded
+from shared.i18n import _
 
 Text = Annotated[str | None, Query(min_length=1, max_length=200)]
 OrgId = Annotated[uuid.UUID, Path(description="the organization's org_id")]
@@ -101,7 +102,7 @@ def build_api(store: RegistrationStore, settings: RegistrationSettings) -> FastA
     async def organization_by_code(uscc: CreditCode) -> OrganizationView:
         found = await store.organization_by_code(uscc)
         if found is None:
-            raise not_found(f"no organization is registered under credit code {uscc}")
+            raise not_found(_("no organization is registered under credit code {uscc}").format(uscc=uscc))
         return view(found)
 
     @api.get("/organizations/{org_id}", response_model=OrganizationView, summary="One organization",
@@ -143,5 +144,5 @@ def build_api(store: RegistrationStore, settings: RegistrationSettings) -> FastA
 async def _registered(store: RegistrationStore, org_id: uuid.UUID) -> Organization:
     found = await store.organization(org_id)
     if found is None:
-        raise not_found(f"no organization {org_id} is registered")
+        raise not_found(_("no organization {org_id} is registered").format(org_id=org_id))
     return found

@@ -17,6 +17,7 @@ from services.training_grading.store import TrainingGradingStore
 from shared.api import Page, PageOf, not_found, page, paginate, read_api
 from shared.contracts.common import GradeCode
 from shared.contracts.training import Audience
+from shared.i18n import _
 
 
 class GradeView(Grade):
@@ -71,7 +72,7 @@ def build_api(store: TrainingGradingStore, today: Callable[[], date], *, target:
     async def course(course_id: uuid.UUID) -> Course:
         found = await store.course(course_id)
         if found is None:
-            raise not_found(f"no course {course_id}")
+            raise not_found(_("no course {course_id}").format(course_id=course_id))
         return found
 
     @api.get("/progress", response_model=TrainingProgress, summary="Progress toward the training target")

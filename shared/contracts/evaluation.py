@@ -27,6 +27,7 @@ from pydantic import (
 
 from shared.contracts.common import Category, Purchaser
 from shared.envelope import FieldError
+from shared.i18n import _
 
 REPORT_SUBMITTED = "intake.report.submitted"
 REPORT_REVIEWED_BY_PURCHASER = "intake.report.reviewed"
@@ -71,13 +72,13 @@ def _a_number(value: object) -> object:
     is_number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     if not is_number or (isinstance(value, float | Decimal) and not math.isfinite(value)):
         shown = json.dumps(value) if isinstance(value, bool | str | None) else repr(value)
-        raise ValueError(f"must be a number between 0 and 100, got {shown}")
+        raise ValueError(_("must be a number between 0 and 100, got {shown}").format(shown=shown))
     return value
 
 
 def _within_0_to_100(value: Decimal) -> Decimal:
     if not Decimal(0) <= value <= Decimal(100):
-        raise ValueError(f"must be between 0 and 100, got {value}")
+        raise ValueError(_("must be between 0 and 100, got {value}").format(value=value))
     return value
 
 
@@ -100,7 +101,7 @@ class ContractPeriod(BaseModel):
     def _not_before_start(cls, end: date, info: ValidationInfo) -> date:
         start = info.data.get("start")
         if isinstance(start, date) and end < start:
-            raise ValueError(f"must not be before period.start ({start.isoformat()})")
+            raise ValueError(_("must not be before period.start ({start})").format(start=start.isoformat()))
         return end
 
 
@@ -117,7 +118,8 @@ class Satisfaction(BaseModel):
     def _at_most_respondents(cls, satisfied: int, info: ValidationInfo) -> int:
         respondents = info.data.get("respondents")
         if isinstance(respondents, int) and satisfied > respondents:
-            raise ValueError(f"must not exceed satisfaction.respondents ({respondents}), got {satisfied}")
+            raise ValueError(_("must not exceed satisfaction.respondents ({respondents}), got {satisfied}").format(
+                respondents=respondents, satisfied=satisfied))
         return satisfied
 
 
@@ -136,7 +138,7 @@ class Evidence(BaseModel):
     @model_validator(mode="after")
     def _found_somewhere(self) -> Evidence:
         if self.url is None and self.hash is None:
-            raise ValueError("a document reference needs a url or a hash (sha256:... or sm3:...)")
+            raise ValueError(_("a document reference needs a url or a hash (sha256:... or sm3:...)"))
         return self
 
 
@@ -194,7 +196,7 @@ class NewScores(BaseModel):
     @model_validator(mode="after")
     def _at_least_one(self) -> NewScores:
         if self.indicators is None and self.satisfaction is None and self.timeliness is None:
-            raise ValueError("name at least one of indicators, satisfaction, timeliness")
+            raise ValueError(_("name at least one of indicators, satisfaction, timeliness"))
         return self
 
 
@@ -213,9 +215,9 @@ class AppealDecision(BaseModel):
     def _scores_follow_the_decision(cls, new_scores: NewScores | None, info: ValidationInfo) -> NewScores | None:
         upheld = info.data.get("upheld")
         if upheld is True and new_scores is None:
-            raise ValueError("an upheld appeal must give the new scores (indicators, satisfaction or timeliness)")
+            raise ValueError(_("an upheld appeal must give the new scores (indicators, satisfaction or timeliness)"))
         if upheld is False and new_scores is not None:
-            raise ValueError("a dismissed appeal changes no score: leave new_scores out")
+            raise ValueError(_("a dismissed appeal changes no score: leave new_scores out"))
         return new_scores
 
 

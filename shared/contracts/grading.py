@@ -22,6 +22,7 @@ from pydantic import (
 
 from shared.contracts.common import GradeCode
 from shared.envelope import FieldError
+from shared.i18n import _
 
 ASSESSMENT_SUBMITTED = "intake.assessment.submitted"
 GRADE_ASSIGNED = "grading.grade.assigned"
@@ -41,13 +42,13 @@ def json_number(value: Decimal) -> int | float:
 def _not_bool(value: Any) -> Any:
     # pydantic already refuses booleans for Decimal; this keeps the message about the score, not the type system.
     if isinstance(value, bool):
-        raise ValueError(f"must be a number, got {str(value).lower()}")
+        raise ValueError(_("must be a number, got {value}").format(value=str(value).lower()))
     return value
 
 
 def _two_places(value: Decimal) -> Decimal:
     if value.quantize(_CENT) != value:
-        raise ValueError(f"must have at most 2 decimal places, got {value}")
+        raise ValueError(_("must have at most 2 decimal places, got {value}").format(value=value))
     return value
 
 

@@ -12,11 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.contracts.catalog import Period
 from shared.contracts.common import Category, Fen, Purchaser
 from shared.envelope import FieldError
+from shared.i18n import N_, _
 
 FAIR_OPEN_REQUESTED = "intake.fair.opened"
 INTEREST_EXPRESSED = "intake.interest.expressed"
@@ -24,6 +34,10 @@ SCHEDULE_REQUESTED = "intake.fair.schedule_requested"
 AWARDS_REQUESTED = "intake.fair.awards_requested"
 COMPLAINT_FILED = "intake.complaint.filed"
 COMPLAINT_DECISION = "intake.complaint.decided"
+AVAILABILITY_GIVEN = "intake.fair.availability"
+MEETING_DECLINE = "intake.meeting.declined"
+MEETING_REQUEST = "intake.meeting.requested"
+MEETING_LOCK = "intake.meeting.locked"
 
 FAIR_OPENED = "matching.fair.opened"
 FAIR_SCHEDULED = "matching.fair.scheduled"
@@ -37,6 +51,11 @@ AWARD_CANCELLED = "matching.award.cancelled"
 COMPLAINT_REGISTERED = "matching.complaint.registered"
 COMPLAINT_REJECTED = "matching.complaint.rejected"
 COMPLAINT_DECIDED = "matching.complaint.decided"
+AVAILABILITY_RECORDED = "matching.fair.availability_recorded"
+MEETING_DECLINED = "matching.meeting.declined"
+MEETING_REQUESTED = "matching.meeting.requested"
+MEETING_LOCKED = "matching.meeting.locked"
+FAIR_RESCHEDULED = "matching.fair.rescheduled"
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Statement = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -59,14 +78,47 @@ class _Outcome(BaseModel):
 # --- intake ---------------------------------------------------------------------------------------------
 
 
+def _said(rule: str, what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not value:
+            raise ValueError(_("must say {what} (rule: {rule})").format(what=_(what), rule=rule))
+        return value
+
+    return AfterValidator(check)
+
+
+class FairBreak(_Intake):
+    """A pause in the fair's talks: after slot `after_slot` (1-based), `minutes` without meetings."""
+
+    after_slot: Annotated[StrictInt, Field(ge=1, le=MAX_SLOTS)]
+    minutes: Annotated[StrictInt, Field(ge=1, le=240)]
+
+
 class FairOpenRequested(_Intake):
-    """`intake.fair.opened`: hold a matchmaking fair (项目对接会) for one catalog batch."""
+    """`intake.fair.opened`: hold a matchmaking fair (项目对接会) for one catalog batch. The talks start at
+    `starts_at` (the district's time zone), one slot after another, with the `breaks` between them."""
 
     fair_ref: Ref
     batch: Ref
     date: dt.date
     slots: Annotated[StrictInt, Field(ge=1, le=MAX_SLOTS, description="one-to-one meeting slots in the day")]
     slot_minutes: Annotated[StrictInt, Field(ge=5, le=240)]
+    starts_at: dt.time = Field(default=dt.time(14, 0), description="when the first slot begins (local time)")
+    breaks: list[FairBreak] = Field(default_factory=list, max_length=MAX_SLOTS)
+
+    @model_validator(mode="after")
+    def _breaks_inside_the_day(self) -> FairOpenRequested:
+        late = [b.after_slot for b in self.breaks if b.after_slot >= self.slots]
+        if late:
+            raise ValueError(_("a break after slot {slot} is not between two of the fair's {slots} slots").format(
+                slot=late[0], slots=self.slots))
+        if len({b.after_slot for b in self.breaks}) != len(self.breaks):
+            raise ValueError(_("two breaks after the same slot: give one break with their minutes together"))
+        end = dt.datetime.combine(dt.date(2000, 1, 1), self.starts_at) + dt.timedelta(
+            minutes=self.slots * self.slot_minutes + sum(b.minutes for b in self.breaks))
+        if end.date() != dt.date(2000, 1, 1) and end.time() != dt.time(0, 0):
+            raise ValueError(_("the fair's slots and breaks run past midnight: a fair is one day"))
+        return self
 
 
 class InterestExpressed(_Intake):
@@ -79,9 +131,67 @@ class InterestExpressed(_Intake):
 
 
 class ScheduleRequested(_Intake):
-    """`intake.fair.schedule_requested`: plan the fair's one-to-one meetings."""
+    """`intake.fair.schedule_requested`: plan the fair's one-to-one meetings; asked again once they are announced,
+    plan again around the locked meetings (and, with `keep_announced`, every announced one)."""
 
     fair_id: Ref
+    keep_announced: StrictBool = Field(default=True, description=(
+        "on a reschedule, keep every announced meeting where it is unless a decline or availability now forbids it; "
+        "False keeps only the locked ones"))
+
+
+Slot = Annotated[StrictInt, Field(ge=1, le=MAX_SLOTS)]
+
+
+class Window(_Intake):
+    """A stretch of the fair's day (local time): every slot overlapping [start, end) is covered."""
+
+    start: dt.time
+    end: dt.time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError(_("end {end} is not after start {start}").format(end=self.end, start=self.start))
+        return self
+
+
+class AvailabilityGiven(_Intake):
+    """`intake.fair.availability`: the slots a purchaser's table is away (by number or by clock windows); it
+    replaces what the purchaser said before. An empty list says the table is there all day."""
+
+    fair_id: Ref
+    purchaser: Purchaser
+    unavailable_slots: list[Slot] = Field(default_factory=list, max_length=MAX_SLOTS)
+    windows: list[Window] = Field(default_factory=list, max_length=MAX_SLOTS)
+
+
+class MeetingDecline(_Intake):
+    """`intake.meeting.declined`: a purchaser's "no thanks": that organization is never scheduled at its table."""
+
+    fair_id: Ref
+    purchaser: Purchaser
+    org_id: Ref
+    reason: Annotated[Statement, _said("reason", N_("why the meeting is declined"))]
+
+
+class MeetingRequest(_Intake):
+    """`intake.meeting.requested`: one side asks for a meeting, `must` (scheduled first whenever feasible) or
+    `want`; a purchaser may ask for an invited organization that expressed no interest in its projects."""
+
+    fair_id: Ref
+    purchaser: Purchaser
+    org_id: Ref
+    priority: Literal["must", "want"]
+    requested_by: Literal["purchaser", "organization"] = "purchaser"
+
+
+class MeetingLock(_Intake):
+    """`intake.meeting.locked`: the organiser pins an announced meeting: no reschedule moves or cancels it."""
+
+    fair_id: Ref
+    org_id: Ref
+    purchaser: Purchaser
 
 
 class AwardsRequested(_Intake):
@@ -90,17 +200,8 @@ class AwardsRequested(_Intake):
     fair_id: Ref
 
 
-def _said(rule: str, what: str) -> AfterValidator:
-    def check(value: str) -> str:
-        if not value:
-            raise ValueError(f"must say {what} (rule: {rule})")
-        return value
-
-    return AfterValidator(check)
-
-
-Grounds = Annotated[Statement, _said("grounds", "what in the award is challenged and why")]
-Reasoning = Annotated[Statement, _said("reasoning", "why the complaint is upheld or dismissed")]
+Grounds = Annotated[Statement, _said("grounds", N_("what in the award is challenged and why"))]
+Reasoning = Annotated[Statement, _said("reasoning", N_("why the complaint is upheld or dismissed"))]
 
 
 class ComplaintFiled(_Intake):
@@ -139,15 +240,25 @@ class Fit(_Outcome):
 
 
 class Invitation(_Outcome):
-    """Why an organization is invited: its best fit and the project it fits best."""
+    """Why an organization is invited: its best fit and the project it fits best, and the projects its seat
+    covers (those it can take that need it to reach their coverage)."""
 
     org_id: str
     fit_score: float
     project_id: str
+    covers: list[str] = Field(default_factory=list)
+
+
+class UncoveredProject(_Outcome):
+    """A published project of the batch that has fewer invitees who can take it than the coverage asks, and why."""
+
+    project_id: str
+    invitees: int
+    reason: str
 
 
 class FairDay(_Outcome):
-    """A fair: its id and ref, the batch it offers, its day and its meeting slots."""
+    """A fair: its id and ref, the batch it offers, its day, its meeting slots and their clock."""
 
     fair_id: str
     fair_ref: str
@@ -155,13 +266,17 @@ class FairDay(_Outcome):
     date: dt.date
     slots: int
     slot_minutes: int
+    starts_at: dt.time = dt.time(14, 0)
+    breaks: list[FairBreak] = Field(default_factory=list)
 
 
 class FairOpened(FairDay):
-    """`matching.fair.opened`: `invited` lists org_ids best fit first (ties by org_id)."""
+    """`matching.fair.opened`: `invited` lists org_ids best fit first (ties by org_id); every project of the
+    batch with an eligible organization has its coverage among them, or is listed in `uncovered` with why."""
 
     invited: list[str]
     invitations: list[Invitation]
+    uncovered: list[UncoveredProject] = Field(default_factory=list)
 
 
 class InterestRecorded(_Outcome):
@@ -186,8 +301,12 @@ class InterestRejected(_Outcome):
     errors: list[FieldError]
 
 
+Priority = Literal["must", "want"]
+
+
 class Meeting(_Outcome):
-    """One one-to-one talk (一对一洽谈): an organization at a purchaser's table in a slot (both 1-based)."""
+    """One one-to-one talk (一对一洽谈): an organization at a purchaser's table in a slot (both 1-based), from
+    `starts_at` to `ends_at` in the district's time zone; `must` when either side asked for it as a must."""
 
     org_id: str
     purchaser: Purchaser
@@ -195,6 +314,10 @@ class Meeting(_Outcome):
     table: int
     fit_score: float
     project_ids: list[str]
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
+    must: bool = False
+    locked: bool = False
 
 
 class UnscheduledMeeting(_Outcome):
@@ -205,16 +328,104 @@ class UnscheduledMeeting(_Outcome):
     fit_score: float
     project_ids: list[str]
     reason: str
+    must: bool = False
+
+
+class ScheduleObjective(_Outcome):
+    """What the schedule achieves, in the order it is optimised: most must-meetings, then most meetings, then the
+    greatest total fit (centipoints), then the fewest slots (the last slot used), then the fewest idle gaps."""
+
+    must_meetings: int
+    meetings: int
+    total_fit_centipoints: int
+    slots_used: int
+    idle_gaps: int
+    proved_optimal: bool
 
 
 class FairScheduled(_Outcome):
-    """`matching.fair.scheduled`: meetings by slot then table; `slots_used` <= the fair's `slots`."""
+    """`matching.fair.scheduled`: meetings by slot then table; `slots_used` <= the fair's `slots`. `revision`
+    counts the plans (1, then one more per reschedule)."""
 
     fair_id: str
     slots: int
     slots_used: int
     meetings: list[Meeting]
     unscheduled: list[UnscheduledMeeting]
+    revision: int = 1
+    objective: ScheduleObjective | None = None
+
+
+class PairNamed(_Outcome):
+    """An organization and a purchaser's table at a fair."""
+
+    fair_id: str
+    org_id: str
+    purchaser: Purchaser
+
+
+class AvailabilityRecorded(_Outcome):
+    """`matching.fair.availability_recorded`: the slots the purchaser's table is away, as kept."""
+
+    fair_id: str
+    purchaser: Purchaser
+    unavailable_slots: list[int]
+
+
+class MeetingDeclined(PairNamed):
+    """`matching.meeting.declined`: that pair is never scheduled from now on."""
+
+    reason: str
+
+
+class MeetingRequested(PairNamed):
+    """`matching.meeting.requested`: a meeting asked for, as kept (a later request for the pair replaces it)."""
+
+    priority: Priority
+    requested_by: Literal["purchaser", "organization"]
+
+
+class MeetingLocked(PairNamed):
+    """`matching.meeting.locked`: the announced meeting pinned where it is."""
+
+    slot: int
+    table: int
+    starts_at: dt.datetime | None = None
+
+
+class MovedMeeting(_Outcome):
+    """A meeting that now takes place in another slot, and why."""
+
+    meeting: Meeting
+    from_slot: int
+    reason: str
+
+
+class CancelledMeeting(_Outcome):
+    """An announced meeting that no longer takes place, and why."""
+
+    meeting: Meeting
+    reason: str
+
+
+class AddedMeeting(_Outcome):
+    """A meeting that was not announced before, and why it is added now."""
+
+    meeting: Meeting
+    reason: str
+
+
+class FairRescheduled(_Outcome):
+    """`matching.fair.rescheduled`: only what changed since the schedule last announced; locked meetings never
+    move."""
+
+    fair_id: str
+    revision: int
+    added: list[AddedMeeting]
+    moved: list[MovedMeeting]
+    cancelled: list[CancelledMeeting]
+    slots_used: int
+    objective: ScheduleObjective | None = None
 
 
 class AwardTerms(_Outcome):
@@ -334,13 +545,78 @@ class FairRejected(_Outcome):
 
 
 __all__ = [
-    "AWARDS_REQUESTED", "AWARD_CANCELLED", "AWARD_PROPOSED", "COMPLAINT_DECIDED", "COMPLAINT_DECISION",
-    "COMPLAINT_FILED", "COMPLAINT_REGISTERED", "COMPLAINT_REJECTED", "CONTRACT_AWARDED", "FAIR_OPENED",
-    "FAIR_OPEN_REQUESTED", "FAIR_REJECTED", "FAIR_SCHEDULED", "FIT_FACTORS", "INTEREST_EXPRESSED", "INTEREST_RECORDED",
-    "INTEREST_REJECTED", "PROJECT_UNAWARDED", "SCHEDULE_REQUESTED", "AwardCancelled", "AwardProposed", "AwardStatus",
-    "AwardTerms", "AwardsRequested", "ComplaintDecided", "ComplaintDecision", "ComplaintFiled", "ComplaintHeard",
+    "AVAILABILITY_GIVEN",
+    "AVAILABILITY_RECORDED",
+    "AWARDS_REQUESTED",
+    "AWARD_CANCELLED",
+    "AWARD_PROPOSED",
+    "COMPLAINT_DECIDED",
+    "COMPLAINT_DECISION",
+    "COMPLAINT_FILED",
+    "COMPLAINT_REGISTERED",
+    "COMPLAINT_REJECTED",
+    "CONTRACT_AWARDED",
+    "FAIR_OPENED",
+    "FAIR_OPEN_REQUESTED",
+    "FAIR_REJECTED",
+    "FAIR_RESCHEDULED",
+    "FAIR_SCHEDULED",
+    "FIT_FACTORS",
+    "INTEREST_EXPRESSED",
+    "INTEREST_RECORDED",
+    "INTEREST_REJECTED",
+    "MEETING_DECLINE",
+    "MEETING_DECLINED",
+    "MEETING_LOCK",
+    "MEETING_LOCKED",
+    "MEETING_REQUEST",
+    "MEETING_REQUESTED",
+    "PROJECT_UNAWARDED",
+    "SCHEDULE_REQUESTED",
+    "AddedMeeting",
+    "AvailabilityGiven",
+    "AvailabilityRecorded",
+    "AwardCancelled",
+    "AwardProposed",
+    "AwardStatus",
+    "AwardTerms",
+    "AwardsRequested",
+    "CancelledMeeting",
+    "ComplaintDecided",
+    "ComplaintDecision",
+    "ComplaintFiled",
+    "ComplaintHeard",
     "ComplaintRegistered",
-    "ComplaintRejected", "ContractAwarded", "FairDay", "FairOpenRequested", "FairOpened", "FairRejected",
-    "FairScheduled", "Fit", "FitFactor", "FitFactorName", "InterestExpressed", "InterestRecorded", "InterestRejected",
-    "Invitation", "Meeting", "ProjectUnawarded", "ScheduleRequested", "UnscheduledMeeting",
+    "ComplaintRejected",
+    "ContractAwarded",
+    "FairBreak",
+    "FairDay",
+    "FairOpenRequested",
+    "FairOpened",
+    "FairRejected",
+    "FairRescheduled",
+    "FairScheduled",
+    "Fit",
+    "FitFactor",
+    "FitFactorName",
+    "InterestExpressed",
+    "InterestRecorded",
+    "InterestRejected",
+    "Invitation",
+    "Meeting",
+    "MeetingDecline",
+    "MeetingDeclined",
+    "MeetingLock",
+    "MeetingLocked",
+    "MeetingRequest",
+    "MeetingRequested",
+    "MovedMeeting",
+    "PairNamed",
+    "Priority",
+    "ProjectUnawarded",
+    "ScheduleObjective",
+    "ScheduleRequested",
+    "UncoveredProject",
+    "UnscheduledMeeting",
+    "Window",
 ]

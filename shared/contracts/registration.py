@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from shared.contracts.common import Category, Rejection
+from shared.i18n import _
 
 LegalForm = Literal["social_group", "social_service_institution", "foundation"]
 LEGAL_FORMS: Final = ("social_group", "social_service_institution", "foundation")
@@ -52,13 +53,14 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def _phone(value: str) -> str:
     if not _MOBILE_OR_LANDLINE.fullmatch(value):
-        raise ValueError("must be a mobile number (11 digits, 13x-19x) or a landline with area code (028-85551234)")
+        raise ValueError(_("must be a mobile number (11 digits, 13x-19x) or a landline with area code "
+                            "(028-85551234)"))
     return value
 
 
 def _email(value: str) -> str:
     if not _EMAIL.fullmatch(value):
-        raise ValueError("must be an e-mail address (name@domain.cn)")
+        raise ValueError(_("must be an e-mail address (name@domain.cn)"))
     return value
 
 
@@ -66,7 +68,7 @@ def _iso_date(value: Any) -> Any:
     # Lax pydantic would read an integer as a Unix timestamp; a date here is only ever written YYYY-MM-DD.
     if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
         return value
-    raise ValueError("must be a date written YYYY-MM-DD")
+    raise ValueError(_("must be a date written YYYY-MM-DD"))
 
 
 ShortText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -89,14 +91,14 @@ class Contact(BaseModel):
     @model_validator(mode="after")
     def _some_way(self) -> Contact:
         if self.phone is None and self.email is None:
-            raise ValueError("must give a phone, an email, or both")
+            raise ValueError(_("must give a phone, an email, or both"))
         return self
 
 
 def _distinct_domains(domains: list[Category]) -> list[Category]:
     twice = sorted({d.value for d in domains if domains.count(d) > 1})
     if twice:
-        raise ValueError(f"lists {', '.join(twice)} more than once; name each domain once")
+        raise ValueError(_("lists {value} more than once; name each domain once").format(value=', '.join(twice)))
     return domains
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from shared.envelope import FieldError
+from shared.i18n import _
 
 COURSE_OFFERED = "intake.course.offered"
 ENROLMENT_REQUESTED = "intake.enrolment.requested"
@@ -40,7 +41,8 @@ def _course_ref(value: str) -> str:
     # The ref becomes part of a certificate number, so it is kept to characters that print anywhere.
     if not _COURSE_REF.fullmatch(value):
         raise ValueError(
-            f"must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit, got {value!r}"
+            _("must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit, got {value!r}").format(
+                value=value)
         )
     return value
 

@@ -40,6 +40,13 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
     meetings = record.schedule["data"]["meetings"]
     assert len({(m["org_id"], m["slot"]) for m in meetings}) == len(meetings)  # nobody in two places at once
     assert len({(m["table"], m["slot"]) for m in meetings}) == len(meetings)
+    assert record.rescheduled is not None and record.rescheduled["type"] == "matching.fair.rescheduled"
+    assert {e["type"] for e in record.sides} == {"matching.fair.availability_recorded", "matching.meeting.declined",
+                                                 "matching.meeting.requested", "matching.meeting.locked"}
+    [locked] = [e["data"] for e in record.sides if e["type"] == "matching.meeting.locked"]
+    assert all(m["meeting"]["org_id"] != locked["org_id"] or m["meeting"]["table"] != locked["table"]
+               for m in record.rescheduled["data"]["moved"])  # a locked meeting never moves
+    assert record.rescheduled["data"]["moved"] and record.rescheduled["data"]["cancelled"]
     assert record.awards and len(record.awards) + len(record.unawarded) == 24
     assert len(record.evaluations) == len(record.awards)
     challenged_awards_ended_as_decided(record)
@@ -48,11 +55,11 @@ async def test_a_small_year_runs_end_to_end_and_its_report_matches_the_seed(
 
     path = write_report(record, SMALL, tmp_path)
     printed = capsys.readouterr().out
-    assert "24 projects published" in printed and "60 organizations" in printed
+    assert "24 projects published" in printed and "60 organizations" in printed and "rescheduled: " in printed
     assert f"{len(record.awards)} contracts" in printed and "40 of 40 people trained" in printed
     assert "returned by the purchaser and sent again" in printed and "still due 0.00 yuan" in printed
     page = path.read_text(encoding="utf-8")
-    assert page.count("<svg") >= 5 and "slot 1" in page
+    assert page.count("<svg") >= 5 and "<th>14:00</th>" in page  # the grid by clock time
     assert "Challenged awards (质疑)" in page and "refused: filed after the standstill" in page
     assert "award cancelled; re-awarded to" in page or "award cancelled; award" in page
     assert "price points" in page and "the award proceeds" in page

@@ -336,7 +336,7 @@ async def test_the_operator_report_prints_overdue_milestones_and_money_first(
     out, err = await asyncio.wait_for(cli.communicate(), 30)
     assert cli.returncode == 0, err.decode()
     heading, overdue, money, by_category, by_purchaser, monitoring, ratings, by_street = out.decode().split("\n\n")
-    assert heading == f"Evaluation on 2026-11-28: 2 contracts at {evaluation.url}"
+    assert heading == f"Evaluation on Nov 28, 2026: 2 contracts at {evaluation.url}"
     assert [line.split()[:4] for line in overdue.splitlines()[3:]] == [
         ["C-9", "O-1", "玉林街道", "mid_term"], ["C-9", "O-1", "玉林街道", "final"]]
     # C-9: half of its partially met start tranche released, half withheld; C-8: its final tranche still due

@@ -204,7 +204,8 @@ async def test_a_fair_goes_from_opening_to_awards_and_a_second_awards_request_na
     assert len({(m["org_id"], m["slot"]) for m in meetings}) == len({(m["table"], m["slot"]) for m in meetings}) == 4
     assert scheduled["data"]["slots_used"] == 2
     [again] = await ask(bus, "intake.fair.schedule_requested", {"fair_id": fair["fair_id"]})
-    assert again["data"] == scheduled["data"]
+    assert again["type"] == "matching.fair.rescheduled"
+    assert (again["data"]["added"], again["data"]["moved"], again["data"]["cancelled"]) == ([], [], [])
 
     answers = await ask(bus, "intake.fair.awards_requested", {"fair_id": fair["fair_id"]}, answers=4)
     awarded = {e["data"]["project_id"]: e["data"] for e in of_type(answers, "matching.award.proposed")}
@@ -221,6 +222,50 @@ async def test_a_fair_goes_from_opening_to_awards_and_a_second_awards_request_na
     await bus.quiet(1.0)
     assert len(of_type(bus.events, "matching.award.proposed")) == 3
     assert of_type(bus.events, "matching.contract.awarded") == []  # standing still: no contract yet
+
+
+async def test_the_fair_from_both_sides_availability_a_decline_a_must_a_late_interest_a_lock_and_a_reschedule(
+    start_service: Callable[..., ServiceProcess], bus: BusProbe,
+) -> None:
+    matching = start_service("matching")
+    await publish_and_apply(bus, matching, FAIR_DAY_SOURCES)
+    [opened] = await ask(bus, "intake.fair.opened", {"fair_ref": "wuhou-both-sides", "batch": BATCH,
+                                                     "date": "2014-11-19", "slots": 4, "slot_minutes": 20,
+                                                     "starts_at": "14:00",
+                                                     "breaks": [{"after_slot": 2, "minutes": 10}]})
+    fair_id = opened["data"]["fair_id"]
+    culture, yulin, wangjiang = {"kind": "department", "name": "区文化体育局"}, street("玉林街道"), street("望江路街道")
+    for org_id, project_id in ((A, "P-1"), (B, "P-2"), (C, "P-3")):
+        assert (await interest(bus, fair_id, org_id, project_id))["type"] == "matching.interest.recorded"
+    [away] = await ask(bus, "intake.fair.availability", {"fair_id": fair_id, "purchaser": culture,
+                                                         "unavailable_slots": [1]})
+    assert away["type"] == "matching.fair.availability_recorded"
+    [declined] = await ask(bus, "intake.meeting.declined", {"fair_id": fair_id, "purchaser": wangjiang,
+                                                            "org_id": B, "reason": "已有合作"})
+    assert declined["type"] == "matching.meeting.declined"
+    [must] = await ask(bus, "intake.meeting.requested", {"fair_id": fair_id, "purchaser": yulin, "org_id": C,
+                                                         "priority": "must"})
+    assert must["type"] == "matching.meeting.requested"
+
+    [scheduled] = await ask(bus, "intake.fair.schedule_requested", {"fair_id": fair_id})
+    meetings = {(m["org_id"], m["purchaser"]["name"]): m for m in scheduled["data"]["meetings"]}
+    assert set(meetings) == {(A, "玉林街道"), (C, "玉林街道"), (C, "区文化体育局")}
+    assert meetings[C, "玉林街道"]["must"] and meetings[C, "区文化体育局"]["slot"] != 1
+    [left] = scheduled["data"]["unscheduled"]
+    assert (left["org_id"], left["reason"]) == (B, "declined by the purchaser: 已有合作")
+    for m in meetings.values():  # the break after slot 2 pushes slots 3 and 4 ten minutes later
+        minutes = (m["slot"] - 1) * 20 + (10 if m["slot"] > 2 else 0)
+        assert m["starts_at"] == f"2014-11-19T{14 + minutes // 60}:{minutes % 60:02d}:00+08:00"
+
+    [locked] = await ask(bus, "intake.meeting.locked", {"fair_id": fair_id, "org_id": A, "purchaser": yulin})
+    assert locked["data"]["slot"] == meetings[A, "玉林街道"]["slot"]
+    assert (await interest(bus, fair_id, A, "P-3"))["type"] == "matching.interest.recorded"  # after the schedule
+    [rescheduled] = await ask(bus, "intake.fair.schedule_requested", {"fair_id": fair_id})
+    assert rescheduled["type"] == "matching.fair.rescheduled"
+    [added] = rescheduled["data"]["added"]
+    assert (added["meeting"]["org_id"], added["meeting"]["purchaser"]) == (A, culture)
+    assert added["meeting"]["slot"] not in (1, locked["data"]["slot"], meetings[C, "区文化体育局"]["slot"])
+    assert rescheduled["data"]["moved"] == [] and rescheduled["data"]["cancelled"] == []
 
 
 async def test_the_catalog_moves_a_project_to_awarded_only_once_its_award_is_final_after_the_standstill(
@@ -398,8 +443,9 @@ async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_
     status, listed = get(matching, "/fairs?batch=2015-1")
     assert status == 200 and listed["total"] == 1
     assert listed["items"][0] | {} == {"fair_id": fair_id, "fair_ref": "wuhou-2014-11-19", "batch": BATCH,
-                                       "date": "2014-11-19", "slots": 4, "slot_minutes": 20, "invited": 3,
-                                       "scheduled": True, "awards_decided_on": TODAY.isoformat()}
+                                       "date": "2014-11-19", "slots": 4, "slot_minutes": 20, "starts_at": "14:00:00",
+                                       "breaks": [], "invited": 3, "scheduled": True,
+                                       "awards_decided_on": TODAY.isoformat()}
     assert get(matching, "/fairs?batch=2015-2")[1]["total"] == 0
     status, one = get(matching, f"/fairs/{fair_id}")
     assert status == 200 and one["invitations"] == fair["invitations"] and one["invited"] == fair["invited"]
@@ -430,6 +476,6 @@ async def test_the_read_api_answers_what_the_bus_announced_and_make_fair_prints_
     monkeypatch.setenv("MATCHING_URL", matching.url)
     assert await asyncio.to_thread(cli.main, ["wuhou-2014-11-19"]) == 0
     printed = capsys.readouterr().out
-    assert "Fair wuhou-2014-11-19 (batch 2015-1, 2014-11-19): 3 invited" in printed
-    assert f"机构{A[:4]}" in printed and "slot 2" in printed and "slot 3" not in printed
+    assert "Fair wuhou-2014-11-19 (batch 2015-1, Nov 19, 2014): 3 invited" in printed
+    assert f"机构{A[:4]}" in printed and "14:20" in printed and "14:40" not in printed  # slots 2 and 3
     assert "Awards decided on" in printed and "no organization expressed interest" in printed

@@ -149,7 +149,7 @@ async def test_repeated_attendance_completes_the_course_once_and_counts_toward_t
         timeout=30)
     assert report.returncode == 0, report.stderr
     lines = [" ".join(line.split()) for line in report.stdout.splitlines()]
-    assert "completed 1 people (0.1 %)" in lines
+    assert "completed 1 people (0.1%)" in lines
     assert {"finance 1", "玉林街道 1", "望江路街道 0"} <= set(lines)
 
 

@@ -171,6 +171,7 @@ async def matching_intake(bus: BusProbe) -> list[Intake]:
     answer = await bus.answer((await bus.send(matching.FAIR_OPEN_REQUESTED, fair))["event_id"], timeout=30)
     fair_id = str(answer["data"].get("fair_id", "F-unknown"))
     interest = {"fair_id": fair_id, "org_id": "org-fuzz", "project_id": "P-1", "price_fen": 900_000}
+    table = {"kind": "street", "name": "望江路街道"}
     return [Intake(matching.FAIR_OPEN_REQUESTED, {**fair, "fair_ref": "FAIR-FUZZ-2"},
                    required(matching.FairOpenRequested)),
             Intake(matching.INTEREST_EXPRESSED, interest, required(matching.InterestExpressed)),
@@ -179,7 +180,15 @@ async def matching_intake(bus: BusProbe) -> list[Intake]:
             Intake(matching.COMPLAINT_FILED, {"award_id": "A-FUZZ", "org_id": "org-fuzz", "grounds": "评分有误"},
                    required(matching.ComplaintFiled)),
             Intake(matching.COMPLAINT_DECISION, {"complaint_id": "K-FUZZ", "upheld": True, "reasoning": "经复核"},
-                   required(matching.ComplaintDecision))]
+                   required(matching.ComplaintDecision)),
+            Intake(matching.AVAILABILITY_GIVEN, {"fair_id": fair_id, "purchaser": table, "unavailable_slots": [1]},
+                   required(matching.AvailabilityGiven)),
+            Intake(matching.MEETING_DECLINE, {"fair_id": fair_id, "purchaser": table, "org_id": "org-fuzz",
+                                              "reason": "不需要"}, required(matching.MeetingDecline)),
+            Intake(matching.MEETING_REQUEST, {"fair_id": fair_id, "purchaser": table, "org_id": "org-fuzz",
+                                              "priority": "must"}, required(matching.MeetingRequest)),
+            Intake(matching.MEETING_LOCK, {"fair_id": fair_id, "purchaser": table, "org_id": "org-fuzz"},
+                   required(matching.MeetingLock))]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from services.matching.domain.awards import FairAwards
 from services.matching.domain.complaints import Complaint
 from services.matching.domain.fairs import Fair, FairRecord, MatchingRules
 from services.matching.domain.schedule import district_tables
+from services.matching.domain.sides import FairSides, Said, sides_of
 from services.matching.domain.standstill import Award, event_id, proposed
 from services.matching.handlers import Matching, standstill, subscriptions
 from services.matching.projections import (
@@ -53,6 +54,7 @@ class InMemoryMatching:
         self.interests: dict[str, InterestRecorded] = {}
         self.awards: dict[str, Award] = {}
         self.complaints: dict[str, Complaint] = {}
+        self.said: dict[str, Said] = {}
 
     async def project(self, project_id: str, reader: Any = None) -> ProjectState | None:
         return self.projects.get(project_id)
@@ -110,6 +112,20 @@ class InMemoryMatching:
         if record.schedule is not None:
             raise StaleFair(schedule.fair_id)
         self.fairs[schedule.fair_id] = FairRecord(record.fair, schedule, record.awards, record.awards_decided_on)
+
+    async def replace_schedule(self, schedule: FairScheduled, tx: Transaction) -> None:
+        record = self.fairs[schedule.fair_id]
+        if record.schedule is None or record.schedule.revision != schedule.revision - 1:
+            raise StaleFair(schedule.fair_id)
+        self.fairs[schedule.fair_id] = FairRecord(record.fair, schedule, record.awards, record.awards_decided_on)
+
+    async def fair_sides(self, fair_id: str, reader: Any = None) -> FairSides:
+        return sides_of(said for key, said in sorted(self.said.items()) if said.fair_id == fair_id)
+
+    def save_said(self, said: Said, tx: Transaction) -> None:
+        pair = getattr(said, "org_id", "")
+        by = getattr(said, "requested_by", "")
+        self.said[f"{said.fair_id}:{type(said).__name__}:{by}:{pair}:{said.purchaser.key}"] = said
 
     async def save_awards(self, awards: FairAwards, decided_on: date, tx: Transaction) -> None:
         record = self.fairs[awards.fair_id]
@@ -250,7 +266,7 @@ async def test_a_grade_valid_until_the_day_still_counts_and_lapses_the_day_after
                        "2015-03-10", "slots": 4, "slot_minutes": 20})).types() == ["matching.fair.opened"]
     late = await send(matching, "intake.fair.opened", {"fair_ref": "a-day-late", "batch": "2015-1", "date":
                       "2015-03-10", "slots": 4, "slot_minutes": 20}, today=TODAY + timedelta(days=1))
-    assert "no organization is eligible" in late.errors()["batch"]
+    assert "is eligible for any of the 1 published projects" in late.errors()["batch"]
 
 
 async def test_an_interest_that_cannot_be_read_is_refused_echoing_its_ids_and_keeps_nothing(
@@ -274,7 +290,7 @@ async def test_an_interest_is_kept_once_and_the_same_one_again_is_refused(matchi
     assert list(store(matching).interests) == [first["interest_id"]]
 
 
-async def test_a_schedule_is_decided_once_and_asked_again_is_the_same_even_after_new_interests(
+async def test_a_schedule_asked_again_adds_a_late_interest_and_announces_only_the_change(
     matching: Matching,
 ) -> None:
     await district(matching, "p-1", "p-2")
@@ -284,10 +300,83 @@ async def test_a_schedule_is_decided_once_and_asked_again_is_the_same_even_after
         "matching.fair.scheduled")
     await interest(matching, fair["fair_id"], "p-2", OTHER_ORG)
     again = (await send(matching, "intake.fair.schedule_requested", {"fair_id": fair["fair_id"]})).one(
-        "matching.fair.scheduled")
-    assert again == first and len(first["meetings"]) == 1
+        "matching.fair.rescheduled")
+    assert len(first["meetings"]) == 1 and [a["meeting"]["org_id"] for a in again["added"]] == [OTHER_ORG]
+    assert again["moved"] == [] and again["cancelled"] == []
     kept = store(matching).fairs[fair["fair_id"]].schedule
-    assert kept is not None and kept.model_dump(mode="json") == first
+    assert kept is not None and kept.revision == 2 and len(kept.meetings) == 2
+
+
+TABLE = {"kind": "street", "name": "望江路街道"}
+
+
+async def schedule(matching: Matching, fair_id: str, **more: Any) -> Emitted:
+    return await send(matching, "intake.fair.schedule_requested", {"fair_id": fair_id, **more})
+
+
+async def test_a_declined_meeting_is_never_scheduled_and_a_reschedule_cancels_it_with_the_reason(
+    matching: Matching,
+) -> None:
+    await district(matching)
+    fair = await open_fair(matching)
+    await interest(matching, fair["fair_id"], "p-1")
+    first = (await schedule(matching, fair["fair_id"])).one("matching.fair.scheduled")
+    assert [m["org_id"] for m in first["meetings"]] == [str(ORG_ID)]
+    declined = await send(matching, "intake.meeting.declined", {"fair_id": fair["fair_id"], "purchaser": TABLE,
+                                                                "org_id": str(ORG_ID), "reason": "已有合作"})
+    assert declined.types() == ["matching.meeting.declined"]
+    again = (await schedule(matching, fair["fair_id"])).one("matching.fair.rescheduled")
+    assert [c["reason"] for c in again["cancelled"]] == ["declined by the purchaser: 已有合作"]
+    assert again["added"] == [] and again["moved"] == []
+
+
+async def test_a_meeting_moves_out_of_a_slot_its_table_is_away_and_the_move_says_why(matching: Matching) -> None:
+    await district(matching)
+    fair = await open_fair(matching)
+    await interest(matching, fair["fair_id"], "p-1")
+    [meeting] = (await schedule(matching, fair["fair_id"])).one("matching.fair.scheduled")["meetings"]
+    assert (meeting["slot"], meeting["starts_at"]) == (1, "2015-03-10T14:00:00+08:00")
+    away = await send(matching, "intake.fair.availability", {"fair_id": fair["fair_id"], "purchaser": TABLE,
+                                                             "windows": [{"start": "14:00", "end": "14:30"}]})
+    assert away.one("matching.fair.availability_recorded")["unavailable_slots"] == [1, 2]
+    [moved] = (await schedule(matching, fair["fair_id"])).one("matching.fair.rescheduled")["moved"]
+    assert (moved["from_slot"], moved["meeting"]["slot"]) == (1, 3)
+    assert moved["reason"] == "the purchaser's table is away in slot 1"
+
+
+async def test_a_locked_meeting_cannot_be_declined_nor_its_slot_made_unavailable(matching: Matching) -> None:
+    await district(matching)
+    fair = await open_fair(matching)
+    await interest(matching, fair["fair_id"], "p-1")
+    refused = await send(matching, "intake.meeting.locked", {"fair_id": fair["fair_id"], "org_id": str(ORG_ID),
+                                                             "purchaser": TABLE})
+    assert "no schedule has been announced" in refused.errors()["org_id"]
+    await schedule(matching, fair["fair_id"])
+    locked = await send(matching, "intake.meeting.locked", {"fair_id": fair["fair_id"], "org_id": str(ORG_ID),
+                                                            "purchaser": TABLE})
+    assert locked.one("matching.meeting.locked")["slot"] == 1
+    away = await send(matching, "intake.fair.availability", {"fair_id": fair["fair_id"], "purchaser": TABLE,
+                                                             "unavailable_slots": [1]})
+    assert "locked meeting" in away.errors()["unavailable_slots"]
+    declined = await send(matching, "intake.meeting.declined", {"fair_id": fair["fair_id"], "purchaser": TABLE,
+                                                                "org_id": str(ORG_ID), "reason": "不需要"})
+    assert "locked" in declined.errors()["org_id"]
+
+
+async def test_a_purchaser_may_ask_for_an_invited_organization_that_expressed_no_interest(
+    matching: Matching,
+) -> None:
+    await district(matching)
+    fair = await open_fair(matching)
+    await interest(matching, fair["fair_id"], "p-1")
+    asked = await send(matching, "intake.meeting.requested", {"fair_id": fair["fair_id"], "purchaser": TABLE,
+                                                              "org_id": OTHER_ORG, "priority": "must"})
+    assert asked.one("matching.meeting.requested")["priority"] == "must"
+    meetings = (await schedule(matching, fair["fair_id"])).one("matching.fair.scheduled")["meetings"]
+    assert sorted((m["org_id"], m["must"]) for m in meetings) == sorted([(str(ORG_ID), False), (OTHER_ORG, True)])
+    stranger = await send(matching, "intake.meeting.requested", {"fair_id": fair["fair_id"], "purchaser": TABLE,
+                                                                 "org_id": "o-nobody", "priority": "want"})
+    assert "was not invited" in stranger.errors()["org_id"]
 
 
 async def test_awards_are_decided_once_and_a_second_request_names_the_awards_without_proposing_again(

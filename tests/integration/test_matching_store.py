@@ -22,6 +22,8 @@ from services.matching.projections import (
 )
 from services.matching.store import MatchingStore, StaleAward, StaleFair
 from shared.calendar import DistrictCalendar
+from shared.contracts.common import Purchaser
+from shared.contracts.matching import AvailabilityRecorded, MeetingDeclined, MeetingLocked, MeetingRequested
 from shared.mongo import Client
 from shared.unit_of_work import Transaction
 from tests.support.stores import committed, store_database
@@ -138,6 +140,54 @@ async def test_a_schedule_is_kept_once_and_a_later_competing_one_is_stale(stored
         await committed(client, store.fairs.database, competing)
     record = await store.fair("fair-1")
     assert record is not None and record.schedule == first
+
+
+async def test_a_reschedule_replaces_the_revision_it_was_planned_from_and_a_competing_one_is_stale(
+    stored: Stored,
+) -> None:
+    client, store = stored
+    first = plan_schedule("fair-1", 4, [talk("o-1", "t-a", 70.0)], [])
+    second = first.model_copy(update={"revision": 2})
+
+    async def open_and_schedule(tx: Transaction) -> None:
+        store.insert_fair(fair(), tx)
+        await store.save_schedule(first, tx)
+
+    async def reschedule(tx: Transaction) -> None:
+        await store.replace_schedule(second, tx)
+
+    await committed(client, store.fairs.database, open_and_schedule)
+    await committed(client, store.fairs.database, reschedule)
+    with pytest.raises(StaleFair):
+        await committed(client, store.fairs.database, reschedule)
+    record = await store.fair("fair-1")
+    assert record is not None and record.schedule == second
+
+
+async def test_both_sides_say_is_kept_per_table_pair_and_side_the_latest_replacing_the_earlier(
+    stored: Stored,
+) -> None:
+    client, store = stored
+    table = Purchaser(kind="street", name="t-a")
+
+    async def say(tx: Transaction) -> None:
+        store.save_said(AvailabilityRecorded(fair_id="fair-1", purchaser=table, unavailable_slots=[1, 2]), tx)
+        store.save_said(MeetingDeclined(fair_id="fair-1", org_id="o-1", purchaser=table, reason="不需要"), tx)
+        store.save_said(MeetingRequested(fair_id="fair-1", org_id="o-2", purchaser=table, priority="want",
+                                         requested_by="organization"), tx)
+        store.save_said(MeetingLocked(fair_id="fair-1", org_id="o-3", purchaser=table, slot=3, table=1), tx)
+        store.save_said(MeetingLocked(fair_id="fair-2", org_id="o-3", purchaser=table, slot=4, table=1), tx)
+
+    async def say_again(tx: Transaction) -> None:
+        store.save_said(AvailabilityRecorded(fair_id="fair-1", purchaser=table, unavailable_slots=[4]), tx)
+        store.save_said(MeetingRequested(fair_id="fair-1", org_id="o-2", purchaser=table, priority="must",
+                                         requested_by="organization"), tx)
+
+    await committed(client, store.fairs.database, say)
+    await committed(client, store.fairs.database, say_again)
+    sides = await store.fair_sides("fair-1")
+    assert sides.away == {table: frozenset({4})} and sides.declined == {("o-1", table): "不需要"}
+    assert sides.priority(("o-2", table)) == "must" and sides.locked == {("o-3", table): 3}
 
 
 async def test_awards_are_kept_once_with_their_contracts_and_taken_for_other_fairs(stored: Stored) -> None:

@@ -129,7 +129,7 @@ def test_the_operator_report_shows_every_table() -> None:
     text = operator_report(overview([contract("C-1"), evaluated("C-2", 95)], date(2026, 2, 1)))
 
     titles = [block.splitlines()[0] for block in text.split("\n\n")]
-    assert titles == ["Overdue milestones on 2026-02-01", "Money per contract (yuan; overdue first)",
+    assert titles == ["Overdue milestones on Feb 1, 2026", "Money per contract (yuan; overdue first)",
                       "Money by category (yuan)", "Money by purchaser (yuan)", "Contracts under monitoring",
                       "Ratings by category", "Ratings by street"]
     assert "C-1       O-C-1         玉林街道  start      2026-01-31             1  no report" in text.splitlines()

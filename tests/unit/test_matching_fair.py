@@ -92,7 +92,7 @@ def test_a_batch_without_published_projects_is_refused() -> None:
 def test_a_fair_nobody_is_eligible_for_is_refused() -> None:
     _, [emit] = opened([project()], [profile(grade_code="1A")])
     assert emit.data["errors"][0]["message"] == (
-        "no organization is eligible for any of the 1 published projects of batch 2015-1")
+        "no organization with capacity left is eligible for any of the 1 published projects of batch 2015-1")
 
 
 def test_a_fair_ref_already_used_is_refused() -> None:

@@ -103,7 +103,7 @@ def test_the_table_shows_target_completion_audiences_and_streets_aligned() -> No
     table = render_progress(progress([completion("a", "org-yulin", "finance")], ORGS, target=1150))
     lines = table.splitlines()
     assert "1,150 people" in table
-    assert "1 people (0.1 %)" in table
+    assert "1 people (0.1%)" in table
     finance = next(line for line in lines if line.startswith("finance"))
     yulin = next(line for line in lines if line.startswith("玉林街道"))
     # 玉林街道 is four wide characters, eight columns: the numbers still start in the same column.

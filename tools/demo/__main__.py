@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from shared.i18n import _, number
 from tools.broker import operator_url
 from tools.demo.browser import BrowserMissing, check_page
 from tools.demo.bus import DemoBus, Progress
@@ -40,30 +41,31 @@ def write_report(record: CycleRecord, scale: CycleScale, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "district-cycle.html"
     path.write_text(html_report(record, f), encoding="utf-8")
-    print(f"report: {path}")
+    print(_("report: {path}").format(path=path))
     return path
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--small", action="store_true", help="a small district (24 projects, 60 organizations)")
+    parser.add_argument("--small", action="store_true", help=_("a small district (24 projects, 60 organizations)"))
     parser.add_argument("--out", default=str(ROOT / "reports"))
     args = parser.parse_args()
     scale = SMALL if args.small else FULL
     how = ensure_suite()
-    print(f"demo: the suite is {'already running' if how == 'running' else 'started with ' + how}", file=sys.stderr)
+    print(_("demo: the suite is already running") if how == "running" else
+          _("demo: the suite is started with {how}").format(how=how), file=sys.stderr)
     started = time.monotonic()
     record = asyncio.run(run_cycle(operator_url(), scale, Progress()))
     path = write_report(record, scale, Path(args.out))
-    print(f"demo: the whole cycle took {time.monotonic() - started:.1f}s")
+    print(_("demo: the whole cycle took {seconds}s").format(seconds=number(time.monotonic() - started, 1)))
     try:
         checked = check_page(path)
     except BrowserMissing as exc:
-        print(f"demo: the report was not opened in a browser: {exc}", file=sys.stderr)
+        print(_("demo: the report was not opened in a browser: {why}").format(why=exc), file=sys.stderr)
         return 0
-    print(f"report checked in headless Chromium: {checked.summary()}")
+    print(_("report checked in headless Chromium: {summary}").format(summary=checked.summary()))
     for error in checked.errors:
-        print(f"  console error: {error}", file=sys.stderr)
+        print("  " + _("console error: {error}").format(error=error), file=sys.stderr)
     return 1 if checked.errors or checked.undrawn else 0
     return 0
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from shared.i18n import _
+
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--remote-debugging-pipe", "--hide-scrollbars")
@@ -64,8 +66,8 @@ class PageCheck:
 
     def summary(self) -> str:
         drawn = len(self.charts) - len(self.undrawn)
-        return (f"{drawn} of {len(self.charts)} charts drawn, {len(self.errors)} console errors, screenshot "
-                f"{self.screenshot}")
+        return _("{drawn} of {charts} charts drawn, {errors} console errors, screenshot {screenshot}").format(
+            drawn=drawn, charts=len(self.charts), errors=len(self.errors), screenshot=self.screenshot)
 
 
 def find_chromium() -> str:

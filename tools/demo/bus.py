@@ -15,7 +15,9 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from shared.envelope import new_event
+from shared.i18n import _, number
 from shared.operator import fetch
+from shared.tables import pad
 from shared.topology import EVENTS_EXCHANGE_NAME
 
 Event = dict[str, Any]
@@ -36,7 +38,7 @@ class Progress:
             return
         width = 30
         filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:>5}/{total:<5} {label:<44}")
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:>5}/{total:<5} {pad(label, 44)}")
         sys.stderr.flush()
 
     def finish(self, label: str, done: int, total: int, seconds: float) -> None:
@@ -44,7 +46,8 @@ class Progress:
             self.show(label, done, total)
             sys.stderr.write("\n")
         elif self.plain:
-            print(f"  {label}: {done}/{total} in {seconds:.1f}s", file=sys.stderr)
+            print("  " + _("{label}: {done}/{total} in {seconds}s").format(
+                label=label, done=done, total=total, seconds=number(seconds, 1)), file=sys.stderr)
 
 
 class DemoBus:
@@ -115,8 +118,9 @@ class DemoBus:
         while (done := count()) < total:
             self.progress.show(label, done, total)
             if time.monotonic() - started > timeout:
-                raise TimeoutError(f"{label}: {done} of {total} after {timeout:.0f}s; is every service ready? "
-                                   "(`make health`, `make dlq`)")
+                raise TimeoutError(_("{label}: {done} of {total} after {seconds}s; is every service ready? (`make "
+                                     "health`, `make dlq`)").format(label=label, done=done, total=total,
+                                                                   seconds=round(timeout)))
             await asyncio.sleep(0.1)
         self.progress.finish(label, count(), total, time.monotonic() - started)
 
@@ -139,8 +143,9 @@ class DemoBus:
                 still += answer["not_yet"]
             waiting = still
             if waiting and time.monotonic() - started > timeout:
-                raise TimeoutError(f"{label}: {service_url} has not handled {len(waiting)} of {total} events after "
-                                   f"{timeout:.0f}s; is it ready? (`make health`, `make dlq`)")
+                raise TimeoutError(_("{label}: {url} has not handled {waiting} of {total} events after {seconds}s; "
+                                     "is it ready? (`make health`, `make dlq`)").format(
+                    label=label, url=service_url, waiting=len(waiting), total=total, seconds=round(timeout)))
             if waiting:
                 await asyncio.sleep(0.2)
         self.progress.finish(label, total, total, time.monotonic() - started)

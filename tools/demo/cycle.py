@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from shared.calendar import add_years
+from shared.i18n import _
+from shared.labels import label
 from shared.operator import fetch
 from tools.demo.bus import DemoBus, Event
 from tools.seed import SAMPLE, WUHOU, District, DistrictSize, build
@@ -66,7 +68,9 @@ class CycleRecord:
     grades: list[Event] = field(default_factory=list)
     fair: Event | None = None
     interests: list[Event] = field(default_factory=list)
-    schedule: Event | None = None
+    schedule: Event | None = None  # as it stands after the reschedule (the change applied to the first plan)
+    sides: list[Event] = field(default_factory=list)  # answers to availability, declines, requests and locks
+    rescheduled: Event | None = None
     proposals: list[Event] = field(default_factory=list)  # every matching.award.proposed, re-awards included
     challenges: list[dict[str, Any]] = field(default_factory=list)  # each complaint, its outcome and what followed
     drill: list[Event] = field(default_factory=list)  # the services' confirmations that the day moved
@@ -99,7 +103,7 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
     await _choose_batch(record)
     district = record.district
     proposals = await bus.publish("intake.project.proposed", district.projects)
-    answers = await bus.answers("publishing the catalog", proposals)
+    answers = await bus.answers(_("publishing the catalog"), proposals)
     record.asked["projects"] = proposals
     for answer in answers:
         project_id = answer["data"].get("project_id")
@@ -112,7 +116,7 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
         else:
             record.rejected[answer["type"]].append(answer)
     applications = await bus.publish("intake.organization.applied", district.organizations)
-    answers = await bus.answers("registering organizations", applications)
+    answers = await bus.answers(_("registering organizations"), applications)
     record.asked["organizations"] = applications
     for answer in answers:
         org_id = answer["data"].get("org_id")
@@ -126,7 +130,7 @@ async def seed(bus: DemoBus, record: CycleRecord) -> None:
     record.census = await _read(SERVICES["registration"].url, "/census")
     people = [p for p in district.people if p["org_id"] in record.organizations]
     record.asked["people"] = await bus.publish("intake.person.added", people)
-    answers = await bus.answers("adding leaders and finance staff", record.asked["people"])
+    answers = await bus.answers(_("adding leaders and finance staff"), record.asked["people"])
     for person, answer in zip(people, answers, strict=True):
         if answer["data"].get("person_id"):  # added now, or named as already recorded by an earlier run
             record.person_ids[person["org_id"], person["person_ref"]] = str(answer["data"]["person_id"])
@@ -190,10 +194,10 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
                "sessions": 2}
               for audience, people in sorted(by_audience.items())
               for n in range(math.ceil(len(people) / scale.course_capacity))]
-    opened = _split(await bus.answers("opening courses", await bus.publish("intake.course.offered", offers)),
+    opened = _split(await bus.answers(_("opening courses"), await bus.publish("intake.course.offered", offers)),
                     "training.course.opened", record)
     record.courses = opened
-    await bus.consumed("training-grading reading the register and its people", SERVICES["training-grading"].url,
+    await bus.consumed(_("training-grading reading the register and its people"), SERVICES["training-grading"].url,
                        [*_announced(bus, record, "registration.organization.registered", "organizations"),
                         *_announced(bus, record, "registration.person.added", "people")])
     seats: dict[str, list[str]] = defaultdict(list)
@@ -203,12 +207,12 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
                  "person_id": record.person_ids[p["org_id"], p["person_ref"]],
                  "person": {"name": p["name"], "role": p["role"]}}
                 for audience, people in by_audience.items() for i, p in enumerate(people) if p["role"] == audience]
-    confirmed = _split(await bus.answers("enrolling staff", await bus.publish("intake.enrolment.requested", requests)),
-                       "training.enrolment.confirmed", record)
+    enrolled = await bus.answers(_("enrolling staff"), await bus.publish("intake.enrolment.requested", requests))
+    confirmed = _split(enrolled, "training.enrolment.confirmed", record)
     enrolments = {c["data"]["enrolment_id"] for c in confirmed}
     attendance = [{"enrolment_id": e, "session": s} for s in (1, 2) for e in sorted(enrolments)]
     await bus.publish("intake.attendance.recorded", attendance)
-    await bus.until("attending sessions", lambda: sum(
+    await bus.until(_("attending sessions"), lambda: sum(
         1 for c in bus.by_type["training.course.completed"] if c["data"]["enrolment_id"] in enrolments),
         len(enrolments))
     record.completions = [c for c in bus.by_type["training.course.completed"]
@@ -225,17 +229,17 @@ async def grade(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: rando
     candidates = sorted(record.organizations)
     chosen = rng.sample(candidates, min(scale.assessments, len(candidates)))
     submissions = [{"org_id": org_id, "round": "2014", "scores": _scores(rng)} for org_id in chosen]
-    answers = await bus.answers("assessing grades", await bus.publish("intake.assessment.submitted", submissions))
+    answers = await bus.answers(_("assessing grades"), await bus.publish("intake.assessment.submitted", submissions))
     record.grades = _split(answers, "grading.grade.assigned", record)
 
 
 async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: random.Random) -> None:
-    await bus.consumed("matching reading the catalog, register, grades and training", SERVICES["matching"].url, [
+    await bus.consumed(_("matching reading the catalog, register, grades and training"), SERVICES["matching"].url, [
         *_announced(bus, record, "catalog.project.published", "projects"),
         *_announced(bus, record, "registration.organization.registered", "organizations"),
         *(g["event_id"] for g in record.grades), *(c["event_id"] for c in record.completions)])
     batch = record.district.projects[0]["batch"]
-    [opened] = await bus.answers("opening the fair", await bus.publish("intake.fair.opened", [{
+    [opened] = await bus.answers(_("opening the fair"), await bus.publish("intake.fair.opened", [{
         "fair_ref": f"{batch}-fair-{record.run}", "batch": batch, "date": FAIR_DATE, "slots": scale.slots,
         "slot_minutes": 20}]))
     if opened["type"] != "matching.fair.opened":
@@ -253,11 +257,79 @@ async def hold_fair(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: r
             wanted += rng.sample(others, min(scale.interests_per_org - 1, len(others)))
         interests += [{"fair_id": fair_id, "org_id": invitation["org_id"], "project_id": pid,
                        **_asked_price(record.projects.get(pid), pricing)} for pid in wanted]
-    record.interests = await bus.answers("expressing interest", await bus.publish("intake.interest.expressed",
+    record.interests = await bus.answers(_("expressing interest"), await bus.publish("intake.interest.expressed",
                                                                                   interests))
-    [record.schedule] = await bus.answers("scheduling one-to-one meetings", await bus.publish(
-        "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
+    await both_sides(bus, record, fair_id, scale)
     await award_projects(bus, record, fair_id)
+
+
+async def both_sides(bus: DemoBus, record: CycleRecord, fair_id: str, scale: CycleScale) -> None:
+    """The purchasers' side of the table: two tables away for a while, two meetings declined, one asked for as a
+    must; the schedule; then one meeting locked, a table called away where a meeting sits, one meeting declined
+    after it was announced, and the reschedule that announces only the change."""
+    recorded = sorted((i["data"] for i in record.interests if i["type"] == "matching.interest.recorded"),
+                      key=lambda i: (i["purchaser"]["kind"], i["purchaser"]["name"], i["org_id"]))
+    tables = sorted({(i["purchaser"]["kind"], i["purchaser"]["name"]) for i in recorded})
+    purchaser = [{"kind": kind, "name": name} for kind, name in tables]
+    away = {p["name"]: [slot] for p, slot in zip(purchaser[:2], (1, scale.slots), strict=False)}
+    said = [{"fair_id": fair_id, "purchaser": p, "unavailable_slots": away[p["name"]]} for p in purchaser[:2]]
+    declined = [{"fair_id": fair_id, "purchaser": i["purchaser"], "org_id": i["org_id"], "reason": "已有合作机构"}
+                for i in recorded[1:4:2]]
+    invited = record.fair["data"]["invited"] if record.fair else []
+    met = {(i["org_id"], i["purchaser"]["name"]) for i in recorded}
+    asked = [{"fair_id": fair_id, "purchaser": p, "org_id": o, "priority": "must"}
+             for p in purchaser[-1:] for o in invited if (o, p["name"]) not in met][:1]
+    record.sides = await bus.answers(_("the purchasers' side"), [
+        *await bus.publish("intake.fair.availability", said), *await bus.publish("intake.meeting.declined", declined),
+        *await bus.publish("intake.meeting.requested", asked)])
+    [record.schedule] = await bus.answers(_("scheduling one-to-one meetings"), await bus.publish(
+        "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
+    meetings = sorted(record.schedule["data"]["meetings"], key=lambda m: (m["slot"], m["table"]))
+    if len(meetings) < 3:
+        return
+    locked, dropped = meetings[0], meetings[len(meetings) // 2]
+    busy = {(m["table"], m["slot"]) for m in meetings} | {(m["org_id"], m["slot"]) for m in meetings}
+    away_at = {(m["table"], slot) for m in meetings for slot in away.get(m["purchaser"]["name"], [])}
+
+    def can_move(m: dict[str, Any]) -> bool:
+        return any((m["table"], s) not in busy | away_at and (m["org_id"], s) not in busy
+                   for s in range(1, scale.slots + 1))
+
+    movable = [m for m in reversed(meetings) if m not in (locked, dropped) and can_move(m)]
+    if not movable:
+        return
+    moved = movable[0]
+    changes = [
+        *await bus.publish("intake.meeting.locked", [{"fair_id": fair_id, "org_id": locked["org_id"],
+                                                      "purchaser": locked["purchaser"]}]),
+        *await bus.publish("intake.fair.availability", [{"fair_id": fair_id, "purchaser": moved["purchaser"],
+                                                         "unavailable_slots": sorted(
+                                                             {*away.get(moved["purchaser"]["name"], []),
+                                                              moved["slot"]})}]),
+        *await bus.publish("intake.meeting.declined", [{"fair_id": fair_id, "purchaser": dropped["purchaser"],
+                                                        "org_id": dropped["org_id"], "reason": "时间冲突"}]),
+    ]
+    record.sides += await bus.answers(_("locking, calling a table away, declining"), changes)
+    [record.rescheduled] = await bus.answers(_("rescheduling"), await bus.publish(
+        "intake.fair.schedule_requested", [{"fair_id": fair_id}]))
+    record.schedule = with_changes(record.schedule, record.rescheduled)
+
+
+def with_changes(schedule: Event, rescheduled: Event) -> Event:
+    """The schedule as it stands after a reschedule: its announced change applied to the meetings before it."""
+    change = rescheduled["data"]
+    if rescheduled["type"] != "matching.fair.rescheduled":
+        return schedule
+    gone = {(c["meeting"]["org_id"], c["meeting"]["table"]) for c in (*change["cancelled"], *change["moved"])}
+    kept = [m for m in schedule["data"]["meetings"] if (m["org_id"], m["table"]) not in gone]
+    meetings = kept + [c["meeting"] for c in (*change["added"], *change["moved"])]
+    added = {(c["meeting"]["org_id"], c["meeting"]["purchaser"]["name"]) for c in change["added"]}
+    waiting = [u for u in schedule["data"]["unscheduled"] if (u["org_id"], u["purchaser"]["name"]) not in added]
+    waiting += [{**{k: c["meeting"][k] for k in ("org_id", "purchaser", "fit_score", "project_ids")},
+                 "reason": c["reason"]} for c in change["cancelled"]]
+    return {**schedule, "data": {**schedule["data"], "meetings": sorted(meetings, key=lambda m: (m["slot"],
+                                                                                               m["table"])),
+                                 "unscheduled": waiting, "slots_used": change["slots_used"]}}
 
 
 def _asked_price(project: dict[str, Any] | None, rng: random.Random) -> dict[str, Any]:
@@ -270,7 +342,7 @@ def _asked_price(project: dict[str, Any] | None, rng: random.Random) -> dict[str
 async def award_projects(bus: DemoBus, record: CycleRecord, fair_id: str) -> None:
     """Awards proposed; three challenged; the day moved past the standstill; the awards final, as contracts."""
     [request] = await bus.publish("intake.fair.awards_requested", [{"fair_id": fair_id}])
-    await bus.settle("awarding projects", lambda: len(bus.by_correlation.get(request, [])))
+    await bus.settle(_("awarding projects"), lambda: len(bus.by_correlation.get(request, [])))
     answers = bus.by_correlation[request]
     record.proposals = [a for a in answers if a["type"] == "matching.award.proposed"]
     record.unawarded = [a for a in answers if a["type"] == "matching.project.unawarded"]
@@ -305,7 +377,7 @@ GROUNDS = {"upheld": "服务场地一项未按采购需求计分，请复核", "
 
 async def _challenge(bus: DemoBus, record: CycleRecord, award: dict[str, Any], org_id: str, outcome: str) -> None:
     """One complaint against an award and, when it is heard, the purchaser's decision on it."""
-    [filed] = await bus.answers(f"challenging an award ({outcome})", await bus.publish(
+    [filed] = await bus.answers(_("challenging an award ({outcome})").format(outcome=label(outcome)), await bus.publish(
         "intake.complaint.filed", [{"award_id": award["award_id"], "org_id": org_id, "grounds": GROUNDS[outcome]}]))
     challenge: dict[str, Any] = {"outcome": outcome, "award": award, "complaint": filed, "then": []}
     record.challenges.append(challenge)
@@ -315,7 +387,7 @@ async def _challenge(bus: DemoBus, record: CycleRecord, award: dict[str, Any], o
     [decision] = await bus.publish("intake.complaint.decided", [{
         "complaint_id": filed["data"]["complaint_id"], "upheld": upheld,
         "reasoning": "经复核，评分确有错误，原评审结果作废" if upheld else "经复核，评审程序和评分无误"}])
-    await bus.until("deciding the complaint", lambda: len(bus.by_correlation.get(decision, [])), 3 if upheld else 1)
+    await bus.until(_("deciding the complaint"), lambda: len(bus.by_correlation.get(decision, [])), 3 if upheld else 1)
     answers = bus.by_correlation[decision]
     challenge["decision"], challenge["then"] = answers[0], answers[1:]
     record.proposals += [a for a in answers if a["type"] == "matching.award.proposed"]
@@ -334,8 +406,8 @@ async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[s
     day = (ends + timedelta(days=1)).isoformat()
     [drill] = await bus.publish("intake.clock.set", [{"today": day}])
     try:
-        await bus.until(f"moving the district's day to {day}", lambda: len(bus.by_correlation.get(drill, [])),
-                        len(SERVICES), timeout=60)
+        await bus.until(_("moving the district's day to {day}").format(day=day),
+                        lambda: len(bus.by_correlation.get(drill, [])), len(SERVICES), timeout=60)
     except TimeoutError:
         raise RuntimeError(
             f"the district's day did not move to {day}: the awards stand still until {ends}. The demo moves the day "
@@ -343,7 +415,7 @@ async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[s
             "`make dev` starts it so); see `make dlq`") from None
     record.drill = list(bus.by_correlation[drill])
     awards = {a["award_id"] for a in live.values()}
-    await bus.until("awards becoming contracts after the standstill", lambda: sum(
+    await bus.until(_("awards becoming contracts after the standstill"), lambda: sum(
         1 for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards), len(awards))
     record.awards = [c for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards]
     return live

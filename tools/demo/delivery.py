@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from shared.i18n import _
 from tools.demo.bus import DemoBus, Event
 from tools.demo.cycle import SERVICES, CycleRecord, _read
 
@@ -156,7 +157,7 @@ class Delivery:
 
     async def move_day(self, day: date) -> None:
         [sent] = await self.bus.publish("intake.clock.set", [{"today": day.isoformat()}])
-        label = f"moving the district's day to {day.isoformat()}"
+        label = _("moving the district's day to {day}").format(day=day.isoformat())
         try:
             await self.bus.until(label, lambda: len(self.bus.by_correlation.get(sent, [])), len(SERVICES),
                                  timeout=DRILL_TIMEOUT)
@@ -175,7 +176,7 @@ class Delivery:
             m.revision += 1
         reports = [report_data(m, self.quality[m.contract_id], self.rng) for m in milestones]
         ids = await self.bus.publish("intake.report.submitted", reports)
-        answers = await self.bus.answers(f"{day}: receiving {len(ids)} reports", ids)
+        answers = await self.bus.answers(_("{day}: receiving {count} reports").format(day=day, count=len(ids)), ids)
         self.record.reports += answers
         reviews, reviewed = [], []
         for m, answer in zip(milestones, answers, strict=True):
@@ -189,11 +190,12 @@ class Delivery:
             if not accept:
                 self.schedule.reports[checkpoint_on_or_after(day + timedelta(days=1))].append(m)
         ids = await self.bus.publish("intake.report.reviewed", reviews)
-        for m, answer in zip(reviewed, await self.bus.answers(f"{day}: purchasers reviewing", ids), strict=True):
+        answers = await self.bus.answers(_("{day}: purchasers reviewing").format(day=day), ids)
+        for m, answer in zip(reviewed, answers, strict=True):
             if answer["type"] == "evaluation.report.rejected":
                 self.record.rejected[answer["type"]].append(answer)
                 self.refused.add(m.contract_id)
-        await self.bus.until(f"{day}: evaluating", lambda: sum(
+        await self.bus.until(_("{day}: evaluating").format(day=day), lambda: sum(
             1 for i in ids for e in self.bus.by_correlation[i] if e["type"] == "evaluation.contract.evaluated"),
             len({m.contract_id for m in reviewed if self.evaluates(m)}))
         for event_id in ids:
@@ -245,7 +247,7 @@ class Delivery:
 async def deliver(bus: DemoBus, record: CycleRecord, rng: random.Random) -> None:
     """The contracts' year, checkpoint by checkpoint, until every evaluation stands and its final tranche is paid."""
     award_ids = {a["event_id"] for a in record.awards}
-    await bus.until("opening monitoring", lambda: sum(
+    await bus.until(_("opening monitoring"), lambda: sum(
         1 for m in bus.by_type["evaluation.monitoring.opened"] if m["correlation_id"] in award_ids), len(award_ids))
     plans = {m["data"]["contract_id"]: m["data"] for m in bus.by_type["evaluation.monitoring.opened"]
              if m["correlation_id"] in award_ids}
@@ -280,14 +282,14 @@ async def settle(stage: Delivery, plans: dict[str, dict[str, Any]]) -> None:
         return [e for t in ("evaluation.payment.released", "evaluation.payment.withheld") for e in bus.by_type[t]
                 if e["data"]["contract_id"] in plans]
 
-    await bus.until("paying final tranches", lambda: len({
+    await bus.until(_("paying final tranches"), lambda: len({
         p["data"]["contract_id"] for p in payments() if p["data"]["milestone"] == finals[p["data"]["contract_id"]]}),
         len(plans))
 
     def alerts(type_: str) -> list[Event]:
         return [e for e in bus.by_type[type_] if e["data"]["contract_id"] in plans]
 
-    await bus.until("answering overdue alerts", lambda: len(alerts("evaluation.milestone.met")),
+    await bus.until(_("answering overdue alerts"), lambda: len(alerts("evaluation.milestone.met")),
                     len(alerts("evaluation.milestone.overdue")))
     newest: dict[str, Event] = {}
     for e in bus.by_type["evaluation.contract.evaluated"]:
@@ -296,7 +298,7 @@ async def settle(stage: Delivery, plans: dict[str, dict[str, Any]]) -> None:
             newest[e["data"]["contract_id"]] = e
     record.evaluations = [newest[c] for c in sorted(newest)]
     evaluated = {e["data"]["project_id"] for e in record.evaluations}
-    await bus.until("catalog recording evaluations", lambda: len(
+    await bus.until(_("catalog recording evaluations"), lambda: len(
         {c["data"]["project_id"] for c in bus.by_type["catalog.project.status_changed"]
          if c["data"]["status"] == "evaluated"} & evaluated), len(evaluated))
     record.status_changes = list(bus.by_type["catalog.project.status_changed"])

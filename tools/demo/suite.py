@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from shared.i18n import _
 from tools import dev
 from tools.broker import operator_url
 from tools.health import readiness
@@ -35,17 +36,17 @@ def ensure_suite() -> str:
         return "running"
     url = operator_url()
     if docker_answers():
-        print("demo: starting the suite with docker compose, in drill mode ...", file=sys.stderr)
+        print(_("demo: starting the suite with docker compose, in drill mode ..."), file=sys.stderr)
         subprocess.run(["docker", "compose", "-f", "docker-compose.yml", "-f", str(DRILL_OVERLAY), "up", "-d",
                         "--build", "--wait"], cwd=ROOT, check=True)
         return "compose"
     if dev.broker_answers(url):
-        print("demo: starting the suite as local processes (make dev) ...", file=sys.stderr)
+        print(_("demo: starting the suite as local processes (make dev) ..."), file=sys.stderr)
         if dev.start(timeout=120) != 0:
-            sys.exit("demo: the suite did not become ready; see .data/logs/")
+            sys.exit(_("demo: the suite did not become ready; see .data/logs/"))
         return "dev"
     parts = urlsplit(url)
-    sys.exit(f"demo: neither a Docker engine nor a RabbitMQ broker at {parts.hostname}:{parts.port or 5672} "
-             "answers.\n  Install one of them: Docker (then `make demo` runs the whole suite in compose), or\n"
-             "  RabbitMQ 3.10+ (Debian: apt-get install rabbitmq-server; rabbitmq-server -detached),\n"
-             "  or point RABBITMQ_URL at a running broker.")
+    sys.exit(_("demo: neither a Docker engine nor a RabbitMQ broker at {host}:{port} answers.\n  Install one of "
+               "them: Docker (then `make demo` runs the whole suite in compose), or\n  RabbitMQ 3.10+ (Debian: "
+               "apt-get install rabbitmq-server; rabbitmq-server -detached),\n  or point RABBITMQ_URL at a running "
+               "broker.").format(host=parts.hostname, port=parts.port or 5672))

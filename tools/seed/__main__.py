@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 
 from shared.contracts.common import CATEGORIES, DEFAULT_DEPARTMENTS, DEFAULT_STREETS
 from shared.contracts.registration import LEGAL_FORMS, ORGANIZATION_APPLIED
+from shared.i18n import _, number, percent, yuan
+from shared.labels import label
 from tools.broker import operator_url
 from tools.seed.catalog_items import GOVERNMENT_AFFAIRS
 from tools.seed.district import PARTS, SIZES, WUHOU, District, build, seed_events
@@ -30,15 +32,17 @@ def _project_lines(district: District) -> list[str]:
     projects = district.projects
     by_category = Counter(project["category"] for project in projects)
     community_services = len(projects) - by_category[GOVERNMENT_AFFAIRS]
-    budget = sum(project["budget_fen"] for project in projects) / 100
+    budget = sum(project["budget_fen"] for project in projects)
     grades = Counter(project.get("min_grade", "none") for project in projects)
     return [
-        f"district {district.size.name!r}: batch {projects[0]['batch']}, {len(projects)} projects, budget "
-        f"{budget:,.2f} yuan; {community_services} community services ({community_services / len(projects):.0%})",
-        "projects per category: " + _listed(by_category, CATEGORIES),
-        "projects per purchaser: " + _listed(Counter(project["purchaser"]["name"] for project in projects),
-                                             DEFAULT_STREETS + DEFAULT_DEPARTMENTS),
-        "minimum grade: " + _listed(grades, ("none", "3A", "4A")),
+        _("district {name!r}: batch {batch}, {projects} projects, budget {budget}; {services} community services "
+          "({share})").format(name=district.size.name, batch=projects[0]["batch"], projects=number(len(projects)),
+                              budget=yuan(budget), services=number(community_services),
+                              share=percent(community_services / len(projects), 0)),
+        _("projects per category: {counts}").format(counts=_listed(by_category, CATEGORIES)),
+        _("projects per purchaser: {counts}").format(counts=_listed(
+            Counter(project["purchaser"]["name"] for project in projects), DEFAULT_STREETS + DEFAULT_DEPARTMENTS)),
+        _("minimum grade: {counts}").format(counts=_listed(grades, ("none", "3A", "4A"))),
     ]
 
 
@@ -49,34 +53,41 @@ def _organization_lines(district: District) -> list[str]:
     ordered = sorted(by_community.items(), key=lambda item: (item[1], item[0]))
     (smallest, least), (largest, most) = ordered[0], ordered[-1]
     return [
-        f"{len(organizations)} organizations: " + _listed(Counter(o["legal_form"] for o in organizations), LEGAL_FORMS),
-        "organizations per street: " + _listed(Counter(o["street"] for o in organizations), district.communities),
-        f"{len(by_community)} communities; smallest {smallest} ({street_of[smallest]}) {least}, "
-        f"largest {largest} ({street_of[largest]}) {most}",
-        "people: " + _listed(Counter(person["role"] for person in district.people), ("leader", "finance")),
+        _("{count} organizations: {counts}").format(count=number(len(organizations)), counts=_listed(
+            Counter(o["legal_form"] for o in organizations), LEGAL_FORMS)),
+        _("organizations per street: {counts}").format(counts=_listed(
+            Counter(o["street"] for o in organizations), district.communities)),
+        _("{count} communities; smallest {smallest} ({smallest_street}) {least}, largest {largest} ({largest_street}) "
+          "{most}").format(count=number(len(by_community)), smallest=smallest, smallest_street=street_of[smallest],
+                           least=number(least), largest=largest, largest_street=street_of[largest],
+                           most=number(most)),
+        _("people: {counts}").format(counts=_listed(Counter(person["role"] for person in district.people),
+                                                    ("leader", "finance"))),
     ]
 
 
 def _listed(counts: Counter[str], keys: Iterable[str]) -> str:
-    return ", ".join(f"{key} {counts[key]}" for key in keys)
+    return _(", ").join(f"{label(key)} {number(counts[key])}" for key in keys)
 
 
 def report_lines(report: PublishReport) -> list[str]:
     """What the broker confirmed, and what it could not deliver, with what to do about it."""
-    confirmed = ", ".join(f"{type_} {len(ids)}" for type_, ids in report.routed.items()) or "nothing"
-    lines = [f"published in {report.seconds:.1f} s: {confirmed}"]
+    confirmed = _(", ").join(f"{type_} {number(len(ids))}" for type_, ids in report.routed.items()) or _("nothing")
+    lines = [_("published in {seconds} s: {confirmed}").format(seconds=number(report.seconds, 1),
+                                                               confirmed=confirmed)]
     applied = len(report.routed.get(ORGANIZATION_APPLIED, []))
     if report.applications_answered is not None:
-        lines.append(f"registration answered {report.applications_answered} of {applied} applications before "
-                     "people were sent")
+        lines.append(_("registration answered {answered} of {applied} applications before people were sent").format(
+            answered=number(report.applications_answered), applied=number(applied)))
         if report.applications_answered < applied:
-            lines.append("  (none or few answered: on a repeat run every application is already handled and "
-                         "dropped; otherwise check `make health` and registration's log)")
+            lines.append("  " + _("(none or few answered: on a repeat run every application is already handled and "
+                                  "dropped; otherwise check `make health` and registration's log)"))
     for type_, count in report.unroutable.items():
-        lines.append(f"NOT DELIVERED: {count} {type_} reached no queue; start the services (make dev or make up) "
-                     "and seed again")
+        lines.append(_("NOT DELIVERED: {count} {type} reached no queue; start the services (make dev or make up) and "
+                       "seed again").format(count=number(count), type=type_))
     for type_, failures in report.failed.items():
-        lines.append(f"FAILED: {len(failures)} {type_}, e.g. {failures[0]}")
+        lines.append(_("FAILED: {count} {type}, e.g. {example}").format(count=number(len(failures)), type=type_,
+                                                                       example=failures[0]))
     return lines
 
 

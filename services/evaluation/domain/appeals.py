@@ -30,6 +30,8 @@ from shared.contracts.evaluation import (
     NewScores,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 APPEAL_NAMESPACE = uuid.UUID("e71b0c58-3d9a-4f62-8b14-6a2e5c9d0f83")
@@ -58,19 +60,24 @@ def lodge_appeal(contract: MonitoredContract | None, appeal: AppealLodged, *, ap
 def _lodging_errors(contract: MonitoredContract | None, appeal: AppealLodged, appeal_id: str,
                     today: date) -> list[FieldError]:
     if contract is None:
-        return [FieldError(field="contract_id", message=f"no contract {appeal.contract_id} is under monitoring")]
+        return [FieldError(field="contract_id", message=_("no contract {contract_id} is under monitoring").format(
+            contract_id=appeal.contract_id))]
     evaluation = contract.evaluation
     if evaluation is None:
         return [FieldError(field="contract_id", message=(
-            f"contract {contract.contract_id} is not evaluated yet: an appeal is against an evaluation"))]
+            _("contract {contract_id} is not evaluated yet: an appeal is against an evaluation").format(
+                contract_id=contract.contract_id)))]
     if contract.appeal is not None and contract.appeal.appeal_id != appeal_id:
         return [FieldError(field="contract_id", message=(
-            f"contract {contract.contract_id}'s evaluation was already appealed on "
-            f"{contract.appeal.lodged_on.isoformat()} (appeal {contract.appeal.appeal_id})"))]
+            _("contract {contract_id}'s evaluation was already appealed on {lodged_on} (appeal {appeal_id})").format(
+                contract_id=contract.contract_id, lodged_on=contract.appeal.lodged_on.isoformat(),
+                appeal_id=contract.appeal.appeal_id)))]
     if today > evaluation.appeal_until:
         return [FieldError(field="contract_id", message=(
-            f"the appeal window closed on {evaluation.appeal_until.isoformat()} (working days after the "
-            f"evaluation of {evaluation.evaluated_on.isoformat()}); this appeal was received on {today.isoformat()}"))]
+            _("the appeal window closed on {appeal_until} (working days after the evaluation of {evaluated_on}); "
+               "this appeal was received on {today}").format(
+                appeal_until=evaluation.appeal_until.isoformat(), evaluated_on=evaluation.evaluated_on.isoformat(),
+                today=today.isoformat())))]
     return []
 
 
@@ -103,14 +110,17 @@ def decide_appeal(contract: MonitoredContract | None, decision: AppealDecision, 
 
 def _no_open_appeal(contract: MonitoredContract | None, decision: AppealDecision) -> FieldError:
     if contract is None:
-        return FieldError(field="contract_id", message=f"no contract {decision.contract_id} is under monitoring")
+        return FieldError(field="contract_id", message=_("no contract {contract_id} is under monitoring").format(
+            contract_id=decision.contract_id))
     if contract.appeal is not None and contract.appeal.decided_on is not None:
         outcome = "upheld" if contract.appeal.upheld else "dismissed"
         return FieldError(field="contract_id", message=(
-            f"the appeal against contract {contract.contract_id}'s evaluation was already {outcome} on "
-            f"{contract.appeal.decided_on.isoformat()}"))
-    return FieldError(field="contract_id", message=f"no appeal against contract {contract.contract_id}'s evaluation "
-                                                   "is open")
+            _("the appeal against contract {contract_id}'s evaluation was already {outcome} on {decided_on}").format(
+                contract_id=contract.contract_id, outcome=label(outcome),
+                decided_on=contract.appeal.decided_on.isoformat())))
+    return FieldError(field="contract_id", message=_("no appeal against contract {contract_id}'s evaluation is "
+                                                      "open").format(
+                                                       contract_id=contract.contract_id))
 
 
 def _revised(contract: MonitoredContract, scores: NewScores, rules: EvaluationRules,

@@ -30,6 +30,8 @@ from shared.contracts.evaluation import (
     PaymentWithheld,
     Rating,
 )
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit
 
 PAYMENT_NAMESPACE = uuid.UUID("5d0a8f43-2b6e-4c1d-8e57-9a3f1c6b2d70")
@@ -69,12 +71,15 @@ def _release_pct(tranche_fen: int, pct: int, reason: str) -> Split:
 def interim_split(tranche_fen: int, milestone: str, status: MilestoneStatus, rules: PaymentRules) -> Split:
     """What a milestone's status releases of its tranche."""
     if status == "met":
-        return _release_pct(tranche_fen, 100, f"milestone {milestone} met: the whole tranche is released")
+        return _release_pct(tranche_fen, 100, _("milestone {milestone} met: the whole tranche is released").format(
+            milestone=label(milestone)))
     if status == "partiallyMet":
         pct = rules.partially_met_release_pct
-        reason = f"milestone {milestone} partiallyMet: {pct} % of the tranche is released, the rest withheld"
+        reason = _("milestone {milestone} partiallyMet: {pct} % of the tranche is released, the rest "
+                   "withheld").format(milestone=label(milestone), pct=pct)
         return _release_pct(tranche_fen, pct, reason)
-    return _release_pct(tranche_fen, 0, f"milestone {milestone} {status}: the tranche is withheld")
+    return _release_pct(tranche_fen, 0, _("milestone {milestone} {status}: the tranche is withheld").format(
+        milestone=label(milestone), status=label(status)))
 
 
 def final_split(contract: MonitoredContract, rating: Rating, rules: PaymentRules) -> Split:
@@ -82,17 +87,21 @@ def final_split(contract: MonitoredContract, rating: Rating, rules: PaymentRules
     planned = contract.milestones[-1]
     rule = rules.final_tranche[rating]
     if rule == "release":
-        return _release_pct(planned.amount_fen, 100, f"rating {rating}: the final tranche is released")
+        return _release_pct(planned.amount_fen, 100, _("rating {rating}: the final tranche is released").format(
+            rating=label(rating)))
     if rule == "withhold":
-        return _release_pct(planned.amount_fen, 0, f"rating {rating}: the final tranche is withheld")
+        return _release_pct(planned.amount_fen, 0, _("rating {rating}: the final tranche is withheld").format(
+            rating=label(rating)))
     if rule == "milestone":
         split = interim_split(planned.amount_fen, planned.name, contract.status_of(planned.name), rules)
-        return Split(split.released_fen, split.withheld_fen, f"rating {rating}; {split.reason}")
+        return Split(split.released_fen, split.withheld_fen, _("rating {rating}; {reason}").format(
+            rating=label(rating), reason=split.reason))
     met = sum(1 for m in contract.milestones if contract.status_of(m.name) == "met")
     count = len(contract.milestones)
     released, withheld = split_by_shares(planned.amount_fen, (met, count - met))
-    return Split(released, withheld, f"rating {rating}: {met} of {count} milestones met, so {met}/{count} of the "
-                                     "final tranche is released, the rest withheld")
+    return Split(released, withheld, _("rating {rating}: {met} of {count} milestones met, so {met}/{count} of the "
+                                        "final tranche is released, the rest withheld").format(
+                                         rating=label(rating), met=met, count=count))
 
 
 def decide_tranche(contract: MonitoredContract, milestone: str, split: Split, today: date,

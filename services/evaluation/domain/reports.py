@@ -24,6 +24,7 @@ from services.evaluation.domain.rules import EvaluationRules
 from services.evaluation.domain.scoring import achievement, milestone_status
 from shared.contracts.evaluation import REPORT_ACCEPTED, REPORT_REJECTED, ReportAccepted, ReportSubmitted
 from shared.envelope import FieldError
+from shared.i18n import _
 from shared.outcome import Emit, rejected
 
 REPORT_NAMESPACE = uuid.UUID("0b6f3d2e-8c41-4f6a-9e27-5d1a7c9b3e84")
@@ -50,7 +51,7 @@ def submit_report(
     """On `intake.report.submitted`: receive the report, judged and awaiting review, or refuse it naming every
     reason. `today` is the district's receipt date."""
     if contract is None or contract.contract_id != report.contract_id:
-        message = f"no contract {report.contract_id} is under monitoring"
+        message = _("no contract {contract_id} is under monitoring").format(contract_id=report.contract_id)
         return _refuse(contract, report, [FieldError(field="contract_id", message=message)])
     if contract.report(report_id) is not None:
         return Decision(contract)
@@ -68,17 +69,21 @@ def report_errors(contract: MonitoredContract, report: ReportSubmitted, today: d
     if report.final and report.milestone == contract.final_milestone:
         first = first_final_report_day(contract, rules)
         if today < first:
-            message = (f"a final report is received from {first.isoformat()}, {rules.final_report_margin_days} days "
-                       f"before the contract ends on {contract.period.end.isoformat()} (final-report margin); "
-                       f"this one was received on {today.isoformat()}")
+            message = (_("a final report is received from {first}, {days} days before the contract ends "
+                          "on {end} (final-report margin); this one was received on {today}").format(
+                           first=first.isoformat(), days=rules.final_report_margin_days,
+                           end=contract.period.end.isoformat(), today=today.isoformat()))
             errors.append(FieldError(field="final", message=message))
     if report.submitted_on is not None:
         if report.submitted_on > today:
             errors.append(FieldError(field="submitted_on", message=(
-                f"must not be after the day the district received the report ({today.isoformat()})")))
+                _("must not be after the day the district received the report ({today})").format(
+                    today=today.isoformat()))))
         if report.submitted_on < contract.period.start:
             start = contract.period.start.isoformat()
-            errors.append(FieldError(field="submitted_on", message=f"must not be before the contract starts ({start})"))
+            errors.append(FieldError(field="submitted_on", message=_("must not be before the contract starts "
+                                                                      "({start})").format(
+                                                                       start=start)))
     return errors
 
 
@@ -86,27 +91,33 @@ def _milestone_errors(contract: MonitoredContract, report: ReportSubmitted) -> l
     names = [m.name for m in contract.milestones]
     if report.milestone not in names:
         known = ", ".join(names)
-        message = f"contract {contract.contract_id} has no milestone {report.milestone}; its milestones: {known}"
+        message = _("contract {contract_id} has no milestone {milestone}; its milestones: {known}").format(
+            contract_id=contract.contract_id, milestone=report.milestone, known=known)
         return [FieldError(field="milestone", message=message)]
     errors: list[FieldError] = []
     accepted = contract.accepted_report(report.milestone)
     pending = contract.pending_report(report.milestone)
     if accepted is not None and accepted.review is not None:
-        message = (f"milestone {report.milestone} is already met by report {accepted.report_id}, accepted by the "
-                   f"purchaser on {accepted.review.reviewed_on.isoformat()}")
+        message = (_("milestone {milestone} is already met by report {report_id}, accepted by the purchaser on "
+                      "{reviewed_on}").format(
+                       milestone=report.milestone, report_id=accepted.report_id,
+                       reviewed_on=accepted.review.reviewed_on.isoformat()))
         errors.append(FieldError(field="milestone", message=message))
     elif pending is not None:
-        message = (f"milestone {report.milestone} already has report {pending.report_id} (received "
-                   f"{pending.submitted_on.isoformat()}) awaiting the purchaser's review; submit again only once "
-                   "it is returned")
+        message = (_("milestone {milestone} already has report {report_id} (received {submitted_on}) awaiting the "
+                      "purchaser's review; submit again only once it is returned").format(
+                       milestone=report.milestone, report_id=pending.report_id,
+                       submitted_on=pending.submitted_on.isoformat()))
         errors.append(FieldError(field="milestone", message=message))
     final = contract.final_milestone
     if report.final and report.milestone != final:
-        message = f"a final report must be for the final milestone {final}, not {report.milestone}"
+        message = _("a final report must be for the final milestone {final}, not {milestone}").format(
+            final=final, milestone=report.milestone)
         errors.append(FieldError(field="final", message=message))
     if not report.final and report.milestone == final:
         errors.append(
-            FieldError(field="final", message=f"the report for the final milestone {final} must have final: true")
+            FieldError(field="final", message=_("the report for the final milestone {final} must have final: "
+                                                "true").format(final=final))
         )
     return errors
 

@@ -27,6 +27,8 @@ from shared.contracts.evaluation import (
     ReviewSubmitted,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 REVIEW_NAMESPACE = uuid.UUID("a3c95e1b-7f24-4d08-b6e2-1c4f8d7a9e35")
@@ -49,7 +51,7 @@ def review_report(
     `today` is the district's receipt date of the review."""
     report = contract.report(review.report_id) if contract is not None else None
     if contract is None or report is None:
-        message = f"no report {review.report_id} is known"
+        message = _("no report {report_id} is known").format(report_id=review.report_id)
         return Decision(contract, (rejected(REPORT_REJECTED, [FieldError(field="report_id", message=message)],
                                             report_id=review.report_id),))
     if report.review is not None and report.review.review_id == review_id:
@@ -81,19 +83,20 @@ def review_errors(contract: MonitoredContract, report: MilestoneReport, review: 
     errors: list[FieldError] = []
     purchaser = contract.purchaser
     if purchaser is not None and review.reviewer != purchaser:
-        message = (f"only the contract's purchaser ({purchaser.kind} {purchaser.name}) reviews its reports, not "
-                   f"{review.reviewer.kind} {review.reviewer.name}")
+        message = _("only the contract's purchaser ({kind} {purchaser}) reviews its reports, not {reviewer_kind} "
+                    "{reviewer}").format(kind=purchaser.kind, purchaser=purchaser.name,
+                                         reviewer_kind=review.reviewer.kind, reviewer=review.reviewer.name)
         errors.append(FieldError(field="reviewer", message=message))
     if report.review is not None:
-        message = (f"report {report.report_id} was already {report.state} by the purchaser on "
-                   f"{report.review.reviewed_on.isoformat()}")
+        message = _("report {report_id} was already {state} by the purchaser on {reviewed_on}").format(
+            report_id=report.report_id, state=label(report.state), reviewed_on=report.review.reviewed_on.isoformat())
         errors.append(FieldError(field="report_id", message=message))
     if not review.accepted and not review.notes:
-        errors.append(FieldError(field="notes", message="a returned report must say what to correct"))
+        errors.append(FieldError(field="notes", message=_("a returned report must say what to correct")))
     if review.accepted and not review.evidence and not report.evidence:
         errors.append(FieldError(field="evidence", message=(
-            "an accepted report must rest on evidence: at least one document reference (title and url or hash), "
-            "on the report or on the review")))
+            _("an accepted report must rest on evidence: at least one document reference (title and url or hash), "
+               "on the report or on the review"))))
     return errors
 
 

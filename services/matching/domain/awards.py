@@ -41,6 +41,8 @@ from services.matching.domain.fit import (
 from services.matching.domain.solver import first_best_b_matching
 from services.matching.projections import OrganizationProfile, ProjectView
 from shared.contracts.matching import AwardProposed, InterestRecorded, ProjectUnawarded
+from shared.i18n import _
+from shared.labels import label
 
 CONTRACT_NAMESPACE = uuid.UUID("3b0f6a8e-5c21-4f0e-9d57-8a1c2e4b7d93")
 AWARD_NAMESPACE = uuid.UUID("a7d2f4c1-8e3b-4b6a-9f05-1c2d3e4f5a6b")
@@ -176,10 +178,11 @@ def _proposal(fair_id: str, chosen: Candidate, rules: FitRules, today: date, sta
 
 def _unawarded_reason(interested: int, eligible: int, today: date) -> str:
     if interested == 0:
-        return "no organization expressed interest"
+        return _("no organization expressed interest")
     if eligible == 0:
-        return f"no interested eligible organization ({interested} interested, none eligible on {today})"
-    return f"every interested eligible organization is at capacity ({eligible} eligible)"
+        return _("no interested eligible organization ({interested} interested, none eligible on {today})").format(
+            interested=interested, today=today)
+    return _("every interested eligible organization is at capacity ({eligible} eligible)").format(eligible=eligible)
 
 
 def open_projects(projects: Iterable[ProjectView], batch: str, taken: Collection[str] = ()) -> list[ProjectView]:
@@ -225,7 +228,8 @@ def reaward(
     if project is None or project.status != "published":
         status = project.status if project is not None else "unknown"
         return ProjectUnawarded(fair_id=fair_id, project_id=project_id, award_id=cancelled.award_id, reason=(
-            f"award {cancelled.award_id} was cancelled and the project is {status}, not published"))
+            _("award {award_id} was cancelled and the project is {status}, not published").format(
+                award_id=cancelled.award_id, status=label(status))))
     remaining = [i for i in interests
                  if i.fair_id == fair_id and i.project_id == project_id and i.org_id not in excluded]
     found = candidates([project], profiles, {project_id: remaining}, today, eligibility, rules, award_rules)
@@ -233,6 +237,6 @@ def reaward(
     if chosen:
         return _proposal(fair_id, chosen[0], rules, today, standstill_ends, replaces=cancelled.award_id)
     return ProjectUnawarded(fair_id=fair_id, project_id=project_id, award_id=cancelled.award_id, reason=(
-        f"award {cancelled.award_id} was cancelled, and of the others: "
-        + (_unawarded_reason(len(remaining), len(found), today) if remaining else "no other organization "
-           "expressed interest")))
+        _("award {award_id} was cancelled, and of the others: {why}").format(
+            award_id=cancelled.award_id, why=_unawarded_reason(len(remaining), len(found), today) if remaining
+            else _("no other organization expressed interest"))))

@@ -57,6 +57,8 @@ from shared.contracts.matching import (
     InterestRecorded,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 COMPLAINT_NAMESPACE = uuid.UUID("c4e7a1d9-2b5f-4e83-a6c0-9d1e2f3a4b5c")
@@ -81,25 +83,29 @@ def _filing_errors(request: ComplaintFiled, award: Award, interested: bool, earl
     errors = []
     if award.status == "final":
         errors.append(FieldError(field="award_id", message=(
-            f"the award is final: its standstill ended on {award.standstill_ends} and it became contract "
-            f"{award.terms.contract_id} on {award.final_on} (rule: standstill)")))
+            _("the award is final: its standstill ended on {standstill_ends} and it became contract {contract_id} "
+               "on {final_on} (rule: standstill)").format(
+                standstill_ends=award.standstill_ends, contract_id=award.terms.contract_id, final_on=award.final_on))))
     elif award.status == "cancelled":
         errors.append(FieldError(field="award_id", message=(
-            f"the award was cancelled on {award.cancelled_on}: {award.reason} (rule: award_cancelled)")))
+            _("the award was cancelled on {cancelled_on}: {reason} (rule: award_cancelled)").format(
+                cancelled_on=award.cancelled_on, reason=award.reason))))
     elif not open_to_complaint(award, today):
         errors.append(FieldError(field="award_id", message=(
-            f"the standstill ended on {award.standstill_ends}; a complaint must be filed by then (rule: standstill)")))
+            _("the standstill ended on {standstill_ends}; a complaint must be filed by then (rule: standstill)").format(
+                standstill_ends=award.standstill_ends))))
     if request.org_id == award.terms.org_id:
         errors.append(FieldError(field="org_id", message=(
-            "the award went to this organization; it cannot challenge its own award (rule: own_award)")))
+            _("the award went to this organization; it cannot challenge its own award (rule: own_award)"))))
     elif not interested:
         errors.append(FieldError(field="org_id", message=(
-            f"the organization expressed no interest in project {award.terms.project_id} at this fair; only one "
-            "that did may challenge its award (rule: interested)")))
+            _("the organization expressed no interest in project {project_id} at this fair; only one that did may "
+               "challenge its award (rule: interested)").format(project_id=award.terms.project_id))))
     if earlier is not None:
         errors.append(FieldError(field="org_id", message=(
-            f"the organization already challenged this award on {earlier.filed_on} (complaint "
-            f"{earlier.complaint_id}, {earlier.status}) (rule: once)")))
+            _("the organization already challenged this award on {filed_on} (complaint {complaint_id}, {status}) "
+               "(rule: once)").format(
+                filed_on=earlier.filed_on, complaint_id=earlier.complaint_id, status=label(earlier.status)))))
     return errors
 
 
@@ -110,7 +116,8 @@ def file_complaint(
     """Register a complaint and suspend the award's standstill, or refuse it naming every rule it breaks."""
     ids = {"award_id": request.award_id, "org_id": request.org_id}
     if award is None:
-        error = FieldError(field="award_id", message=f"no award {request.award_id} (rule: known_award)")
+        error = FieldError(field="award_id", message=_("no award {award_id} (rule: known_award)").format(
+            award_id=request.award_id))
         return None, None, [rejected(COMPLAINT_REJECTED, [error], **ids)]
     errors = _filing_errors(request, award, interested, earlier, today)
     if errors:
@@ -152,17 +159,19 @@ class ComplaintOutcome:
 def _decision_errors(request: ComplaintDecision, complaint: Complaint | None, award: Award | None) -> list[FieldError]:
     if complaint is None:
         return [FieldError(field="complaint_id",
-                           message=f"no complaint {request.complaint_id} (rule: known_complaint)")]
+                           message=_("no complaint {complaint_id} (rule: known_complaint)").format(
+                               complaint_id=request.complaint_id))]
     if award is None:
         return [FieldError(field="complaint_id", message=(
-            f"the complaint's award {complaint.award_id} is unknown (rule: known_award)"))]
+            _("the complaint's award {award_id} is unknown (rule: known_award)").format(award_id=complaint.award_id)))]
     if complaint.status == "closed":
         return [FieldError(field="complaint_id", message=(
-            f"the complaint was closed on {complaint.decided_on}: {complaint.reasoning} (rule: decided_once)"))]
+            _("the complaint was closed on {decided_on}: {reasoning} (rule: decided_once)").format(
+                decided_on=complaint.decided_on, reasoning=complaint.reasoning)))]
     if complaint.status != "open":
         return [FieldError(field="complaint_id", message=(
-            f"the complaint was already {complaint.status} on {complaint.decided_on}; a decision stands "
-            "(rule: decided_once)"))]
+            _("the complaint was already {status} on {decided_on}; a decision stands (rule: decided_once)").format(
+                status=label(complaint.status), decided_on=complaint.decided_on)))]
     return []
 
 
@@ -195,7 +204,8 @@ def _decided(complaint: Complaint, award: Award, today: date) -> Emit:
 
 def _uphold(complaint: Complaint, award: Award, others: Sequence[Complaint], reoffer: Reoffer, today: date,
             calendar: DistrictCalendar, rules: MatchingRules) -> ComplaintOutcome:
-    reason = f"complaint {complaint.complaint_id} upheld on {today}: {complaint.reasoning}"
+    reason = _("complaint {complaint_id} upheld on {today}: {reasoning}").format(
+        complaint_id=complaint.complaint_id, today=today, reasoning=complaint.reasoning)
     cancelled = cancel(award, reason, today)
     why = f"the award was cancelled when complaint {complaint.complaint_id} was upheld"
     closed = tuple(c.model_copy(update={"status": "closed", "decided_on": today, "reasoning": why})

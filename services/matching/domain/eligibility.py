@@ -16,8 +16,10 @@ from datetime import date, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.projections import EvaluationResult, GradeView, OrganizationView, ProjectView
+from shared import i18n
 from shared.contracts.common import grade_rank
 from shared.envelope import FieldError
+from shared.i18n import _
 
 
 class EligibilityRules(BaseModel):
@@ -36,7 +38,7 @@ def yuan(fen: int) -> str:
 
 
 def _active(org: OrganizationView) -> str | None:
-    return None if org.status == "active" else "organization is suspended (rule: active)"
+    return None if org.status == "active" else _("organization is suspended (rule: active)")
 
 
 def _min_grade(project: ProjectView, grade: GradeView | None, today: date) -> str | None:
@@ -44,20 +46,23 @@ def _min_grade(project: ProjectView, grade: GradeView | None, today: date) -> st
     if minimum is None:
         return None
     if grade is not None and grade.grade is not None and grade.lapsed_on(today):
-        return (f"grade {grade.grade} expired on {grade.valid_until}, so it counts as none; "
-                f"the project's minimum is {minimum} (rule: min_grade)")
+        return (_("grade {grade} expired on {valid_until}, so it counts as none; the project's minimum is "
+                   "{minimum} (rule: min_grade)").format(
+                    grade=grade.grade, valid_until=grade.valid_until, minimum=minimum))
     held = grade.held_on(today) if grade is not None else None
     if held is None:
-        return f"the organization holds no grade; the project's minimum is {minimum} (rule: min_grade)"
+        return _("the organization holds no grade; the project's minimum is {minimum} (rule: min_grade)").format(
+            minimum=minimum)
     if grade_rank(held) < grade_rank(minimum):
-        return f"grade {held} is below the project's minimum {minimum} (rule: min_grade)"
+        return _("grade {held} is below the project's minimum {minimum} (rule: min_grade)").format(
+            held=held, minimum=minimum)
     return None
 
 
 def _domain(org: OrganizationView, project: ProjectView) -> str | None:
     if project.category in org.domains:
         return None
-    return f"no service domain covers category {project.category} (rule: domain)"
+    return _("no service domain covers category {category} (rule: domain)").format(category=project.category)
 
 
 def _no_recent_fail(evaluations: Sequence[EvaluationResult], today: date, rules: EligibilityRules) -> str | None:
@@ -65,14 +70,15 @@ def _no_recent_fail(evaluations: Sequence[EvaluationResult], today: date, rules:
     fails = [e.evaluated_on for e in evaluations if e.rating == "fail" and e.evaluated_on >= since]
     if not fails:
         return None
-    return (f"a fail evaluation on {max(fails)} is within the {rules.fail_window_days}-day window "
-            "(rule: no_recent_fail)")
+    return (_("a fail evaluation on {day} is within the {fail_window_days}-day window (rule: no_recent_fail)").format(
+        day=max(fails), fail_window_days=rules.fail_window_days))
 
 
 def _budget(project: ProjectView, price_fen: int | None) -> str | None:
     if price_fen is None or price_fen <= project.budget_fen:
         return None
-    return f"price {yuan(price_fen)} yuan exceeds the budget {yuan(project.budget_fen)} yuan (rule: budget)"
+    return _("price {price} exceeds the budget {budget} (rule: budget)").format(
+        price=i18n.yuan(price_fen), budget=i18n.yuan(project.budget_fen))
 
 
 def organization_reasons(

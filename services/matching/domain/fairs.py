@@ -6,8 +6,9 @@ answer that keeps nothing new gives `(None, [Emit])`. Ids are derived from what 
 date of the request). The fair as matching keeps it, with its schedule and awards once decided, is a
 `FairRecord`. Entry points, for the handlers:
 - `open_fair(request, existing=<fair stored under fair_id_for(fair_ref)>|None, projects=<the batch's projects>,
-  profiles, today, rules)` -> (FairOpened, [matching.fair.opened]): invites the organizations eligible for at
-  least one published project of the batch, best fit first (ties by org_id), at most `rules.invite_limit`.
+  profiles, today, rules)` -> (FairOpened, [matching.fair.opened]): invites, at most `rules.invite_limit`,
+  organizations eligible for a published project of the batch with capacity left: every project covered where the
+  seats allow, categories and streets given their shares, the rest best fit first (`invitations`).
   Refused: a fair_ref already used, a batch without published projects, a batch nobody is eligible for.
 - `express_interest(request, record, project, profile, earlier=<interest stored under interest_id_for(...)>|None,
   today, rules)` -> (InterestRecorded, [matching.interest.recorded]) with fit and breakdown.
@@ -16,10 +17,11 @@ date of the request). The fair as matching keeps it, with its schedule and award
   event for its invitees, as in 2014; `rules.interest_needs_invitation=False` opens it to every eligible
   organization); the same interest again; a project an award of another fair holds (rule `open`: `held_by`, it
   is under standstill or final); and every eligibility refusal (`eligibility`).
-- `schedule_fair(request, record, interests=<the fair's>, tables=schedule.district_tables(streets, departments))`
-  -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Decided once: asked again, the schedule as
-  kept is announced again and nothing new is kept. Refused: an unknown fair, a fair without interests (ask again
-  once there are some).
+- `schedule_fair(request, record, interests=<the fair's>, tables=schedule.district_tables(streets, departments),
+  sides=<what both sides said>, timezone)` -> (FairScheduled, [matching.fair.scheduled]); see `schedule`. Asked
+  again: rescheduled around the locked (and announced) meetings, and only the change announced
+  (matching.fair.rescheduled). Refused: an unknown fair, a fair whose awards are decided, a fair without
+  interests or requests (ask again once there are some).
 - `award_fair(request, record, projects=<the batch's projects>, taken=<those an award of another fair holds>,
   profiles, interests=<the fair's>, today, calendar, rules)` -> (FairAwards, [matching.award.proposed per award,
   matching.project.unawarded per other project]); see `awards`, and `standstill` for what follows. A project an
@@ -42,9 +44,11 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.matching.domain.awards import AwardRules, FairAwards, decide_awards, open_projects
-from services.matching.domain.eligibility import EligibilityRules, organization_reasons, project_reasons, refusals
-from services.matching.domain.fit import FitRules, fit, organization_values, project_values, score_centipoints
-from services.matching.domain.schedule import plan_schedule
+from services.matching.domain.eligibility import EligibilityRules, refusals
+from services.matching.domain.fit import FitRules, fit
+from services.matching.domain.invitations import InvitationRules, Seats, candidates, choose_invitees
+from services.matching.domain.schedule import Plan, changes, plan_schedule
+from services.matching.domain.sides import FairSides
 from services.matching.domain.standstill import standstill_end
 from services.matching.projections import OrganizationProfile, ProjectState, ProjectView, known_project
 from shared.calendar import DistrictCalendar
@@ -53,6 +57,7 @@ from shared.contracts.matching import (
     AWARD_PROPOSED,
     FAIR_OPENED,
     FAIR_REJECTED,
+    FAIR_RESCHEDULED,
     FAIR_SCHEDULED,
     INTEREST_RECORDED,
     INTEREST_REJECTED,
@@ -60,13 +65,15 @@ from shared.contracts.matching import (
     AwardsRequested,
     FairOpened,
     FairOpenRequested,
+    FairRescheduled,
     FairScheduled,
     InterestExpressed,
     InterestRecorded,
-    Invitation,
     ScheduleRequested,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 FAIR_NAMESPACE = uuid.UUID("0d6c3f57-2b8e-4a61-b1f4-7e9a5c2d8f36")
@@ -92,6 +99,7 @@ class MatchingRules(BaseModel):
     eligibility: EligibilityRules = EligibilityRules()
     fit: FitRules = FitRules()
     award: AwardRules = AwardRules()
+    invitation: InvitationRules = InvitationRules()
     invite_limit: int = Field(default=55, ge=1, le=100_000, description="organizations invited to a fair")
     # The fair is a closed event for its invitees (55 in 2014); set False to let any eligible organization bid.
     interest_needs_invitation: bool = True
@@ -107,25 +115,11 @@ def interest_id_for(fair_id: str, org_id: str, project_id: str) -> str:
 
 def invitations(
     projects: Sequence[ProjectView], profiles: Iterable[OrganizationProfile], today: date, rules: MatchingRules,
-) -> list[Invitation]:
-    """Organizations eligible for at least one project, best fit first, ties by org_id, at most the limit."""
-    best: list[Invitation] = []
-    for profile in profiles:
-        org = profile.organization
-        if organization_reasons(org, profile.evaluations, today, rules.eligibility):
-            continue
-        org_points = score_centipoints(organization_values(profile, today, rules.fit), rules.fit.weights)
-        top: tuple[int, str] | None = None
-        for project in projects:
-            if project_reasons(org, project, profile.grade, today):
-                continue
-            points = org_points + score_centipoints(project_values(org, project, rules.fit), rules.fit.weights)
-            if top is None or (-points, project.project_id) < (-top[0], top[1]):
-                top = (points, project.project_id)
-        if top is not None:
-            best.append(Invitation(org_id=profile.org_id, fit_score=top[0] / 100, project_id=top[1]))
-    best.sort(key=lambda i: (-i.fit_score, i.org_id))
-    return best[: rules.invite_limit]
+) -> Seats:
+    """The fair's invitees within the limit: every project covered where it can be, categories and streets given
+    their minimum shares, the rest best fit first (`invitations` module); organizations at capacity take no seat."""
+    found, full = candidates(projects, profiles, today, rules.eligibility, rules.fit)
+    return choose_invitees(projects, found, full, rules.invite_limit, rules.invitation)
 
 
 def open_fair(
@@ -140,14 +134,15 @@ def open_fair(
     )
     if not published:
         return _fair_refused(request.fair_ref, "batch", f"batch {request.batch} has no published project")
-    invited = invitations(published, profiles, today, rules)
+    seats = invitations(published, profiles, today, rules)
+    invited = seats.invitations
     if not invited:
         return _fair_refused(request.fair_ref, "batch", (
-            f"no organization is eligible for any of the {len(published)} published projects of batch "
-            f"{request.batch}"))
+            f"no organization with capacity left is eligible for any of the {len(published)} published projects of "
+            f"batch {request.batch}"))
     fair = FairOpened(
         fair_id=fair_id_for(request.fair_ref), **request.model_dump(), invited=[i.org_id for i in invited],
-        invitations=invited,
+        invitations=invited, uncovered=seats.uncovered,
     )
     return fair, [Emit(FAIR_OPENED, fair.model_dump(mode="json"))]
 
@@ -163,11 +158,14 @@ def _unknown(request: InterestExpressed, fair: Fair | None, project: ProjectView
              profile: OrganizationProfile | None) -> list[FieldError]:
     errors = []
     if fair is None:
-        errors.append(FieldError(field="fair_id", message=f"no fair {request.fair_id} has been opened"))
+        errors.append(FieldError(field="fair_id", message=_("no fair {fair_id} has been opened").format(
+            fair_id=request.fair_id)))
     if project is None:
-        errors.append(FieldError(field="project_id", message=f"unknown project {request.project_id}"))
+        errors.append(FieldError(field="project_id", message=_("unknown project {project_id}").format(
+            project_id=request.project_id)))
     if profile is None:
-        errors.append(FieldError(field="org_id", message=f"unknown organization {request.org_id}"))
+        errors.append(FieldError(field="org_id", message=_("unknown organization {org_id}").format(
+            org_id=request.org_id)))
     return errors
 
 
@@ -177,9 +175,10 @@ def _fair_rules(request: InterestExpressed, fair: Fair, project: ProjectView, ea
         (awards_decided, "fair_id", "the fair's awards have been decided; it takes no more interest"),
         (project.batch != fair.batch, "project_id",
          f"project {project.project_id} is in batch {project.batch}, not the fair's batch {fair.batch}"),
-        (project.status != "published", "project_id", f"project is {project.status}, not published (rule: published)"),
+        (project.status != "published", "project_id", _("project is {status}, not published (rule: published)").format(
+            status=label(project.status))),
         (rules.interest_needs_invitation and request.org_id not in fair.invited, "org_id",
-         f"organization was not invited to fair {fair.fair_ref} (rule: invited)"),
+         _("organization was not invited to fair {fair_ref} (rule: invited)").format(fair_ref=fair.fair_ref)),
         (earlier is not None, "project_id", "the organization already expressed interest in this project at this "
          f"fair ({earlier.interest_id if earlier else ''})"),
     )
@@ -190,7 +189,8 @@ def _held(held_by: str | None) -> list[FieldError]:
     if held_by is None:
         return []
     return [FieldError(field="project_id", message=(
-        f"award {held_by} of another fair holds the project (under standstill or final) (rule: open)"))]
+        _("award {held_by} of another fair holds the project (under standstill or final) (rule: open)").format(
+            held_by=held_by)))]
 
 
 def express_interest(
@@ -220,26 +220,40 @@ def express_interest(
 
 def schedule_fair(
     request: ScheduleRequested, *, record: FairRecord | None, interests: Sequence[InterestRecorded],
-    tables: Sequence[Purchaser],
+    tables: Sequence[Purchaser], sides: FairSides | None = None, timezone: str = "Asia/Shanghai",
 ) -> tuple[FairScheduled | None, list[Emit]]:
-    """Plan the fair's one-to-one talks from its recorded interests; once planned, the same plan again."""
+    """Plan the fair's one-to-one talks from its recorded interests and both sides' say; asked again once planned,
+    plan again around the locked meetings (and the announced ones, unless told not to) and announce only the
+    change (`matching.fair.rescheduled`). Nothing changed: the empty change is announced and nothing is kept."""
     if record is None:
         return _fair_refused(None, "fair_id", f"no fair {request.fair_id} has been opened", request.fair_id)
     fair = record.fair
-    if record.schedule is not None:
-        return None, [Emit(FAIR_SCHEDULED, record.schedule.model_dump(mode="json"))]
+    if record.awards is not None:
+        return _fair_refused(fair.fair_ref, "fair_id", "the fair's awards have been decided; its meetings are over",
+                             fair.fair_id)
     mine = [i for i in interests if i.fair_id == fair.fair_id]
-    if not mine:
+    sides = sides or FairSides()
+    if not mine and not sides.requested:
         return _fair_refused(fair.fair_ref, "fair_id", "no interest has been recorded at this fair yet", fair.fair_id)
-    schedule = plan_schedule(fair.fair_id, fair.slots, mine, tables)
-    return schedule, [Emit(FAIR_SCHEDULED, schedule.model_dump(mode="json"))]
+    plan = Plan(sides=sides, previous=record.schedule, keep_announced=request.keep_announced, fair=fair,
+                timezone=timezone, invited_fit={i.org_id: i.fit_score for i in fair.invitations})
+    schedule = plan_schedule(fair.fair_id, fair.slots, mine, tables, plan)
+    if record.schedule is None:
+        return schedule, [Emit(FAIR_SCHEDULED, schedule.model_dump(mode="json"))]
+    added, moved, cancelled = changes(record.schedule, schedule, plan)
+    announced = FairRescheduled(fair_id=fair.fair_id, revision=schedule.revision if added or moved or cancelled
+                                else record.schedule.revision, added=added, moved=moved, cancelled=cancelled,
+                                slots_used=schedule.slots_used, objective=schedule.objective)
+    kept = schedule if added or moved or cancelled else None
+    return kept, [Emit(FAIR_RESCHEDULED, announced.model_dump(mode="json"))]
 
 
 def awards_already_decided(record: FairRecord, awards: FairAwards) -> Emit:
     """The answer to a second awards request: the awards proposed the first time, not announced again."""
     error = FieldError(field="fair_id", message=(
-        f"the fair's awards were decided on {record.awards_decided_on}: {len(awards.awards)} awards proposed and "
-        f"{len(awards.unawarded)} projects unawarded; they stand and are not announced again (rule: awards_once)"))
+        _("the fair's awards were decided on {awards_decided_on}: {awards} awards proposed and {unawarded} projects "
+           "unawarded; they stand and are not announced again (rule: awards_once)").format(
+            awards_decided_on=record.awards_decided_on, awards=len(awards.awards), unawarded=len(awards.unawarded))))
     return Emit(FAIR_REJECTED, {"fair_id": record.fair.fair_id, "fair_ref": record.fair.fair_ref,
                                 "errors": [error.model_dump()], "contract_ids": [a.contract_id for a in awards.awards],
                                 "award_ids": [a.award_id for a in awards.awards]})
@@ -261,8 +275,8 @@ def award_fair(
     offered = open_projects(projects, fair.batch, taken)
     if not offered:
         return _fair_refused(fair.fair_ref, "fair_id", (
-            f"no project of batch {fair.batch} is open to award: each is awarded, under standstill at another fair, "
-            "or no longer published (rule: open_projects)"), fair.fair_id)
+            _("no project of batch {batch} is open to award: each is awarded, under standstill at another fair, "
+               "or no longer published (rule: open_projects)").format(batch=fair.batch)), fair.fair_id)
     decision = decide_awards(fair.fair_id, fair.batch, offered, profiles, interests, today, rules.eligibility,
                              rules.fit, rules.award,
                              standstill_ends=standstill_end(calendar, today, rules.award.standstill_working_days))

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from shared.i18n import _
+
 ID_LENGTH: Final = 18
 # ISO 7064 MOD 11-2: weight of position i is 2**(17-i) mod 11.
 ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -40,22 +42,23 @@ def id_check_character(first17: str) -> str:
 def id_number_problems(value: str, today: date) -> list[str]:
     """Every wrong part of an ID number, one message each; empty when it is valid."""
     if len(value) != ID_LENGTH:
-        return [f"must be {ID_LENGTH} characters, got {len(value)}"]
+        return [_("must be {ID_LENGTH} characters, got {count}").format(ID_LENGTH=ID_LENGTH, count=len(value))]
     body, check = value[:17], value[17]
     found: list[str] = []
     if not (body.isascii() and body.isdigit()):
-        found.append("characters 1-17 must be digits")
+        found.append(_("characters 1-17 must be digits"))
     if not (check.isascii() and (check.isdigit() or check == "X")):
-        found.append("character 18 must be a digit or X")
+        found.append(_("character 18 must be a digit or X"))
     if found:
         return found
     birth = birth_date(value)
     if birth is None:
-        found.append("characters 7-14 must be a real birth date (YYYYMMDD)")
+        found.append(_("characters 7-14 must be a real birth date (YYYYMMDD)"))
     elif not EARLIEST_BIRTH <= birth <= today:
-        found.append(f"characters 7-14 must be a birth date between {EARLIEST_BIRTH} and today")
+        found.append(_("characters 7-14 must be a birth date between {EARLIEST_BIRTH} and today").format(
+            EARLIEST_BIRTH=EARLIEST_BIRTH))
     if id_check_character(body) != check:
-        found.append("character 18 does not match the first 17 (ISO 7064 MOD 11-2): a digit is probably mistyped")
+        found.append(_("character 18 does not match the first 17 (ISO 7064 MOD 11-2): a digit is probably mistyped"))
     return found
 
 

@@ -54,7 +54,9 @@ from shared.contracts.registration import (
     PublishedContact,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
 from shared.intake import read_intake
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 ORGANIZATION_NAMESPACE: Final = uuid.UUID("1fba5c10-a410-5cbf-9fc3-c50de74e42f9")
@@ -165,8 +167,8 @@ def street_problems(street: str, streets: Sequence[str]) -> list[str]:
     if street in streets:
         return []
     if f"{street}街道" in streets:
-        return [f"is not one of the district's sub-districts; did you mean {street}街道?"]
-    return [f"must be one of the district's sub-districts: {', '.join(streets)}"]
+        return [_("is not one of the district's sub-districts; did you mean {street}街道?").format(street=street)]
+    return [_("must be one of the district's sub-districts: {value}").format(value=', '.join(streets))]
 
 
 def community_problems(community: str, street: str | None, communities: Mapping[str, Sequence[str]]) -> list[str]:
@@ -176,10 +178,11 @@ def community_problems(community: str, street: str | None, communities: Mapping[
     if home is not None:
         if street is None or street == home or street not in communities:
             return []
-        return [f"{community} lies in {home}, not {street} (rule: community_in_its_street)"]
+        return [_("{community} lies in {home}, not {street} (rule: community_in_its_street)").format(
+            community=community, home=home, street=street)]
     nearest, where = nearest_community(community, street, communities)
-    return [f"is not one of the district's communities; the nearest known is {nearest} ({where}) "
-            f"(rule: known_community)"]
+    return [_("is not one of the district's communities; the nearest known is {nearest} ({where}) (rule: "
+               "known_community)").format(nearest=nearest, where=where)]
 
 
 def nearest_community(name: str, street: str | None,
@@ -356,7 +359,8 @@ def update(request: Update, organization: Organization) -> Decision:
 def suspend(request: Suspension, organization: Organization) -> Decision:
     """`intake.organization.suspended`: an active organization becomes suspended."""
     if organization.status == "suspended":
-        already = f"organization is already suspended (reason: {organization.suspension_reason})"
+        already = _("organization is already suspended (reason: {reason})").format(
+            reason=organization.suspension_reason)
         return _rejected([FieldError(field="org_id", message=already)], org_id=str(organization.org_id))
     suspended = organization.model_copy(
         update={"status": "suspended", "suspension_reason": request.reason, "version": organization.version + 1}
@@ -368,7 +372,8 @@ def suspend(request: Suspension, organization: Organization) -> Decision:
 def reinstate(request: Reinstatement, organization: Organization) -> Decision:
     """`intake.organization.reinstated`: a suspended organization becomes active again."""
     if organization.status != "suspended":
-        active = FieldError(field="org_id", message=f"organization is not suspended: it is {organization.status}")
+        active = FieldError(field="org_id", message=_("organization is not suspended: it is {status}").format(
+            status=label(organization.status)))
         return _rejected([active], org_id=str(organization.org_id))
     reinstated = organization.model_copy(
         update={"status": "active", "suspension_reason": None, "version": organization.version + 1}
@@ -380,7 +385,7 @@ def reinstate(request: Reinstatement, organization: Organization) -> Decision:
 def _changes(organization: Organization, changes: Changes) -> dict[str, Any] | list[FieldError]:
     """The fields that actually change, or why the request changes nothing it may."""
     if changes.street is not None and changes.community is None:
-        return [FieldError(field="changes.street", message="may change only together with community")]
+        return [FieldError(field="changes.street", message=_("may change only together with community"))]
     proposed: dict[str, Any] = {
         "contact": changes.contact,
         "full_time_staff": changes.full_time_staff,
@@ -390,11 +395,11 @@ def _changes(organization: Organization, changes: Changes) -> dict[str, Any] | l
     }
     named = {field: value for field, value in proposed.items() if value is not None}
     if not named:
-        return [FieldError(field="changes", message="must name at least one of contact, full_time_staff, "
-                                                    "domains, community (with street)")]
+        return [FieldError(field="changes", message=_("must name at least one of contact, full_time_staff, "
+                                                       "domains, community (with street)"))]
     changing = {field: value for field, value in named.items() if value != getattr(organization, field)}
     if not changing:
-        return [FieldError(field="changes", message="changes nothing: the organization already has these values")]
+        return [FieldError(field="changes", message=_("changes nothing: the organization already has these values"))]
     return changing
 
 

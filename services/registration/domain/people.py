@@ -40,6 +40,7 @@ from shared.contracts.registration import (
     PersonRole,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
 from shared.outcome import Emit, rejected
 from shared.personal_data import holds_id_number
 
@@ -149,9 +150,11 @@ def _clashes(entry: PersonEntry, hashes: Mapping[str, str], people: Sequence[Per
     errors: list[FieldError] = []
     for person in people:
         if person.person_ref == entry.person_ref:
-            errors.append(FieldError(field="person_ref", message=f"is already used for person {person.person_id}"))
+            errors.append(FieldError(field="person_ref", message=_("is already used for person {person_id}").format(
+                person_id=person.person_id)))
         if _same_number(person, hashes):
-            message = f"this person is already recorded for the organization, as person {person.person_id}"
+            message = _("this person is already recorded for the organization, as person {person_id}").format(
+                person_id=person.person_id)
             errors.append(FieldError(field="id_number", message=message))
     return errors
 

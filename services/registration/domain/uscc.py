@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from shared.i18n import _
+
 ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 LENGTH: Final = 18
 # Weight of position i is 3**i mod 31 (GB 32100-2015, table 2).
@@ -40,17 +42,19 @@ def problems(code: str, legal_form: str | None = None) -> list[str]:
     """Every wrong part of `code`, one message each; empty when the code is valid (for `legal_form`, if given)."""
     found = _disallowed(code)
     if len(code) != LENGTH:
-        return [f"must be {LENGTH} characters, got {len(code)}", *found]
+        return [_("must be {LENGTH} characters, got {count}").format(LENGTH=LENGTH, count=len(code)), *found]
     if code[0] != CIVIL_AFFAIRS:
-        found.append(f"character 1 must be {CIVIL_AFFAIRS} (registered by civil affairs), got {code[0]}")
+        found.append(_("character 1 must be {CIVIL_AFFAIRS} (registered by civil affairs), got {value}").format(
+            CIVIL_AFFAIRS=CIVIL_AFFAIRS, value=code[0]))
     found.extend(_form_problems(code[1], legal_form))
     region = code[2:8]
     if not (region.isascii() and region.isdigit()):
-        found.append(f"characters 3-8 must be a 6-digit administrative division code, got {region}")
+        found.append(_("characters 3-8 must be a 6-digit administrative division code, got {region}").format(
+            region=region))
     if all(char in ALPHABET for char in code[:17]):
         expected = check_character(code[:17])
         if code[17] != expected:
-            found.append(f"check digit should be {expected}, got {code[17]}")
+            found.append(_("check digit should be {expected}, got {value}").format(expected=expected, value=code[17]))
     return found
 
 
@@ -94,16 +98,18 @@ def _form_problems(char: str, legal_form: str | None) -> list[str]:
         if char == expected:
             return []
         meaning = FORM_NAMES.get(char, "not an organization form")
-        return [f"character 2 is {char} ({meaning}) but legal_form is {legal_form} ({expected})"]
+        return [_("character 2 is {char} ({meaning}) but legal_form is {legal_form} ({expected})").format(
+            char=char, meaning=meaning, legal_form=legal_form, expected=expected)]
     if char not in FORM_NAMES:
         forms = ", ".join(f"{code} ({name})" for code, name in FORM_NAMES.items())
-        return [f"character 2 must be the organization form, one of {forms}; got {char}"]
+        return [_("character 2 must be the organization form, one of {forms}; got {char}").format(
+            forms=forms, char=char)]
     return []
 
 
 def _base31(seed: int) -> str:
     digits = []
-    for _ in range(ORG_CODE_LENGTH):
+    for _place in range(ORG_CODE_LENGTH):
         seed, digit = divmod(seed, len(ALPHABET))
         digits.append(ALPHABET[digit])
     return "".join(reversed(digits))

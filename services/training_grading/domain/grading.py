@@ -31,6 +31,8 @@ from shared.contracts.grading import (
     ScoreSheet,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 SCALE = 1000
@@ -97,7 +99,7 @@ class ScoresWithinMaxima(ScoreSheet):
     def _within_maximum(cls, value: Decimal, info: ValidationInfo) -> Decimal:
         top: int = getattr(_rules(info).maxima, str(info.field_name))
         if not 0 <= value <= top:
-            raise ValueError(f"must be between 0 and {top}, got {value}")
+            raise ValueError(_("must be between 0 and {top}, got {value}").format(top=top, value=value))
         return value
 
 
@@ -223,17 +225,21 @@ def _gate_errors(
     org_id: str, organization: OrganizationView | None, assessed_on: date, rules: GradingRules
 ) -> list[FieldError]:
     if organization is None:
-        return [FieldError(field="org_id", message=f"unknown organization {org_id} (rule: registered_and_active)")]
+        return [FieldError(field="org_id", message=_("unknown organization {org_id} (rule: "
+                                                     "registered_and_active)").format(org_id=org_id))]
     errors: list[FieldError] = []
     if not organization.is_active:
-        message = f"organization {org_id} is {organization.status} (rule: registered_and_active)"
+        message = _("organization {org_id} is {status} (rule: registered_and_active)").format(
+            org_id=org_id, status=label(organization.status))
         errors.append(FieldError(field="org_id", message=message))
     eligible_from = add_years(organization.registered_on, rules.min_registered_years)
     if assessed_on < eligible_from:
         message = (
-            f"organization {org_id} was registered on {organization.registered_on}, less than "
-            f"{rules.min_registered_years} years before the assessment on {assessed_on}; it may be assessed "
-            f"from {eligible_from} (rule: two_years_registered)"
+            _("organization {org_id} was registered on {registered_on}, less than {min_registered_years} years "
+               "before the assessment on {assessed_on}; it may be assessed from {eligible_from} (rule: "
+               "two_years_registered)").format(
+                org_id=org_id, registered_on=organization.registered_on,
+                min_registered_years=rules.min_registered_years, assessed_on=assessed_on, eligible_from=eligible_from)
         )
         errors.append(FieldError(field="org_id", message=message))
     return errors
@@ -246,8 +252,9 @@ def _backdating_errors(assessed_on: date, today: date, rules: GradingRules, earl
     valid_until = add_years(assessed_on, rules.validity_years)
     if valid_on(valid_until, today):
         return []
-    message = (f"an assessment on {assessed_on} gives a grade valid until {valid_until}, which lapsed before today "
-               f"({today}); submit a current assessment (rule: {NOT_EXPIRED_ON_RECEIPT})")
+    message = (_("an assessment on {assessed_on} gives a grade valid until {valid_until}, which lapsed before "
+                  "today ({today}); submit a current assessment (rule: {rule})").format(
+                   assessed_on=assessed_on, valid_until=valid_until, today=today, rule=NOT_EXPIRED_ON_RECEIPT))
     return [FieldError(field="assessed_on", message=message)]
 
 
@@ -256,16 +263,19 @@ def _history_errors(
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     if assessed_on > today:
-        errors.append(FieldError(field="assessed_on", message=f"must not be after today ({today}), got {assessed_on}"))
+        errors.append(FieldError(field="assessed_on", message=_("must not be after today ({today}), got "
+                                                                 "{assessed_on}").format(
+                                                                  today=today, assessed_on=assessed_on)))
     if record is None:
         return errors
     if submission.round in record.rounds:
-        message = (f"round {submission.round} of organization {submission.org_id} was already assessed "
-                   f"(assessment_id {record.rounds[submission.round]})")
+        message = (_("round {round} of organization {org_id} was already assessed (assessment_id {value})").format(
+            round=submission.round, org_id=submission.org_id, value=record.rounds[submission.round]))
         errors.append(FieldError(field="round", message=message))
     current = record.current
     if current is not None and assessed_on < current.assessed_on:
-        message = (f"must not be before the current grade's assessment on {current.assessed_on} "
-                   f"(assessment_id {current.assessment_id}), got {assessed_on}")
+        message = (_("must not be before the current grade's assessment on {assessed_on} (assessment_id "
+                      "{assessment_id}), got {assessed_on2}").format(
+                       assessed_on=current.assessed_on, assessment_id=current.assessment_id, assessed_on2=assessed_on))
         errors.append(FieldError(field="assessed_on", message=message))
     return errors

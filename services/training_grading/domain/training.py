@@ -33,6 +33,8 @@ from shared.contracts.training import (
     EnrolmentRequested,
 )
 from shared.envelope import FieldError
+from shared.i18n import _
+from shared.labels import label
 from shared.outcome import Emit, rejected
 
 # Fixed forever: course and enrolment ids derive from it, so the same course_ref always names the same course.
@@ -109,7 +111,8 @@ def certificate_no(course_ref: str, seat_no: int) -> str:
 def open_course(offer: CourseOffered, *, existing: Course | None) -> tuple[Course | None, list[Emit]]:
     """Open the offered course, unless a course with its ref (`existing`) is already open."""
     if existing is not None:
-        message = f"course {offer.course_ref} already exists (course_id {existing.course_id})"
+        message = _("course {course_ref} already exists (course_id {course_id})").format(
+            course_ref=offer.course_ref, course_id=existing.course_id)
         error = FieldError(field="course_ref", message=message)
         return None, [rejected(COURSE_REJECTED, [error], course_ref=offer.course_ref)]
     course = Course(course_id=course_id_for(offer.course_ref), **offer.model_dump())
@@ -162,9 +165,10 @@ def record_attendance(
     if errors or enrolment is None:
         return None, [rejected(ATTENDANCE_REJECTED, errors, enrolment_id=str(attendance.enrolment_id))]
     if attendance.session in enrolment.attended:
-        message = (f"session {attendance.session} of enrolment {enrolment.enrolment_id} is already recorded "
-                   f"({len(enrolment.attended)} of {enrolment.sessions} sessions attended); nothing changed "
-                   f"(rule: {ONCE_PER_SESSION})")
+        message = (_("session {session} of enrolment {enrolment_id} is already recorded ({count} of {sessions} "
+                      "sessions attended); nothing changed (rule: {rule})").format(
+                       session=attendance.session, enrolment_id=enrolment.enrolment_id, count=len(enrolment.attended),
+                       sessions=enrolment.sessions, rule=ONCE_PER_SESSION))
         return None, [rejected(ATTENDANCE_REJECTED, [FieldError(field="session", message=message)],
                                enrolment_id=str(attendance.enrolment_id))]
     attended = tuple(sorted((*enrolment.attended, attendance.session)))
@@ -189,14 +193,18 @@ def _enrolment_errors(
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     if course is None:
-        errors.append(FieldError(field="course_id", message=f"unknown course {request.course_id}"))
+        errors.append(FieldError(field="course_id", message=_("unknown course {course_id}").format(
+            course_id=request.course_id)))
     elif course.seats_left <= 0:
-        message = f"course {course.course_ref} is full: {course.seats_taken} of {course.capacity} seats taken"
+        message = _("course {course_ref} is full: {seats_taken} of {capacity} seats taken").format(
+            course_ref=course.course_ref, seats_taken=course.seats_taken, capacity=course.capacity)
         errors.append(FieldError(field="course_id", message=message))
     if organization is None:
-        errors.append(FieldError(field="org_id", message=f"unknown organization {request.org_id}"))
+        errors.append(FieldError(field="org_id", message=_("unknown organization {org_id}").format(
+            org_id=request.org_id)))
     elif not organization.is_active:
-        message = f"organization {request.org_id} is {organization.status}; only an active one may enrol"
+        message = _("organization {org_id} is {status}; only an active one may enrol").format(
+            org_id=request.org_id, status=label(organization.status))
         errors.append(FieldError(field="org_id", message=message))
     return errors
 
@@ -205,34 +213,39 @@ def _person_errors(
     request: EnrolmentRequested, course: Course | None, person: PersonView | None, existing: Enrolment | None,
 ) -> list[FieldError]:
     """Whether the person may take a seat: events leave the service, so they name the person by id only."""
-    who = f"person {request.person_id}"
+    who = _("person {person_id}").format(person_id=request.person_id)
     if person is None:
-        return [FieldError(field="person_id", message=f"{who} is not registered: registration has announced no "
-                                                      f"such person (rule: {PERSON_REGISTERED})")]
+        return [FieldError(field="person_id", message=_("{who} is not registered: registration has announced no "
+                                                         "such person (rule: {rule})").format(
+                                                             who=who, rule=PERSON_REGISTERED))]
     errors: list[FieldError] = []
     if person.org_id != request.org_id:
-        errors.append(FieldError(field="person_id", message=f"{who} belongs to organization {person.org_id}, not "
-                                                            f"{request.org_id} (rule: {PERSON_OF_THE_ORGANIZATION})"))
+        errors.append(FieldError(field="person_id", message=_(
+            "{who} belongs to organization {org_id}, not {named} (rule: {rule})").format(
+                who=who, org_id=person.org_id, named=request.org_id, rule=PERSON_OF_THE_ORGANIZATION)))
     if course is not None and person.role != course.audience:
-        errors.append(FieldError(field="person_id", message=f"{who} is registered as {person.role}; course "
-                                                            f"{course.course_ref} is for {course.audience} "
-                                                            f"(rule: {AUDIENCE_MATCHES_ROLE})"))
+        errors.append(FieldError(field="person_id", message=_(
+            "{who} is registered as {role}; course {course_ref} is for {audience} (rule: {rule})").format(
+                who=who, role=label(person.role), course_ref=course.course_ref, audience=label(course.audience),
+                rule=AUDIENCE_MATCHES_ROLE)))
     if existing is not None:
-        errors.append(FieldError(field="person_id", message=f"{who} is already enrolled in course "
-                                                            f"{existing.course_ref} (enrolment_id "
-                                                            f"{existing.enrolment_id}) (rule: {ONE_SEAT_PER_PERSON})"))
+        errors.append(FieldError(field="person_id", message=_(
+            "{who} is already enrolled in course {course_ref} (enrolment_id {enrolment_id}) (rule: {rule})").format(
+                who=who, course_ref=existing.course_ref, enrolment_id=existing.enrolment_id, rule=ONE_SEAT_PER_PERSON)))
     return errors
 
 
 def _attendance_errors(attendance: AttendanceRecorded, enrolment: Enrolment | None) -> list[FieldError]:
     errors: list[FieldError] = []
     if enrolment is None:
-        errors.append(FieldError(field="enrolment_id", message=f"unknown enrolment {attendance.enrolment_id}"))
+        errors.append(FieldError(field="enrolment_id", message=_("unknown enrolment {enrolment_id}").format(
+            enrolment_id=attendance.enrolment_id)))
         if attendance.session < 1:
-            errors.append(FieldError(field="session", message=f"must be 1 or more, got {attendance.session}"))
+            errors.append(FieldError(field="session", message=_("must be 1 or more, got {session}").format(
+                session=attendance.session)))
     elif not 1 <= attendance.session <= enrolment.sessions:
-        message = (f"must be between 1 and {enrolment.sessions} (the sessions of course {enrolment.course_ref}), "
-                   f"got {attendance.session}")
+        message = (_("must be between 1 and {sessions} (the sessions of course {course_ref}), got {session}").format(
+            sessions=enrolment.sessions, course_ref=enrolment.course_ref, session=attendance.session))
         errors.append(FieldError(field="session", message=message))
     return errors
 

@@ -38,7 +38,8 @@ def rabbitmqctl(*args: str, check: bool = True) -> subprocess.CompletedProcess[s
 
 
 def vhost_of(url: str) -> str:
-    return unquote(urlsplit(url).path.lstrip("/")) or "/"
+    """The vhost of `url` (of its first node, when it names several comma-separated)."""
+    return unquote(urlsplit(url.split(",")[0]).path.lstrip("/")) or "/"
 
 
 def queue_depths(rabbit_url: str) -> dict[str, int]:

@@ -24,6 +24,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pymongo import AsyncMongoClient
 
 from shared.envelope import new_event
+from shared.failover import broker_urls, failover_connection
 from shared.topology import EVENTS_EXCHANGE_NAME
 
 Event = dict[str, Any]
@@ -61,13 +62,19 @@ class Ledger:
         self.exchange: aio_pika.abc.AbstractExchange | None = None
 
     async def __aenter__(self) -> Ledger:
-        self.connection = await aio_pika.connect_robust(self.url, reconnect_interval=0.5)
+        # Several nodes of a cluster, comma-separated (as a service's RABBITMQ_URL): the ledger moves between them
+        # as a service does, and its queue is a quorum queue, which outlives its node as the services' queues do
+        # (a classic queue lives on one node: what is routed to it while that node is down is lost).
+        urls = broker_urls(self.url)
+        options: dict[str, Any] = {"connection_class": failover_connection(urls)} if len(urls) > 1 else {}
+        self.connection = await aio_pika.connect_robust(urls[0], reconnect_interval=0.5, **options)
         channel = await self.connection.channel(publisher_confirms=True)
         self.exchange = await channel.declare_exchange(EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC,
                                                        durable=True)
         listen = await self.connection.channel()
         await listen.set_qos(prefetch_count=1000)
-        queue = await listen.declare_queue(self.queue_name, durable=True)
+        arguments = {"x-queue-type": "quorum"} if len(urls) > 1 else None
+        queue = await listen.declare_queue(self.queue_name, durable=True, arguments=arguments)
         for pattern in SERVICE_PATTERNS:
             await queue.bind(EVENTS_EXCHANGE_NAME, pattern)
         await queue.consume(self._record)

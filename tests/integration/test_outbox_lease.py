@@ -1,0 +1,191 @@
+"""The relay's lease against the real broker and the embedded database: the relays of several replicas over one
+outbox publish each row once, and the rows of a relay that died holding its lease are published once it expires."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import BaseModel
+
+from shared.envelope import Envelope, new_event
+from shared.mongo import make_client
+from shared.outbox import Outbox, OutboxRelay, outbox_document
+from shared.outcome import Emit
+from shared.service import Service
+from shared.sessions import PROCESSES, SessionRegistry
+from shared.settings import BusSettings, ServiceSettings, StoreSettings
+from shared.unit_of_work import Transaction
+from tests.support.bus import BusProbe
+from tests.support.endpoints import user_url
+
+pytestmark = pytest.mark.integration
+
+
+class Work(BaseModel):
+    n: int
+
+
+async def do_work(event: Envelope, tx: Transaction) -> None:
+    tx.emit(Emit("kerneltest.work.done", {"n": event.data["n"]}))
+
+
+def replica(rabbit_url: str, mongo_url: str, prefix: str, lease_seconds: float = 30.0) -> Service:
+    """One replica of a service: replicas with the same `prefix` share its database, and so its outbox."""
+    settings = ServiceSettings(bus=BusSettings(RABBITMQ_URL=user_url(rabbit_url, "kerneltest"), PREFETCH=16,
+                                               RELAY_LEASE_SECONDS=lease_seconds),
+                               store=StoreSettings(MONGO_URL=mongo_url, MONGO_DATABASE_PREFIX=prefix))
+    service = Service("kerneltest", settings)
+    service.consume("work", "intake.kernel.work", do_work, document=Work, description="work items")
+    return service
+
+
+@contextlib.asynccontextmanager
+async def running(service: Service) -> AsyncIterator[Service]:
+    app = service.app()
+    async with app.start_lifespan_context():
+        await asyncio.wait_for(service.started.wait(), 30)
+        yield service
+
+
+async def drained(service: Service, timeout: float = 30.0) -> None:
+    """Until the shared outbox holds nothing unsent (the relay marks a batch sent just after its confirms)."""
+    for _ in range(round(timeout / 0.1)):
+        if await service.outbox.backlog() == 0:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the outbox still holds {await service.outbox.backlog()} unsent events")
+
+
+def outcomes(n: int) -> list[Envelope]:
+    return [new_event("kerneltest.work.done", {"n": i}, source="kerneltest") for i in range(n)]
+
+
+async def test_the_relays_of_three_replicas_over_one_outbox_publish_each_row_once(
+    rabbit_url: str, mongo_url: str, db_prefix: str,
+) -> None:
+    replicas = [replica(rabbit_url, mongo_url, db_prefix) for _ in range(3)]
+    # Rows waiting before any relay starts (all three race for them at start-up) ...
+    waiting = outcomes(600)
+    await replicas[0].outbox.add(waiting, session=None)
+    async with BusProbe(rabbit_url, patterns=("kerneltest.#",)) as bus, contextlib.AsyncExitStack() as stack:
+        for service in replicas:
+            await stack.enter_async_context(running(service))
+        # ... and rows each replica's own handlers write while all three relay.
+        sent = [await bus.send("intake.kernel.work", {"n": i}) for i in range(200)]
+        await bus.wait_for(lambda evs: len({e["event_id"] for e in evs}) == 800, timeout=60)
+        await drained(replicas[0])
+        await bus.quiet(1.0)
+        published = [service.relay.published for service in replicas]
+    copies = Counter(e["event_id"] for e in bus.events)
+    assert len(copies) == 800 and set(copies.values()) == {1}
+    assert {str(e.event_id) for e in waiting} <= set(copies)
+    assert {e["correlation_id"] for e in bus.events if e["correlation_id"]} >= {e["event_id"] for e in sent}
+    assert sum(published) == 800  # each row published by one relay: none twice
+
+
+async def test_rows_claimed_by_a_relay_that_died_are_published_once_its_lease_expires(
+    rabbit_url: str, mongo_url: str, db_prefix: str,
+) -> None:
+    survivor = replica(rabbit_url, mongo_url, db_prefix, lease_seconds=1.0)
+    left = outcomes(40)
+    await survivor.outbox.add(left, session=None)
+
+    async def never(envelope: Envelope) -> None:
+        raise AssertionError("the dead relay publishes nothing")
+
+    # A relay claims the rows and dies before publishing them: its lease is all that is left of it.
+    dead = OutboxRelay(survivor.outbox, never, batch=25, lease_seconds=1.0)
+    claimed = await dead.claim()
+    assert len(claimed) == 25
+    leases = {d["_id"]: d["lease_until"] async for d in survivor.outbox.collection.find({"lease": {"$ne": None}})}
+    assert set(leases) == {d["_id"] for d in claimed}
+
+    async with BusProbe(rabbit_url, patterns=("kerneltest.#",)) as bus, running(survivor):
+        await bus.wait_for(lambda evs: len(evs) >= 40, timeout=20)
+        await drained(survivor)
+        await bus.quiet(0.5)
+        rows = await survivor.outbox.collection.find({}, {"sent_at": 1, "lease": 1}).to_list()
+    copies = Counter(e["event_id"] for e in bus.events)
+    assert copies == Counter(str(e.event_id) for e in left)
+    assert all("lease" not in r for r in rows)
+    # The claimed rows went out only after the dead relay's lease expired; the others at once.
+    for r in rows:
+        if r["_id"] in leases:
+            assert r["sent_at"] >= leases[r["_id"]].astimezone(UTC)
+
+
+async def test_a_row_is_claimable_when_never_leased_or_its_lease_has_passed_and_never_when_sent(
+    mongo_url: str, db_prefix: str,
+) -> None:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
+    try:
+        outbox = Outbox(client[f"{db_prefix}lease"])
+        await outbox.ensure_indexes()
+        now = datetime.now(UTC)
+        rows = {"never leased": {}, "lease null": {"lease_until": None},
+                "lease passed": {"lease_until": now - timedelta(seconds=1)},
+                "lease running": {"lease_until": now + timedelta(seconds=30)},
+                "sent": {"sent": True, "sent_at": now}}
+        for name, fields in rows.items():
+            await outbox.collection.insert_one({**outbox_document(new_event("kerneltest.work.done", {"n": name},
+                                                                            source="kerneltest")), **fields})
+        relay = OutboxRelay(outbox, publish=nothing, lease_seconds=30)
+        claimed = await relay.claim()
+        assert sorted(d["envelope"]["data"]["n"] for d in claimed) == ["lease null", "lease passed", "never leased"]
+        assert await relay.claim() == []  # now all leased by this relay, or running, or sent
+    finally:
+        await client.drop_database(f"{db_prefix}lease")
+        await client.close()
+
+
+async def nothing(envelope: Envelope) -> None:
+    raise AssertionError("nothing is published here")
+
+
+async def test_the_rows_a_dead_process_leased_are_released_as_soon_as_another_process_finds_it_dead(
+    mongo_url: str, db_prefix: str,
+) -> None:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
+    db = client[f"{db_prefix}lease"]
+    try:
+        outbox = Outbox(db)
+        await outbox.ensure_indexes()
+        await outbox.add(outcomes(30), session=None)
+        dead = SessionRegistry("kerneltest", stale_after=1.0)
+        await dead.beat(db)
+        leased = await OutboxRelay(outbox, nothing, lease_seconds=600, owner=dead.instance).claim()
+        assert len(leased) == 30
+        survivor = OutboxRelay(outbox, nothing, lease_seconds=600)
+        assert await survivor.claim() == []  # a live lease: skipped
+        # The dead process's heartbeat stops; the next process of the service reaps it and frees its leases.
+        await db[PROCESSES].update_one({"_id": dead.instance},
+                                       {"$set": {"beat_at": datetime.now(UTC) - timedelta(seconds=10)}})
+        reaper = SessionRegistry("kerneltest", stale_after=1.0)
+        reaper.on_reaped.append(outbox.release)
+        assert await reaper.reap(db) == 1
+        assert {d["_id"] for d in await survivor.claim()} == {d["_id"] for d in leased}
+    finally:
+        await client.drop_database(f"{db_prefix}lease")
+        await client.close()
+
+
+async def test_a_relay_stopping_cleanly_leaves_its_leased_rows_to_the_others(mongo_url: str, db_prefix: str) -> None:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
+    db = client[f"{db_prefix}lease"]
+    try:
+        outbox = Outbox(db)
+        await outbox.ensure_indexes()
+        await outbox.add(outcomes(10), session=None)
+        stopping = OutboxRelay(outbox, nothing, lease_seconds=600)
+        assert len(await stopping.claim()) == 10
+        stopping.start()  # its task, so that stop() has something to stop
+        await stopping.stop()
+        assert len(await OutboxRelay(outbox, nothing, lease_seconds=600).claim()) == 10
+    finally:
+        await client.drop_database(f"{db_prefix}lease")
+        await client.close()
