@@ -107,12 +107,16 @@ class CpuMeter:
 class Bus:
     """The driver's two connections: one publishes with confirms, the other receives outcomes."""
 
-    def __init__(self, url: str, outcome_patterns: tuple[str, ...], expected: tuple[str, ...] = ()) -> None:
+    def __init__(self, url: str, outcome_patterns: tuple[str, ...], expected: tuple[str, ...] = (), *,
+                 every_expected: bool = False) -> None:
         self.url = url
         self.patterns = outcome_patterns
         # Only these outcome types count as throughput (a rejection answers an event but is no work done);
-        # empty: every outcome counts.
+        # empty: every outcome counts. With `every_expected`, an event is answered once an outcome of each
+        # expected type has arrived (a fan-out: one event, answers from several services).
         self.expected = frozenset(expected)
+        self.every_expected = every_expected
+        self._seen: dict[str, set[str]] = {}
         self.arrivals: dict[str, float] = {}
         self.expected_ids: set[str] = set()
         self.types: collections.Counter[str] = collections.Counter()
@@ -141,6 +145,12 @@ class Bus:
 
     async def _on_outcome(self, message: AbstractIncomingMessage) -> None:
         correlation = message.correlation_id
+        if correlation is not None and self.every_expected and correlation not in self.arrivals:
+            seen = self._seen.setdefault(correlation, set())
+            seen.add(message.routing_key or "?")
+            if not self.expected <= seen:
+                return
+            del self._seen[correlation]
         if correlation is not None and correlation not in self.arrivals:
             self.arrivals[correlation] = time.monotonic()
             self.types[message.routing_key or "?"] += 1

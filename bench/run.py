@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import importlib.metadata
 import os
+import pickle
 import platform
 import shutil
 import subprocess
@@ -27,11 +28,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import cluster_catalog, db_baseline, relay_baseline, suite_catalog, suite_registration
+from bench import (
+    cluster_catalog,
+    db_baseline,
+    district,
+    relay_baseline,
+    suite_catalog,
+    suite_evaluation,
+    suite_matching,
+    suite_registration,
+    suite_training,
+)
 from bench.results import Machine, Run, render
 from shared import embedded_db
 from shared.settings import DEFAULT_RABBITMQ_URL, BusSettings
 from tests.support.endpoints import isolated_vhost
+from tools.demo.cycle import FULL as SOURCE_YEAR
+from tools.demo.cycle import CycleScale
+from tools.seed import WUHOU, DistrictSize
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -46,16 +60,28 @@ class Plan:
     db_sequential: int
     db_concurrent: int
     db_batched: int
-    catalog_events: int  # the throughput run, warm-up included; memory is read at its end
-    catalog_total: int  # events through the catalog in all; memory is read at the end again
-    registration_events: int
+    service_events: int  # each service's throughput run, warm-up included; memory is read at its end
+    service_total: int  # events through each service in all; memory is read after every 10,000 and at the end
+    fan_out_events: int
 
 
 FULL = Plan(warmup=500, relay_events=20_000, rate=200, latency_seconds=20, db_sequential=1_000,
-            db_concurrent=3_000, db_batched=10_000, catalog_events=10_000, catalog_total=100_000,
-            registration_events=5_000)
+            db_concurrent=3_000, db_batched=10_000, service_events=10_000, service_total=100_000,
+            fan_out_events=3_000)
 QUICK = Plan(warmup=300, relay_events=5_000, rate=200, latency_seconds=10, db_sequential=300, db_concurrent=1_000,
-             db_batched=3_000, catalog_events=10_000, catalog_total=30_000, registration_events=2_000)
+             db_batched=3_000, service_events=5_000, service_total=10_000,
+             fan_out_events=1_000)
+# The source's district ten times over: 2,400 projects, 11,770 organizations, 550 invited to the fair.
+TEN_TIMES = CycleScale(
+    DistrictSize("wuhou-x10", projects=2_400, organizations=11_770, communities=83, flagship_organizations=180,
+                 seed=20141119, ref_prefix="2015-1-X", key_prefix="seed-x10"),
+    trained_people=11_500, course_capacity=50, assessments=1_200, interests_per_org=SOURCE_YEAR.interests_per_org,
+    slots=SOURCE_YEAR.slots)
+TEN_TIMES_ENV = {"MATCHING_RULES": '{"invite_limit": 550}'}
+assert SOURCE_YEAR.district == WUHOU
+# Each service's intake -> outcome path (bench/suite_*.py), in the order they are measured.
+SUITES = {"catalog": suite_catalog, "registration": suite_registration, "training_grading": suite_training,
+          "matching": suite_matching, "evaluation": suite_evaluation}
 
 
 def machine() -> Machine:
@@ -97,7 +123,7 @@ def fresh_database(commands: list[str]) -> Iterator[tuple[str, int | None]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def measure_all(plan: Plan, run: Run) -> None:
+async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool) -> None:
     base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
     with isolated_vhost(base) as url:
         vhost = url.rsplit("/", 1)[-1]
@@ -110,19 +136,39 @@ async def measure_all(plan: Plan, run: Run) -> None:
             run.database = await db_baseline.measure(mongo_url, sequential=plan.db_sequential,
                                                      concurrent=plan.db_concurrent, batches=plan.db_batched)
         say("database: " + "; ".join(f"{f.mode} {f.rate:,.0f}/s" for f in run.database))
-        for name, module, events, total in (
-                ("catalog", suite_catalog, plan.catalog_events, plan.catalog_total),
-                ("registration", suite_registration, plan.registration_events, plan.registration_events)):
+        for name, module in SUITES.items():
+            if services and name not in services:
+                continue
             with fresh_database(run.commands) as (mongo_url, pid):
                 run.commands.append(f"{sys.executable} -m services.{name}  # RABBITMQ_URL=<vhost> MONGO_URL=<that>")
-                figures = await module.measure(url, mongo_url, warmup=plan.warmup, events=events, rate=plan.rate,
-                                               seconds=plan.latency_seconds, memory_total=total, database_pid=pid)
+                figures = await module.measure(url, mongo_url, warmup=plan.warmup, events=plan.service_events,
+                                               rate=plan.rate, seconds=plan.latency_seconds,
+                                               memory_total=plan.service_total, database_pid=pid)
                 run.services.append(figures)
                 say(f"{name}: {figures.saturated.rate:,.0f} events/s, p99 {figures.latency.p(99):.1f} ms, VmRSS "
                     + " → ".join(f"{p.rss_mib:.1f} MiB at {p.events:,}" for p in figures.memory))
                 if not figures.complete:
                     run.problems.append(f"{name}: some events were not answered in time; its log ends:\n"
                                         f"```\n{figures.log_tail}\n```")
+        if services:
+            return
+        with fresh_database(run.commands) as (mongo_url, pid):
+            run.commands.append(f"{sys.executable} -m services.catalog, services.evaluation  # the fan-out")
+            run.fan_out = await district.fan_out(url, mongo_url, warmup=plan.warmup, events=plan.fan_out_events,
+                                                 rate=plan.rate, seconds=plan.latency_seconds, database_pid=pid)
+        say(f"fan-out: {run.fan_out.saturated.rate:,.0f} awards/s, p99 {run.fan_out.latency.p(99):.1f} ms")
+        years: list[tuple[str, CycleScale, dict[str, str]]] = [("source", SOURCE_YEAR, {})]
+        if ten_times:
+            years.append(("ten times", TEN_TIMES, TEN_TIMES_ENV))
+        for label, scale, env in years:
+            with fresh_database(run.commands) as (mongo_url, _):
+                settings = " ".join(f"{k}={v!r}" for k, v in env.items())
+                run.commands.append(f"the five services (DISTRICT_CLOCK=drill {settings}) + tools/demo's cycle, "
+                                    f"{scale.district.name}  # bench/district.py")
+                year = await district.district_year(url, mongo_url, scale, label, env)
+            run.years.append(year)
+            say(f"district year ({label}): {year.seconds:.1f} s, " + ", ".join(
+                f"{s.name} {s.seconds:.1f} s" for s in year.stages))
 
 
 def matching_solvers(quick: bool, run: Run) -> str:
@@ -138,16 +184,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="30,000 events through the catalog, shorter runs")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the results (bench/RESULTS.md)")
+    parser.add_argument("--service", action="append", choices=list(SUITES), default=[],
+                        help="measure only this service (repeatable); the baselines run always, the fan-out and "
+                             "the district year only when no service is named")
+    parser.add_argument("--ten-times", action="store_true", help="the ten-times district's year as well")
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     bus = BusSettings()
     run = Run(started=datetime.now(UTC), finished=datetime.now(UTC), quick=args.quick, machine=machine(),
-              settings={"PREFETCH": str(bus.prefetch), "TRANSACTION_BATCH": str(bus.transaction_batch)},
+              settings={"PREFETCH": str(bus.prefetch), "TRANSACTION_BATCH": str(bus.transaction_batch),
+                        "TRANSACTIONS_IN_FLIGHT": str(bus.transactions_in_flight)},
               commands=[f"{sys.executable} -m bench.run {' '.join(sys.argv[1:])}".strip()],
               load_average={"at the start": load_average()})
     say(f"{'quick' if args.quick else 'full'} run; results go to {args.output}")
     try:
-        asyncio.run(measure_all(plan, run))
+        asyncio.run(measure_all(plan, run, args.service, args.ten_times))
     except Exception as exc:  # write what was measured, and why the rest is missing
         run.problems.append(f"the run stopped early: {type(exc).__name__}: {exc}")
     run.load_average["after the broker and database parts"] = load_average()
@@ -157,6 +208,8 @@ def main() -> None:
     # The cluster's row is measured apart (bench/cluster_catalog.py, which needs `make cluster`): kept as it was.
     kept = cluster_catalog.kept_section(args.output)
     args.output.write_text(render(run) + (f"\n{kept.rstrip()}\n" if kept else ""))
+    with contextlib.suppress(Exception):  # the figures themselves, to render again after a change of results.py
+        args.output.with_suffix(".pickle").write_bytes(pickle.dumps(run))
     say(f"done in {(run.finished - run.started).total_seconds() / 60:.1f} minutes; results in {args.output}")
     if run.problems:
         sys.exit(1)

@@ -33,6 +33,9 @@ def proposed(n: int) -> Outgoing:
     return intake_event(INTAKE, proposal(n))
 
 
+EVENT = proposed  # what bench/sweep.py sends
+
+
 async def measure(rabbit_url: str, mongo_url: str, **plan: Any) -> ServiceFigures:
     """Throughput, latency at a fixed rate, and the process's memory over `plan`'s event counts."""
     return await measure_service("catalog", rabbit_url, mongo_url, proposed, OUTCOMES, expected=EXPECTED, **plan)

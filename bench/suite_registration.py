@@ -34,6 +34,9 @@ def applied(n: int) -> Outgoing:
     return intake_event(INTAKE, application(n))
 
 
+EVENT = applied  # what bench/sweep.py sends
+
+
 async def measure(rabbit_url: str, mongo_url: str, **plan: Any) -> ServiceFigures:
     """Throughput, latency at a fixed rate, and the process's memory over `plan`'s event counts."""
     env = {"IDENTITY_HASH_KEY": "bench-identity-hash-key-not-for-production", **plan.pop("env", {})}

@@ -47,7 +47,8 @@ class TransactionBatcher:
         self.client, self.inbox, self.outbox, self.source = client, inbox, outbox, source
         self.max_batch = max_batch
         self.transactions = transactions
-        self.batches = 0
+        self.batches = 0  # transactions that committed more than one event
+        self.batched = 0  # the events they committed
         self._waiting: list[_Waiting] = []
         self._running: set[asyncio.Task[None]] = set()
 
@@ -90,6 +91,7 @@ class TransactionBatcher:
                           type(exc).__name__, exc)
             else:
                 self.batches += 1
+                self.batched += len(batch)
                 for waiting, emitted in zip(batch, results, strict=True):
                     if not waiting.answer.done():
                         waiting.answer.set_result(emitted)

@@ -1,9 +1,12 @@
 """How stores read and write MongoDB documents inside a handler's transaction.
 
 Writes are collected, not sent one by one: at the end of the transaction (or of a group commit's batch) they go
-out as one `bulk_write` per collection, in the order they were made, with the inbox and outbox writes. A read
-of a collection that has writes waiting sends them first, so every read sees what the transaction wrote.
-Outside a transaction (read queries, operators' commands) the same read functions go straight to the database.
+out as one `bulk_write` per collection, in the order they were made, with the inbox and outbox writes. Every read
+sees what the transaction wrote: a look-up by plain equality (`find_one`) of a collection whose waiting writes are
+all inserts is answered from them and the database without sending them (the usual create-once check: a batch of
+proposals reads, then inserts, event after event); any other read of a collection with writes waiting sends them
+first. Outside a transaction (read queries, operators' commands) the same read functions go straight to the
+database.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import bson
 from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
@@ -21,6 +25,15 @@ Document = dict[str, Any]
 Collection = AsyncCollection[Document]
 Sort = Sequence[tuple[str, int]]
 WriteOp = InsertOne[Document] | ReplaceOne[Document] | UpdateOne | UpdateMany | DeleteOne
+# Query values a waiting document is compared with in memory exactly as the database compares them.
+_PLAIN = (str, int)
+
+
+class Undecided:
+    """The waiting writes cannot answer this read in memory: send them, then read."""
+
+
+UNDECIDED = Undecided()
 
 
 @dataclass
@@ -30,18 +43,43 @@ class PendingWrites:
     session: AsyncClientSession
     queued: list[tuple[Collection, WriteOp]] = field(default_factory=list)
     flushes: int = 0
+    # By collection name: the documents of the waiting inserts, and the collections with other writes waiting.
+    inserted: dict[str, list[Document]] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
 
-    def add(self, collection: Collection, op: WriteOp) -> None:
+    def add(self, collection: Collection, op: WriteOp, inserted: Document | None = None) -> None:
+        """Queue `op`; `inserted` is its document when it is an insert."""
         self.queued.append((collection, op))
+        if inserted is not None:
+            self.inserted.setdefault(collection.name, []).append(inserted)
+        else:
+            self.changed.add(collection.name)
 
     def waiting_on(self, collection: Collection) -> bool:
-        return any(c.name == collection.name for c, _ in self.queued)
+        return collection.name in self.changed or collection.name in self.inserted
+
+    def among_inserts(self, collection: Collection, query: Mapping[str, Any]) -> Document | Undecided | None:
+        """The first waiting insert into `collection` that `query` (plain equality) matches, as the database would
+        return it; None if none does; UNDECIDED if other writes wait there or the query is more than equality."""
+        if collection.name in self.changed or not all(
+                not key.startswith("$") and isinstance(value, _PLAIN) for key, value in query.items()):
+            return UNDECIDED
+        for document in self.inserted.get(collection.name, []):
+            matched = _matches(document, query)
+            if matched is None:
+                return UNDECIDED
+            if matched:
+                options = collection.codec_options
+                stored: Document = bson.decode(bson.encode(document, codec_options=options), codec_options=options)
+                return stored
+        return None
 
     async def flush(self) -> None:
         """Send every waiting write: one ordered `bulk_write` per collection, collections in first-write order."""
         if not self.queued:
             return
         queued, self.queued = self.queued, []
+        self.inserted, self.changed = {}, set()
         groups: dict[str, tuple[Collection, list[WriteOp]]] = {}
         for collection, op in queued:
             groups.setdefault(collection.name, (collection, []))[1].append(op)
@@ -69,7 +107,7 @@ class Writer:
         return self.pending.session
 
     def insert(self, collection: Collection, document: Document) -> None:
-        self.pending.add(collection, InsertOne(document))
+        self.pending.add(collection, InsertOne(document), inserted=document)
 
     def insert_many(self, collection: Collection, documents: Sequence[Document]) -> None:
         for document in documents:
@@ -111,8 +149,33 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
     """One document, seeing the transaction's own writes when `writer` is given."""
     if writer is None:
         return await collection.find_one(dict(query), projection, sort=sort)
-    await writer.before_read(collection)
-    return await collection.find_one(dict(query), projection, sort=sort, session=writer.session)
+    waiting = (writer.pending.among_inserts(collection, query) if projection is None and sort is None
+               and writer.pending.waiting_on(collection) else UNDECIDED)
+    if isinstance(waiting, Undecided):
+        await writer.before_read(collection)
+        return await collection.find_one(dict(query), projection, sort=sort, session=writer.session)
+    if waiting is not None and set(query) == {"_id"}:
+        return waiting  # `_id` is unique: the database cannot hold another
+    stored = await collection.find_one(dict(query), session=writer.session)
+    return stored if stored is not None else waiting
+
+
+def _matches(document: Document, query: Mapping[str, Any]) -> bool | None:
+    """Whether every `path: value` of `query` holds in `document`, as the database decides equality of a string
+    or an integer; None where it would need more than that (a path through an array, a float, a date)."""
+    for path, wanted in query.items():
+        value: Any = document
+        for part in path.split("."):
+            if isinstance(value, list | tuple):
+                return None
+            if not isinstance(value, Mapping) or part not in value:
+                return False
+            value = value[part]
+        if not isinstance(value, _PLAIN):  # an array, a number of another type, a date: left to the database
+            return None
+        if isinstance(value, bool) != isinstance(wanted, bool) or value != wanted:
+            return False
+    return True
 
 
 async def find(collection: Collection, query: Mapping[str, Any], writer: Writer | None = None, *,

@@ -147,7 +147,8 @@ class Service:
                                  owner=self.sessions.instance)
         self.sessions.on_reaped.append(self.outbox.release)  # a dead process's leased rows: published at once
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
-                                          max_batch=settings.bus.transaction_batch)
+                                          max_batch=settings.bus.transaction_batch,
+                                          transactions=settings.bus.transactions_in_flight)
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
         self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.inbox.ensure_indexes,
                                                                self._abort_what_dead_processes_left]
@@ -163,6 +164,12 @@ class Service:
         published = Gauge("district_outbox_published", "Events the relay has published since start",
                           registry=self.registry)
         published.set_function(lambda: self.relay.published)
+        group_commits = Gauge("district_group_commits", "Transactions since start that committed several events",
+                              registry=self.registry)
+        group_commits.set_function(lambda: self.batcher.batches)
+        grouped = Gauge("district_group_committed_events", "Events committed in those transactions",
+                        registry=self.registry)
+        grouped.set_function(lambda: self.batcher.batched)
         self.metrics = ServiceMetrics(self.registry)
         self.metrics.observe_retention(self.outbox, self.inbox)
         self.probe = QueueProbe(lambda: self.broker._connection)

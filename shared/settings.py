@@ -30,6 +30,8 @@ class BusSettings(BaseSettings):
     prefetch: int = Field(default=64, ge=1, le=10_000, validation_alias="PREFETCH")
     # Deliveries that wait while earlier ones are handled share one transaction, up to this many (1: each alone).
     transaction_batch: int = Field(default=32, ge=1, le=1000, validation_alias="TRANSACTION_BATCH")
+    # How many of those transactions may run at once; a delivery arriving while they all run waits for a batch.
+    transactions_in_flight: int = Field(default=2, ge=1, le=64, validation_alias="TRANSACTIONS_IN_FLIGHT")
     delivery_limit: int = Field(default=10, ge=2, le=1000, validation_alias="DELIVERY_LIMIT")
     transient_retry_seconds: float = Field(default=30.0, gt=0, le=3600, validation_alias="TRANSIENT_RETRY_SECONDS")
     # /ready turns 503 once the relay has published nothing for this long while events wait in the outbox.

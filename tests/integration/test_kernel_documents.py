@@ -77,3 +77,68 @@ async def test_a_conditional_update_reports_how_many_it_matched(database: tuple[
     assert await committed(client, db, first) == 1
     assert await committed(client, db, second) == 0
     assert await find_one(db["fairs"], {"_id": "f"}) == {"_id": "f", "schedule": 1}
+
+
+async def test_a_look_up_by_equality_among_waiting_inserts_is_answered_without_sending_them(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    await db["items"].insert_one({"_id": "stored", "ref": "S"})
+
+    async def step(tx: Transaction) -> list[object]:
+        for n in range(3):
+            tx.insert(db["items"], {"_id": f"i{n}", "ref": f"R{n}", "holder": {"name": f"h{n}"}})
+        found = [await find_one(db["items"], {"_id": "i1"}, tx),
+                 await find_one(db["items"], {"ref": "R2", "holder.name": "h2"}, tx),
+                 await find_one(db["items"], {"_id": "i9"}, tx),
+                 await find_one(db["items"], {"ref": "S"}, tx)]
+        assert tx.pending.flushes == 0
+        return found
+
+    assert await committed(client, db, step) == [
+        {"_id": "i1", "ref": "R1", "holder": {"name": "h1"}}, {"_id": "i2", "ref": "R2", "holder": {"name": "h2"}},
+        None, {"_id": "stored", "ref": "S"}]
+    assert await count(db["items"], {}) == 4
+
+
+async def test_a_document_already_stored_is_found_before_a_waiting_insert_like_it(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    await db["items"].insert_one({"_id": "old", "kind": "k"})
+
+    async def step(tx: Transaction) -> object:
+        tx.insert(db["items"], {"_id": "new", "kind": "k"})
+        return await find_one(db["items"], {"kind": "k"}, tx)
+
+    assert await committed(client, db, step) == {"_id": "old", "kind": "k"}
+
+
+@pytest.mark.parametrize(("waiting", "query", "expected"), [
+    pytest.param({"_id": 1, "tags": ["a", "b"]}, {"tags": "b"}, {"_id": 1, "tags": ["a", "b"]}, id="inside-an-array"),
+    pytest.param({"_id": 1, "n": 2.0}, {"n": 2}, {"_id": 1, "n": 2.0}, id="a-float-equal-to-an-int"),
+    pytest.param({"_id": 1, "n": 2}, {"n": {"$gt": 1}}, {"_id": 1, "n": 2}, id="an-operator"),
+])
+async def test_a_look_up_the_waiting_inserts_cannot_decide_sends_them_first_and_sees_them(
+    database: tuple[Client, Database], waiting: dict[str, object], query: dict[str, object], expected: object,
+) -> None:
+    client, db = database
+
+    async def step(tx: Transaction) -> tuple[object, int]:
+        tx.insert(db["items"], waiting)
+        return await find_one(db["items"], query, tx), tx.pending.flushes
+
+    assert await committed(client, db, step) == (expected, 1)
+
+
+async def test_a_look_up_after_a_change_that_is_not_an_insert_sends_the_writes_first(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+
+    async def step(tx: Transaction) -> tuple[object, int]:
+        tx.insert(db["items"], {"_id": 1, "ref": "R"})
+        tx.update(db["items"], {"_id": 1}, {"$set": {"ref": "Q"}})
+        return await find_one(db["items"], {"ref": "R"}, tx), tx.pending.flushes
+
+    assert await committed(client, db, step) == (None, 1)

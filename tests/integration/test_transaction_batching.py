@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from shared.batching import TransactionBatcher
+from shared.documents import find_one
 from shared.envelope import Envelope, new_event
 from shared.inbox import AlreadyHandled, Inbox
 from shared.mongo import Client, Database, make_client
@@ -89,3 +90,26 @@ async def test_an_event_delivered_twice_in_one_batch_is_handled_once_and_the_rep
     assert isinstance(results[-1], AlreadyHandled) or isinstance(results[3], AlreadyHandled)
     assert sum(isinstance(r, list) for r in results) == 10
     assert await db["items"].count_documents({}) == 10 and await db["outbox"].count_documents({}) == 10
+
+
+async def test_a_later_event_of_a_batch_sees_what_an_earlier_one_created_and_creates_nothing_twice(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+
+    async def create_once(event: Envelope, tx: Transaction) -> None:
+        existing = await find_one(db["items"], {"ref": event.data["ref"]}, tx)
+        if existing is not None:
+            tx.emit(Emit("batchtest.item.rejected", {"ref": event.data["ref"], "existing": existing["_id"]}))
+            return
+        tx.insert(db["items"], {"_id": str(event.event_id), "ref": event.data["ref"]})
+        tx.emit(Emit("batchtest.item.recorded", {"ref": event.data["ref"]}))
+
+    batcher = batcher_for(client, db)
+    events = [new_event("intake.batchtest.item", {"ref": ref}, source="test") for ref in ("A", "B", "A", "C", "B")]
+    results = await asyncio.gather(*(batcher.handle("batchtest.items", e, create_once, now=NOW, today=TODAY)
+                                     for e in events))
+    assert [r[0].type for r in results] == ["batchtest.item.recorded"] * 2 + ["batchtest.item.rejected"] + [
+        "batchtest.item.recorded", "batchtest.item.rejected"]
+    assert results[2][0].data["existing"] == str(events[0].event_id)
+    assert sorted(d["ref"] for d in await db["items"].find().to_list()) == ["A", "B", "C"]
