@@ -244,7 +244,10 @@ async def until_all(processes: dict[str, ServiceProcess], status: int, timeout: 
     started = time.monotonic()
     while set((await statuses(processes)).values()) != {status}:
         if time.monotonic() - started > timeout:
-            raise AssertionError(f"/ready never all {status} within {timeout:.0f}s: {await statuses(processes)}")
+            now = await statuses(processes)
+            why = {name: await asyncio.to_thread(ready_checks, processes[name]) for name, got in now.items()
+                   if got != status}
+            raise AssertionError(f"/ready never all {status} within {timeout:.0f}s: {now}; checks: {why}")
         await asyncio.sleep(0.2)
     return time.monotonic() - started
 
