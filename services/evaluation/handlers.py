@@ -110,7 +110,7 @@ async def appeal_decided(ruling: events.AppealDecision, tx: Transaction, evaluat
 async def monitoring_deadlines(run: JobRun, evaluation: Evaluation) -> None:
     """Overdue milestones, milestones met again, and evaluations that stand, for every contract still open."""
     announced = 0
-    for contract in await evaluation.store.open_contracts():
+    async for contract in evaluation.store.open_contracts():
         if not on_day(contract, run.today, evaluation.rules).events:
             continue  # nothing due today: no transaction for it
         try:

@@ -3,6 +3,7 @@ and appeal in one document each, keyed by contract id); nothing else touches it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pymongo import ASCENDING
@@ -38,10 +39,24 @@ class ContractStore:
         doc = await find_one(self.contracts, {"reports.report_id": report_id}, reader)
         return _contract(doc) if doc else None
 
-    async def open_contracts(self) -> list[MonitoredContract]:
-        """The contracts the clock still has something to check on (not `closed`), by id."""
-        return [_contract(d) for d in await find(self.contracts, {"closed": {"$ne": True}},
-                                                 sort=[("_id", ASCENDING)])]
+    async def open_contracts(self, page: int = 200) -> AsyncIterator[MonitoredContract]:
+        """The contracts the clock still has something to check on (not `closed`), by id, read `page` at a time.
+
+        A page is read after the last id of the one before, not from one cursor held open: the clock's run takes
+        a transaction per contract in between, which may outlast a cursor, and only one page is in memory at a
+        time however many contracts a district has open.
+        """
+        after: str | None = None
+        while True:
+            query: dict[str, Any] = {"closed": {"$ne": True}}
+            if after is not None:
+                query["_id"] = {"$gt": after}
+            docs = await find(self.contracts, query, sort=[("_id", ASCENDING)], limit=page)
+            for doc in docs:
+                yield _contract(doc)
+            if len(docs) < page:
+                return
+            after = docs[-1]["_id"]
 
     def insert(self, contract: MonitoredContract, tx: Transaction) -> None:
         """A newly monitored contract; a second insert of the same id fails the commit (DuplicateKeyError)."""

@@ -3,6 +3,7 @@ each event."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -35,8 +36,10 @@ class InMemoryContracts:
     async def by_report(self, report_id: str, reader: Any = None) -> MonitoredContract | None:
         return next((c for c in self.contracts.values() if c.report(report_id) is not None), None)
 
-    async def open_contracts(self) -> list[MonitoredContract]:
-        return [c for _, c in sorted(self.contracts.items()) if not c.closed]
+    async def open_contracts(self) -> AsyncIterator[MonitoredContract]:
+        for _, contract in sorted(self.contracts.items()):
+            if not contract.closed:
+                yield contract
 
     def insert(self, contract: MonitoredContract, tx: Transaction) -> None:
         assert contract.contract_id not in self.contracts
@@ -199,7 +202,7 @@ async def test_the_deadlines_job_pays_the_final_tranche_once_the_evaluation_stan
     assert [(e.type, e.data["milestone"], e.data["amount_fen"]) for e in paid] == [
         ("evaluation.payment.released", "final", 300_000)]
     assert (await kept(evaluation)).closed
-    assert await evaluation.store.open_contracts() == []
+    assert [c async for c in evaluation.store.open_contracts()] == []
 
 
 async def test_an_appeal_and_its_decision_go_through_the_contract(evaluation: Evaluation) -> None:

@@ -186,7 +186,20 @@ async def test_the_clock_finds_only_the_contracts_it_still_has_something_to_chec
     closed = ok(on_day_after_window(done))
     await insert(client, store, monitored("C-9"), done, closed.model_copy(update={"contract_id": "C-10"}))
 
-    assert [c.contract_id for c in await store.open_contracts()] == ["C-8", "C-9"]
+    assert [c.contract_id async for c in store.open_contracts()] == ["C-8", "C-9"]
+
+
+async def test_the_clock_reads_the_open_contracts_a_page_at_a_time_and_misses_none_between_pages(
+    stored: tuple[Client, ContractStore],
+) -> None:
+    client, store = stored
+    done = reported(monitored("C-8"), "start", "mid_term", "final")
+    closed = ok(on_day_after_window(done))
+    ids = [f"C-{n:02d}" for n in range(1, 8)]
+    await insert(client, store, *(monitored(i) for i in ids), closed.model_copy(update={"contract_id": "C-04b"}))
+
+    for page in (1, 2, 3, 7, 50):
+        assert [c.contract_id async for c in store.open_contracts(page=page)] == ids
 
 
 async def test_an_unknown_contract_is_404_and_a_malformed_query_names_the_field(api: httpx.AsyncClient) -> None:
