@@ -33,7 +33,13 @@ from services.matching.domain.fairs import (
     open_fair,
     schedule_fair,
 )
-from services.matching.domain.sides import decline_meeting, lock_meeting, record_availability, request_meeting
+from services.matching.domain.sides import (
+    Said,
+    decline_meeting,
+    lock_meeting,
+    record_availability,
+    request_meeting,
+)
 from services.matching.domain.standstill import Award, cancellation, contract, event_id, standstill_over
 from services.matching.projections import (
     CourseCompletion,
@@ -84,6 +90,12 @@ from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
+
+SideSays = AvailabilityGiven | MeetingDecline | MeetingRequest
+# A rule on what one side of the fair says: (request, record=, sides=, purchasers=) -> the say to keep (if
+# accepted) and the outcomes to announce (`services.matching.domain.sides`).
+SideDecision = Callable[..., tuple[Said | None, list[Emit]]]
+
 
 KEPT = "kept at its newest version; stale, repeated and out-of-order events change nothing"
 
@@ -163,29 +175,30 @@ async def _purchasers(record: FairRecord | None, matching: Matching, tx: Transac
     return frozenset(matching.tables) | {p.purchaser for p in projects}
 
 
+async def _side_says(decide: SideDecision, request: SideSays, tx: Transaction, matching: Matching) -> None:
+    """What one side of the fair says (availability, a decline, a request), judged against the fair as it stands
+    and kept when it is accepted."""
+    record = await matching.store.fair(request.fair_id, tx)
+    kept, outcomes = decide(request, record=record, sides=await matching.store.fair_sides(request.fair_id, tx),
+                            purchasers=await _purchasers(record, matching, tx))
+    if kept is not None:
+        matching.store.save_said(kept, tx)
+    tx.emit(*outcomes)
+
+
 @subscriptions.intake(events.AVAILABILITY_GIVEN, AvailabilityGiven, rejects=events.FAIR_REJECTED,
                       echo=("fair_id",),
                       description="The slots a purchaser's table is away (replacing what it said before); no "
                                   "meeting is ever scheduled there.")
 async def availability_given(request: AvailabilityGiven, tx: Transaction, matching: Matching) -> None:
-    record = await matching.store.fair(request.fair_id, tx)
-    kept, outcomes = record_availability(request, record=record, sides=await matching.store.fair_sides(
-        request.fair_id, tx), purchasers=await _purchasers(record, matching, tx))
-    if kept is not None:
-        matching.store.save_said(kept, tx)
-    tx.emit(*outcomes)
+    await _side_says(record_availability, request, tx, matching)
 
 
 @subscriptions.intake(events.MEETING_DECLINE, MeetingDecline, rejects=events.FAIR_REJECTED,
                       echo=("fair_id", "org_id"),
                       description="A purchaser's \"no thanks\": that organization is never scheduled at its table.")
 async def meeting_declined(request: MeetingDecline, tx: Transaction, matching: Matching) -> None:
-    record = await matching.store.fair(request.fair_id, tx)
-    kept, outcomes = decline_meeting(request, record=record, sides=await matching.store.fair_sides(
-        request.fair_id, tx), purchasers=await _purchasers(record, matching, tx))
-    if kept is not None:
-        matching.store.save_said(kept, tx)
-    tx.emit(*outcomes)
+    await _side_says(decline_meeting, request, tx, matching)
 
 
 @subscriptions.intake(events.MEETING_REQUEST, MeetingRequest, rejects=events.FAIR_REJECTED,
@@ -193,12 +206,7 @@ async def meeting_declined(request: MeetingDecline, tx: Transaction, matching: M
                       description="Either side asks for a meeting, must or want; must-meetings are scheduled first "
                                   "whenever that is feasible.")
 async def meeting_requested(request: MeetingRequest, tx: Transaction, matching: Matching) -> None:
-    record = await matching.store.fair(request.fair_id, tx)
-    kept, outcomes = request_meeting(request, record=record, sides=await matching.store.fair_sides(
-        request.fair_id, tx), purchasers=await _purchasers(record, matching, tx))
-    if kept is not None:
-        matching.store.save_said(kept, tx)
-    tx.emit(*outcomes)
+    await _side_says(request_meeting, request, tx, matching)
 
 
 @subscriptions.intake(events.MEETING_LOCK, MeetingLock, rejects=events.FAIR_REJECTED,
