@@ -104,10 +104,12 @@ class SessionRegistry(monitoring.CommandListener):
                     await db.command("killSessions", lsids)
             except PyMongoError as exc:  # not allowed here: the server's own lifetime limit reaps them instead
                 log.warning("could not abort the transactions of a stopped %s process: %s", self.service, exc)
-            await db[PROCESSES].delete_one({"_id": record["_id"], "beat_at": record["beat_at"]})
-            log.info("aborted the open transactions of a stopped %s process (%d sessions)", self.service, len(lsids))
+            # What the dead process held (its relay's leases) is freed before its record goes: should this fail,
+            # the record stays and the next heartbeat frees it, instead of the rows waiting out their lease.
             for reaped in self.on_reaped:
                 await reaped(str(record["_id"]))
+            await db[PROCESSES].delete_one({"_id": record["_id"], "beat_at": record["beat_at"]})
+            log.info("aborted the open transactions of a stopped %s process (%d sessions)", self.service, len(lsids))
         self.reaped += len(stale)
         return len(stale)
 

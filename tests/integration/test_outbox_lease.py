@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import BaseModel
+from pymongo.errors import AutoReconnect
 
 from shared.envelope import Envelope, new_event
 from shared.mongo import make_client
@@ -169,6 +170,41 @@ async def test_the_rows_a_dead_process_leased_are_released_as_soon_as_another_pr
         reaper.on_reaped.append(outbox.release)
         assert await reaper.reap(db) == 1
         assert {d["_id"] for d in await survivor.claim()} == {d["_id"] for d in leased}
+    finally:
+        await client.drop_database(f"{db_prefix}lease")
+        await client.close()
+
+
+async def test_a_release_that_fails_is_tried_again_at_the_next_reaping_not_left_to_the_lease(
+    mongo_url: str, db_prefix: str,
+) -> None:
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
+    db = client[f"{db_prefix}lease"]
+    try:
+        outbox = Outbox(db)
+        await outbox.ensure_indexes()
+        await outbox.add(outcomes(5), session=None)
+        dead = SessionRegistry("kerneltest", stale_after=1.0)
+        await dead.beat(db)
+        leased = await OutboxRelay(outbox, nothing, lease_seconds=600, owner=dead.instance).claim()
+        await db[PROCESSES].update_one({"_id": dead.instance},
+                                       {"$set": {"beat_at": datetime.now(UTC) - timedelta(seconds=10)}})
+        tries: list[str] = []
+
+        async def release_failing_once(owner: str) -> int:
+            tries.append(owner)
+            if len(tries) == 1:
+                raise AutoReconnect("the database went away during the release")
+            return await outbox.release(owner)
+
+        reaper = SessionRegistry("kerneltest", stale_after=1.0)
+        reaper.on_reaped.append(release_failing_once)
+        with pytest.raises(AutoReconnect):
+            await reaper.reap(db)
+        assert await OutboxRelay(outbox, nothing).claim() == []  # still leased: nothing was freed
+        assert await reaper.reap(db) == 1  # the dead process's record stayed, so it is found again
+        assert tries == [dead.instance, dead.instance]
+        assert {d["_id"] for d in await OutboxRelay(outbox, nothing).claim()} == {d["_id"] for d in leased}
     finally:
         await client.drop_database(f"{db_prefix}lease")
         await client.close()
