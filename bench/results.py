@@ -87,6 +87,12 @@ def goals(run: Run) -> list[str]:
                      f"{MEMORY_FLAT_TOLERANCE:.0%}): {_verdict(abs(growth) <= MEMORY_FLAT_TOLERANCE and s.complete)}"
                      f" — {first.rss_mib:.1f} MiB → **{last.rss_mib:.1f} MiB** ({growth:+.1%}); peak (VmHWM) "
                      f"{last.hwm_mib:.1f} MiB.")
+    return lines + year_goals(run)
+
+
+def year_goals(run: Run) -> list[str]:
+    """The district years' goals: the source's year in cycle time, the ten-times district against it."""
+    lines = []
     source = next((y for y in run.years if y.scale == "source"), None)
     if source is not None:
         lines.append(f"- The source's district year in ≤ {YEAR_GOAL_SECONDS:.0f} s of cycle time: "
@@ -298,20 +304,43 @@ def included() -> list[str]:
     return lines
 
 
-def render(run: Run) -> str:
+def machine_section(run: Run) -> list[str]:
     m = run.machine
-    minutes = (run.finished - run.started).total_seconds() / 60
-    lines = [
-        "# Benchmark results", "",
-        f"Written by `bench/run.py` on {run.finished:%Y-%m-%d %H:%M} UTC ({'quick' if run.quick else 'full'} run, "
-        f"{minutes:.1f} minutes). Do not edit by hand: run `make bench` (or `.venv/bin/python -m bench.run "
-        "--quick`) again.", "",
+    return [
         "## Machine", "",
         f"- {m.platform}; Python {m.python}",
         f"- CPU: {m.cpu}; {m.cores} cores (nproc); memory {m.memory_gib:.1f} GiB",
         "- " + ", ".join(f"{k} {v}" for k, v in m.versions.items()),
         "- load average (1, 5, 15 min): " + "; ".join(f"{k} {v}" for k, v in run.load_average.items()),
         "- settings of the services: " + ", ".join(f"{k}={v}" for k, v in run.settings.items()),
+    ]
+
+
+def render_years(run: Run) -> str:
+    """`bench/YEARS.md`: the district years alone (`python -m bench.run --years-only [--ten-times]`)."""
+    minutes = (run.finished - run.started).total_seconds() / 60
+    lines = [
+        "# The district's year, alone", "",
+        f"Written by `bench/run.py --years-only` on {run.finished:%Y-%m-%d %H:%M} UTC ({minutes:.1f} minutes), "
+        "without the relay, service and fan-out parts of `make bench` (bench/RESULTS.md): each year on a fresh "
+        "database, one after the other in the same run, so the ten-times year is compared with the source's "
+        "year of the same machine and hour. Do not edit by hand.", "",
+        *machine_section(run), "", "## Goals", "", *(year_goals(run) or ["- no year was measured"]), "",
+        *year_section(run), "## Commands", "", "```", *run.commands, "```",
+    ]
+    if run.problems:
+        lines += ["", "## Problems during the run", "", *[f"- {p}" for p in run.problems]]
+    return "\n".join(lines) + "\n"
+
+
+def render(run: Run) -> str:
+    minutes = (run.finished - run.started).total_seconds() / 60
+    lines = [
+        "# Benchmark results", "",
+        f"Written by `bench/run.py` on {run.finished:%Y-%m-%d %H:%M} UTC ({'quick' if run.quick else 'full'} run, "
+        f"{minutes:.1f} minutes). Do not edit by hand: run `make bench` (or `.venv/bin/python -m bench.run "
+        "--quick`) again.", "",
+        *machine_section(run),
         "", "## Goals", "", *goals(run), "",
         *(["### What a goal not met would take", "", *taking, ""] if (taking := what_it_would_take(run)) else []),
         "## What is measured", "",

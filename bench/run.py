@@ -39,7 +39,7 @@ from bench import (
     suite_registration,
     suite_training,
 )
-from bench.results import Machine, Run, render
+from bench.results import Machine, Run, render, render_years
 from shared import embedded_db
 from shared.settings import DEFAULT_RABBITMQ_URL, BusSettings
 from tests.support.endpoints import isolated_vhost
@@ -49,6 +49,7 @@ from tools.seed import WUHOU, DistrictSize
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
+YEARS = ROOT / "bench" / "YEARS.md"
 
 
 @dataclass(frozen=True)
@@ -123,52 +124,66 @@ def fresh_database(commands: list[str]) -> Iterator[tuple[str, int | None]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool) -> None:
+async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool, years_only: bool = False) -> None:
     base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
     with isolated_vhost(base) as url:
         vhost = url.rsplit("/", 1)[-1]
         run.commands.append(f"rabbitmqctl add_vhost {vhost}  # deleted after the run (rabbitmqctl delete_vhost)")
-        run.commands.append(f"{sys.executable} -m bench.relay_baseline serve --url <vhost> --prefetch 64")
-        run.relay = await relay_baseline.measure(url, events=plan.relay_events, warmup=plan.warmup,
-                                                 rate=plan.rate, seconds=plan.latency_seconds)
-        say(f"bare relay: {run.relay.saturated.rate:,.0f} events/s, p99 {run.relay.latency.p(99):.1f} ms")
-        with fresh_database(run.commands) as (mongo_url, _):
-            run.database = await db_baseline.measure(mongo_url, sequential=plan.db_sequential,
-                                                     concurrent=plan.db_concurrent, batches=plan.db_batched)
-        say("database: " + "; ".join(f"{f.mode} {f.rate:,.0f}/s" for f in run.database))
-        for name, module in SUITES.items():
-            if services and name not in services:
-                continue
-            with fresh_database(run.commands) as (mongo_url, pid):
-                run.commands.append(f"{sys.executable} -m services.{name}  # RABBITMQ_URL=<vhost> MONGO_URL=<that>")
-                figures = await module.measure(url, mongo_url, warmup=plan.warmup, events=plan.service_events,
-                                               rate=plan.rate, seconds=plan.latency_seconds,
-                                               memory_total=plan.service_total, database_pid=pid)
-                run.services.append(figures)
-                say(f"{name}: {figures.saturated.rate:,.0f} events/s, p99 {figures.latency.p(99):.1f} ms, VmRSS "
-                    + " → ".join(f"{p.rss_mib:.1f} MiB at {p.events:,}" for p in figures.memory))
-                if not figures.complete:
-                    run.problems.append(f"{name}: some events were not answered in time; its log ends:\n"
-                                        f"```\n{figures.log_tail}\n```")
-        if services:
-            return
+        if not years_only:
+            await measure_parts(plan, run, services, url)
+            if services:
+                return
+        await measure_years(run, ten_times, url)
+
+
+async def measure_parts(plan: Plan, run: Run, services: list[str], url: str) -> None:
+    """The relay and database baselines, each service named (all when none is), the fan-out when none is."""
+    run.commands.append(f"{sys.executable} -m bench.relay_baseline serve --url <vhost> --prefetch 64")
+    run.relay = await relay_baseline.measure(url, events=plan.relay_events, warmup=plan.warmup,
+                                             rate=plan.rate, seconds=plan.latency_seconds)
+    say(f"bare relay: {run.relay.saturated.rate:,.0f} events/s, p99 {run.relay.latency.p(99):.1f} ms")
+    with fresh_database(run.commands) as (mongo_url, _):
+        run.database = await db_baseline.measure(mongo_url, sequential=plan.db_sequential,
+                                                 concurrent=plan.db_concurrent, batches=plan.db_batched)
+    say("database: " + "; ".join(f"{f.mode} {f.rate:,.0f}/s" for f in run.database))
+    for name, module in SUITES.items():
+        if services and name not in services:
+            continue
         with fresh_database(run.commands) as (mongo_url, pid):
-            run.commands.append(f"{sys.executable} -m services.catalog, services.evaluation  # the fan-out")
-            run.fan_out = await district.fan_out(url, mongo_url, warmup=plan.warmup, events=plan.fan_out_events,
-                                                 rate=plan.rate, seconds=plan.latency_seconds, database_pid=pid)
-        say(f"fan-out: {run.fan_out.saturated.rate:,.0f} awards/s, p99 {run.fan_out.latency.p(99):.1f} ms")
-        years: list[tuple[str, CycleScale, dict[str, str]]] = [("source", SOURCE_YEAR, {})]
-        if ten_times:
-            years.append(("ten times", TEN_TIMES, TEN_TIMES_ENV))
-        for label, scale, env in years:
-            with fresh_database(run.commands) as (mongo_url, _):
-                settings = " ".join(f"{k}={v!r}" for k, v in env.items())
-                run.commands.append(f"the five services (DISTRICT_CLOCK=drill {settings}) + tools/demo's cycle, "
-                                    f"{scale.district.name}  # bench/district.py")
-                year = await district.district_year(url, mongo_url, scale, label, env)
-            run.years.append(year)
-            say(f"district year ({label}): {year.seconds:.1f} s, " + ", ".join(
-                f"{s.name} {s.seconds:.1f} s" for s in year.stages))
+            run.commands.append(f"{sys.executable} -m services.{name}  # RABBITMQ_URL=<vhost> MONGO_URL=<that>")
+            figures = await module.measure(url, mongo_url, warmup=plan.warmup, events=plan.service_events,
+                                           rate=plan.rate, seconds=plan.latency_seconds,
+                                           memory_total=plan.service_total, database_pid=pid)
+            run.services.append(figures)
+            say(f"{name}: {figures.saturated.rate:,.0f} events/s, p99 {figures.latency.p(99):.1f} ms, VmRSS "
+                + " → ".join(f"{p.rss_mib:.1f} MiB at {p.events:,}" for p in figures.memory))
+            if not figures.complete:
+                run.problems.append(f"{name}: some events were not answered in time; its log ends:\n"
+                                    f"```\n{figures.log_tail}\n```")
+    if services:
+        return
+    with fresh_database(run.commands) as (mongo_url, pid):
+        run.commands.append(f"{sys.executable} -m services.catalog, services.evaluation  # the fan-out")
+        run.fan_out = await district.fan_out(url, mongo_url, warmup=plan.warmup, events=plan.fan_out_events,
+                                             rate=plan.rate, seconds=plan.latency_seconds, database_pid=pid)
+    say(f"fan-out: {run.fan_out.saturated.rate:,.0f} awards/s, p99 {run.fan_out.latency.p(99):.1f} ms")
+
+
+async def measure_years(run: Run, ten_times: bool, url: str) -> None:
+    """The source's district year, then (with `ten_times`) the district ten times its size, each on a fresh
+    database."""
+    years: list[tuple[str, CycleScale, dict[str, str]]] = [("source", SOURCE_YEAR, {})]
+    if ten_times:
+        years.append(("ten times", TEN_TIMES, TEN_TIMES_ENV))
+    for label, scale, env in years:
+        with fresh_database(run.commands) as (mongo_url, _):
+            settings = " ".join(f"{k}={v!r}" for k, v in env.items())
+            run.commands.append(f"the five services (DISTRICT_CLOCK=drill {settings}) + tools/demo's cycle, "
+                                f"{scale.district.name}  # bench/district.py")
+            year = await district.district_year(url, mongo_url, scale, label, env)
+        run.years.append(year)
+        say(f"district year ({label}): {year.seconds:.1f} s, " + ", ".join(
+            f"{s.name} {s.seconds:.1f} s" for s in year.stages))
 
 
 def matching_solvers(quick: bool, run: Run) -> str:
@@ -188,7 +203,11 @@ def main() -> None:
                         help="measure only this service (repeatable); the baselines run always, the fan-out and "
                              "the district year only when no service is named")
     parser.add_argument("--ten-times", action="store_true", help="the ten-times district's year as well")
+    parser.add_argument("--years-only", action="store_true",
+                        help="only the district years (with --ten-times, both), written to bench/YEARS.md")
     args = parser.parse_args()
+    if args.years_only and args.output == RESULTS:
+        args.output = YEARS
     plan = QUICK if args.quick else FULL
     bus = BusSettings()
     run = Run(started=datetime.now(UTC), finished=datetime.now(UTC), quick=args.quick, machine=machine(),
@@ -198,16 +217,21 @@ def main() -> None:
               load_average={"at the start": load_average()})
     say(f"{'quick' if args.quick else 'full'} run; results go to {args.output}")
     try:
-        asyncio.run(measure_all(plan, run, args.service, args.ten_times))
+        asyncio.run(measure_all(plan, run, args.service, args.ten_times, args.years_only))
     except Exception as exc:  # write what was measured, and why the rest is missing
         run.problems.append(f"the run stopped early: {type(exc).__name__}: {exc}")
-    run.load_average["after the broker and database parts"] = load_average()
-    run.solvers = matching_solvers(args.quick, run)
-    run.finished = datetime.now(UTC)
-    run.load_average["at the end"] = load_average()
-    # The cluster's row is measured apart (bench/cluster_catalog.py, which needs `make cluster`): kept as it was.
-    kept = cluster_catalog.kept_section(args.output)
-    args.output.write_text(render(run) + (f"\n{kept.rstrip()}\n" if kept else ""))
+    if args.years_only:
+        run.finished = datetime.now(UTC)
+        run.load_average["at the end"] = load_average()
+        args.output.write_text(render_years(run))
+    else:
+        run.load_average["after the broker and database parts"] = load_average()
+        run.solvers = matching_solvers(args.quick, run)
+        run.finished = datetime.now(UTC)
+        run.load_average["at the end"] = load_average()
+        # The cluster's row is measured apart (bench/cluster_catalog.py, which needs `make cluster`): kept.
+        kept = cluster_catalog.kept_section(args.output)
+        args.output.write_text(render(run) + (f"\n{kept.rstrip()}\n" if kept else ""))
     with contextlib.suppress(Exception):  # the figures themselves, to render again after a change of results.py
         args.output.with_suffix(".pickle").write_bytes(pickle.dumps(run))
     say(f"done in {(run.finished - run.started).total_seconds() / 60:.1f} minutes; results in {args.output}")
