@@ -8,6 +8,7 @@ import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -120,108 +121,91 @@ async def test_rows_claimed_by_a_relay_that_died_are_published_once_its_lease_ex
             assert r["sent_at"] >= leases[r["_id"]].astimezone(UTC)
 
 
-async def test_a_row_is_claimable_when_never_leased_or_its_lease_has_passed_and_never_when_sent(
-    mongo_url: str, db_prefix: str,
-) -> None:
+@pytest.fixture
+async def outbox(mongo_url: str, db_prefix: str) -> AsyncIterator[Outbox]:
+    """An outbox of its own, with its indexes, on the test database server; dropped after."""
     client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
     try:
-        outbox = Outbox(client[f"{db_prefix}lease"])
-        await outbox.ensure_indexes()
-        now = datetime.now(UTC)
-        rows = {"never leased": {}, "lease null": {"lease_until": None},
-                "lease passed": {"lease_until": now - timedelta(seconds=1)},
-                "lease running": {"lease_until": now + timedelta(seconds=30)},
-                "sent": {"sent": True, "sent_at": now}}
-        for name, fields in rows.items():
-            await outbox.collection.insert_one({**outbox_document(new_event("kerneltest.work.done", {"n": name},
-                                                                            source="kerneltest")), **fields})
-        relay = OutboxRelay(outbox, publish=nothing, lease_seconds=30)
-        claimed = await relay.claim()
-        assert sorted(d["envelope"]["data"]["n"] for d in claimed) == ["lease null", "lease passed", "never leased"]
-        assert await relay.claim() == []  # now all leased by this relay, or running, or sent
+        kept = Outbox(client[f"{db_prefix}lease"])
+        await kept.ensure_indexes()
+        yield kept
     finally:
         await client.drop_database(f"{db_prefix}lease")
         await client.close()
+
+
+async def test_a_row_is_claimable_when_never_leased_or_its_lease_has_passed_and_never_when_sent(
+    outbox: Outbox,
+) -> None:
+    now = datetime.now(UTC)
+    rows: dict[str, dict[str, Any]] = {
+        "never leased": {}, "lease null": {"lease_until": None},
+        "lease passed": {"lease_until": now - timedelta(seconds=1)},
+        "lease running": {"lease_until": now + timedelta(seconds=30)},
+        "sent": {"sent": True, "sent_at": now}}
+    for name, fields in rows.items():
+        await outbox.collection.insert_one({**outbox_document(new_event("kerneltest.work.done", {"n": name},
+                                                                        source="kerneltest")), **fields})
+    relay = OutboxRelay(outbox, publish=nothing, lease_seconds=30)
+    claimed = await relay.claim()
+    assert sorted(d["envelope"]["data"]["n"] for d in claimed) == ["lease null", "lease passed", "never leased"]
+    assert await relay.claim() == []  # now all leased by this relay, or running, or sent
 
 
 async def nothing(envelope: Envelope) -> None:
     raise AssertionError("nothing is published here")
 
 
+async def died_holding(outbox: Outbox, rows: int) -> tuple[SessionRegistry, list[dict[str, Any]]]:
+    """A process whose relay leased `rows` unsent rows, then whose heartbeat stopped 10 s ago: it and its rows."""
+    db = outbox.collection.database
+    await outbox.add(outcomes(rows), session=None)
+    dead = SessionRegistry("kerneltest", stale_after=1.0)
+    await dead.beat(db)
+    leased = await OutboxRelay(outbox, nothing, lease_seconds=600, owner=dead.instance).claim()
+    assert len(leased) == rows
+    await db[PROCESSES].update_one({"_id": dead.instance},
+                                   {"$set": {"beat_at": datetime.now(UTC) - timedelta(seconds=10)}})
+    return dead, leased
+
+
 async def test_the_rows_a_dead_process_leased_are_released_as_soon_as_another_process_finds_it_dead(
-    mongo_url: str, db_prefix: str,
+    outbox: Outbox,
 ) -> None:
-    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
-    db = client[f"{db_prefix}lease"]
-    try:
-        outbox = Outbox(db)
-        await outbox.ensure_indexes()
-        await outbox.add(outcomes(30), session=None)
-        dead = SessionRegistry("kerneltest", stale_after=1.0)
-        await dead.beat(db)
-        leased = await OutboxRelay(outbox, nothing, lease_seconds=600, owner=dead.instance).claim()
-        assert len(leased) == 30
-        survivor = OutboxRelay(outbox, nothing, lease_seconds=600)
-        assert await survivor.claim() == []  # a live lease: skipped
-        # The dead process's heartbeat stops; the next process of the service reaps it and frees its leases.
-        await db[PROCESSES].update_one({"_id": dead.instance},
-                                       {"$set": {"beat_at": datetime.now(UTC) - timedelta(seconds=10)}})
-        reaper = SessionRegistry("kerneltest", stale_after=1.0)
-        reaper.on_reaped.append(outbox.release)
-        assert await reaper.reap(db) == 1
-        assert {d["_id"] for d in await survivor.claim()} == {d["_id"] for d in leased}
-    finally:
-        await client.drop_database(f"{db_prefix}lease")
-        await client.close()
+    _, leased = await died_holding(outbox, 30)
+    survivor = OutboxRelay(outbox, nothing, lease_seconds=600)
+    assert await survivor.claim() == []  # a live lease: skipped
+    # The next process of the service reaps the dead one and frees its leases.
+    reaper = SessionRegistry("kerneltest", stale_after=1.0)
+    reaper.on_reaped.append(outbox.release)
+    assert await reaper.reap(outbox.collection.database) == 1
+    assert {d["_id"] for d in await survivor.claim()} == {d["_id"] for d in leased}
 
 
-async def test_a_release_that_fails_is_tried_again_at_the_next_reaping_not_left_to_the_lease(
-    mongo_url: str, db_prefix: str,
-) -> None:
-    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
-    db = client[f"{db_prefix}lease"]
-    try:
-        outbox = Outbox(db)
-        await outbox.ensure_indexes()
-        await outbox.add(outcomes(5), session=None)
-        dead = SessionRegistry("kerneltest", stale_after=1.0)
-        await dead.beat(db)
-        leased = await OutboxRelay(outbox, nothing, lease_seconds=600, owner=dead.instance).claim()
-        await db[PROCESSES].update_one({"_id": dead.instance},
-                                       {"$set": {"beat_at": datetime.now(UTC) - timedelta(seconds=10)}})
-        tries: list[str] = []
+async def test_a_release_that_fails_is_tried_again_at_the_next_reaping_not_left_to_the_lease(outbox: Outbox) -> None:
+    dead, leased = await died_holding(outbox, 5)
+    tries: list[str] = []
 
-        async def release_failing_once(owner: str) -> int:
-            tries.append(owner)
-            if len(tries) == 1:
-                raise AutoReconnect("the database went away during the release")
-            return await outbox.release(owner)
+    async def release_failing_once(owner: str) -> int:
+        tries.append(owner)
+        if len(tries) == 1:
+            raise AutoReconnect("the database went away during the release")
+        return await outbox.release(owner)
 
-        reaper = SessionRegistry("kerneltest", stale_after=1.0)
-        reaper.on_reaped.append(release_failing_once)
-        with pytest.raises(AutoReconnect):
-            await reaper.reap(db)
-        assert await OutboxRelay(outbox, nothing).claim() == []  # still leased: nothing was freed
-        assert await reaper.reap(db) == 1  # the dead process's record stayed, so it is found again
-        assert tries == [dead.instance, dead.instance]
-        assert {d["_id"] for d in await OutboxRelay(outbox, nothing).claim()} == {d["_id"] for d in leased}
-    finally:
-        await client.drop_database(f"{db_prefix}lease")
-        await client.close()
+    reaper = SessionRegistry("kerneltest", stale_after=1.0)
+    reaper.on_reaped.append(release_failing_once)
+    with pytest.raises(AutoReconnect):
+        await reaper.reap(outbox.collection.database)
+    assert await OutboxRelay(outbox, nothing).claim() == []  # still leased: nothing was freed
+    assert await reaper.reap(outbox.collection.database) == 1  # the dead process's record stayed: found again
+    assert tries == [dead.instance, dead.instance]
+    assert {d["_id"] for d in await OutboxRelay(outbox, nothing).claim()} == {d["_id"] for d in leased}
 
 
-async def test_a_relay_stopping_cleanly_leaves_its_leased_rows_to_the_others(mongo_url: str, db_prefix: str) -> None:
-    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test")
-    db = client[f"{db_prefix}lease"]
-    try:
-        outbox = Outbox(db)
-        await outbox.ensure_indexes()
-        await outbox.add(outcomes(10), session=None)
-        stopping = OutboxRelay(outbox, nothing, lease_seconds=600)
-        assert len(await stopping.claim()) == 10
-        stopping.start()  # its task, so that stop() has something to stop
-        await stopping.stop()
-        assert len(await OutboxRelay(outbox, nothing, lease_seconds=600).claim()) == 10
-    finally:
-        await client.drop_database(f"{db_prefix}lease")
-        await client.close()
+async def test_a_relay_stopping_cleanly_leaves_its_leased_rows_to_the_others(outbox: Outbox) -> None:
+    await outbox.add(outcomes(10), session=None)
+    stopping = OutboxRelay(outbox, nothing, lease_seconds=600)
+    assert len(await stopping.claim()) == 10
+    stopping.start()  # its task, so that stop() has something to stop
+    await stopping.stop()
+    assert len(await OutboxRelay(outbox, nothing, lease_seconds=600).claim()) == 10
