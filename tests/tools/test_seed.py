@@ -266,6 +266,16 @@ def test_the_sample_never_collides_with_the_full_district_on_one_bus(district: D
     assert not {o["uscc"] for o in sample.organizations} & {o["uscc"] for o in district.organizations}
 
 
+def test_a_district_ten_times_the_sources_size_gives_every_organization_a_name_and_code_of_its_own() -> None:
+    ten_times = build(DistrictSize("wuhou-x10", projects=2_400, organizations=11_770, communities=83,
+                                   flagship_organizations=180, seed=20141119, ref_prefix="2015-1-X",
+                                   key_prefix="seed-x10"))
+
+    names = [o["name"] for o in ten_times.organizations]
+    assert len(names) == len(set(names)) == 11_770
+    assert len({o["uscc"] for o in ten_times.organizations}) == 11_770
+
+
 def test_a_size_that_cannot_hold_its_organizations_is_refused() -> None:
     with pytest.raises(ValueError, match="organizations must be between"):
         DistrictSize("tiny", projects=24, organizations=500, communities=10, flagship_organizations=8, seed=1,

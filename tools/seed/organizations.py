@@ -93,13 +93,18 @@ def _identity(
 ) -> tuple[LegalForm, str, list[str]]:
     """Legal form, an unused name and the domains of a generated organization."""
     domains = _domains(rng)
-    for _ in range(200):
+    for attempt in range(2200):
         if foundation:
             form: LegalForm = "foundation"
             ending = rng.choice(FOUNDATION_ENDINGS)
         else:
             ending, form = rng.choice(ORGANIZATION_THEMES[domains[0]])
-        place = community if rng.random() < 0.55 else rng.choice(BRANDS)
+        if attempt < 200:
+            place = community if rng.random() < 0.55 else rng.choice(BRANDS)
+        else:
+            # A district many times the source's size runs out of names made of the community or a brand alone
+            # (every community shares the brands): the community and a brand together, as many real names read.
+            place = f"{community}{rng.choice(BRANDS)}"
         name = f"{NAME_PREFIX}{place}{ending}"
         if name not in taken:
             taken.add(name)
