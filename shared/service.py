@@ -120,6 +120,7 @@ class Service:
         self.clock = clock or Clock(settings.calendar.calendar, mode=settings.calendar.clock,
                                     pinned=settings.calendar.today_override)
         self._drill_checked = 0.0
+        self._drill_reading = asyncio.Lock()  # one read of the drill's day at a time, however many deliveries wait
         self._stopping = False
         self.api: FastAPI | None = None  # the read-only queries (`shared.api`), set by the service's app.py
         self.registry = CollectorRegistry()
@@ -259,11 +260,20 @@ class Service:
             await self.inbox.remember_receipt(consumer, str(envelope.event_id), at)
 
     async def _follow_drill(self, force: bool = False) -> None:
-        # Another replica may have moved the day: read it again at most every half second.
-        if force or time.monotonic() - self._drill_checked > DRILL_REFRESH_SECONDS:
+        # Another replica may have moved the day: read it again at most every half second. The deliveries that
+        # find the day due for a read while one is under way wait for that read instead of each sending its own
+        # (with 64 deliveries in flight, every half second the database was asked 64 times for one document).
+        asked = time.monotonic()
+        if not force and asked - self._drill_checked <= DRILL_REFRESH_SECONDS:
+            return
+        async with self._drill_reading:
+            if self._drill_checked >= asked or (not force and time.monotonic() - self._drill_checked
+                                                <= DRILL_REFRESH_SECONDS):
+                return  # read while this one waited, after it asked
+            started = time.monotonic()
             doc = await self.db["clock"].find_one({"_id": DRILL_DAY})
             self.clock.follow(date.fromisoformat(doc["today"]) if doc else None)
-            self._drill_checked = time.monotonic()
+            self._drill_checked = started
 
     def add_job(self, name: str, job: Callable[[JobRun], Awaitable[None]], every: float) -> None:
         """Run `job` every `every` seconds while the service runs, and at once when a drill moves the day."""

@@ -112,3 +112,48 @@ async def test_a_redelivery_decides_with_the_day_the_event_was_first_received(
     assert attempts == [date(2015, 3, 2), date(2015, 3, 2)]
     [done] = bus.answers_to(sent["event_id"])
     assert done["data"]["today"] == "2015-03-02"
+
+
+class CountedReads:
+    """The service's real database, counting the reads of the drill's day that reach it."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.clock_reads = 0
+
+    def __getitem__(self, name: str) -> Any:
+        collection = self.db[name]
+        if name != "clock":
+            return collection
+        outer = self
+
+        class Counted:
+            async def find_one(self, *args: Any, **kwargs: Any) -> Any:
+                outer.clock_reads += 1
+                return await collection.find_one(*args, **kwargs)
+
+        return Counted()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+async def test_deliveries_waiting_on_the_drills_day_share_one_read_and_a_forced_read_always_reads(
+    rabbit_url: str, mongo_url: str, db_prefix: str,
+) -> None:
+    service = Service("kerneltest", settings(rabbit_url, mongo_url, db_prefix, drill=True))
+    await service.db["clock"].insert_one({"_id": "drill_day", "today": "2015-03-06"})
+    counted = CountedReads(service.db)
+    service.db = counted
+
+    await asyncio.gather(*(service._follow_drill() for _ in range(64)))  # 64 deliveries arrive at once
+    assert (counted.clock_reads, service.clock.today()) == (1, date(2015, 3, 6))
+    await asyncio.gather(*(service._follow_drill() for _ in range(64)))  # within the half second: no read
+    assert counted.clock_reads == 1
+
+    await counted.db["clock"].update_one({"_id": "drill_day"}, {"$set": {"today": "2015-03-09"}})  # a replica
+    await asyncio.gather(service._follow_drill(force=True), *(service._follow_drill() for _ in range(8)))
+    assert (counted.clock_reads, service.clock.today()) == (2, date(2015, 3, 9))
+    await asyncio.sleep(0.6)
+    await asyncio.gather(*(service._follow_drill() for _ in range(8)))
+    assert counted.clock_reads == 3
