@@ -114,12 +114,17 @@ class DemoBus:
         return [self.by_correlation[i][0] for i in event_ids]
 
     async def until(self, label: str, count: Callable[[], int], total: int, timeout: float = 180.0) -> None:
-        started = time.monotonic()
+        """Until `count()` reaches `total`; given up only after `timeout` seconds without any progress, so that a
+        district ten times the size waits as long as its answers keep coming."""
+        started = moved = time.monotonic()
+        last = -1
         while (done := count()) < total:
             self.progress.show(label, done, total)
-            if time.monotonic() - started > timeout:
-                raise TimeoutError(_("{label}: {done} of {total} after {seconds}s; is every service ready? (`make "
-                                     "health`, `make dlq`)").format(label=label, done=done, total=total,
+            if done > last:
+                last, moved = done, time.monotonic()
+            if time.monotonic() - moved > timeout:
+                raise TimeoutError(_("{label}: {done} of {total}, and none more for {seconds}s; is every service "
+                                     "ready? (`make health`, `make dlq`)").format(label=label, done=done, total=total,
                                                                    seconds=round(timeout)))
             await asyncio.sleep(0.1)
         self.progress.finish(label, count(), total, time.monotonic() - started)
@@ -131,9 +136,11 @@ class DemoBus:
 
     async def consumed(self, label: str, service_url: str, event_ids: Collection[str], timeout: float = 180.0) -> None:
         """Wait until a service has handled each of these events (its `GET /handled`), whatever it handled before:
-        a service that only keeps a copy of another's events announces nothing, so this is how to know."""
+        a service that only keeps a copy of another's events announces nothing, so this is how to know. Given up
+        after `timeout` seconds in which it handled none of them."""
         waiting = sorted(set(event_ids))
         total, started = len(waiting), time.monotonic()
+        moved, left = started, total
         while waiting:
             self.progress.show(label, total - len(waiting), total)
             still: list[str] = []
@@ -142,9 +149,11 @@ class DemoBus:
                                                  {"event_id": waiting[start:start + HANDLED_QUERY]})
                 still += answer["not_yet"]
             waiting = still
-            if waiting and time.monotonic() - started > timeout:
-                raise TimeoutError(_("{label}: {url} has not handled {waiting} of {total} events after {seconds}s; "
-                                     "is it ready? (`make health`, `make dlq`)").format(
+            if len(waiting) < left:
+                left, moved = len(waiting), time.monotonic()
+            if waiting and time.monotonic() - moved > timeout:
+                raise TimeoutError(_("{label}: {url} has not handled {waiting} of {total} events, and none more "
+                                     "for {seconds}s; is it ready? (`make health`, `make dlq`)").format(
                     label=label, url=service_url, waiting=len(waiting), total=total, seconds=round(timeout)))
             if waiting:
                 await asyncio.sleep(0.2)
