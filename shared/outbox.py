@@ -11,6 +11,13 @@ relay that dies holding a lease only delays its rows: as soon as another process
 (`shared.sessions`, a heartbeat older than PROCESS_STALE_SECONDS) its leases are released (`Outbox.release`), and
 at the latest once the lease expires another relay claims and publishes them. At-least-once is kept; a relay that
 was merely slow past its lease may publish a row a second time, which the consumers' inboxes drop.
+
+A lease costs a write of every row it covers, about a third of the database's work per event (bench/PROFILE.md),
+and only replicas need it. So a relay leases only while another process of its service is alive (`alone`, from
+`shared.sessions`, which counts them every heartbeat); alone, it publishes the unleased rows it reads and marks
+them sent, as before leases. A process that starts beside live ones starts its relay only once each of them says
+in its heartbeat that it leases (`leasing`); two processes started in the same second may both relay unleased
+until their next heartbeat, publishing a row twice at worst.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -110,8 +118,10 @@ class OutboxRelay:
     with a lease of `lease_seconds` so that the relays of several replicas do not publish the same rows."""
 
     def __init__(self, outbox: Outbox, publish: Publisher, *, batch: int = 200, poll_seconds: float = 0.5,
-                 lease_seconds: float = 30.0, owner: str | None = None) -> None:
+                 lease_seconds: float = 30.0, owner: str | None = None,
+                 alone: Callable[[], bool] = lambda: False) -> None:
         self.outbox = outbox
+        self.alone = alone  # no other process of the service is alive: no lease is needed
         self.owner = owner or ObjectId().binary.hex()  # the process holding this relay's leases
         self.publish = publish
         self.batch = batch
@@ -122,11 +132,18 @@ class OutboxRelay:
         self.progressed_at = time.monotonic()  # the last round that published, or found nothing to publish
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._unleased = False  # a round that claimed without a lease is publishing
 
-    def start(self) -> None:
+    @property
+    def leasing(self) -> bool:
+        """Every row this relay publishes from now on is leased first (no unleased round is under way)."""
+        return not self.alone() and not self._unleased
+
+    def start(self, after: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Relay from now on; with `after`, once it has returned (in the relay's task: stopping cancels it)."""
         if self._task is None:
             self._stopping = False
-            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+            self._task = asyncio.create_task(self._run(after), name="outbox-relay")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -142,7 +159,9 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await self.outbox.release(self.owner)
 
-    async def _run(self) -> None:
+    async def _run(self, after: Callable[[], Awaitable[None]] | None = None) -> None:
+        if after is not None:
+            await after()
         failures = 0
         while not self._stopping:
             # Cleared before the read, not after: an event committed while this round runs sets it again, so
@@ -192,10 +211,11 @@ class OutboxRelay:
         claimed (the normal case, one relay at a time) no second read is needed.
         """
         now = datetime.now(UTC)
+        alone = self.alone()
         cursor = self.outbox.collection.find(_claimable(now), {"envelope": 1}).sort("_id", ASCENDING)
         docs: list[dict[str, Any]] = await cursor.limit(self.batch).to_list()
-        if not docs:
-            return []
+        if not docs or alone:
+            return docs  # alone, no other relay can take them: no lease to write
         token = ObjectId()
         result = await self.outbox.collection.update_many(
             {"_id": {"$in": [d["_id"] for d in docs]}, **_claimable(now)},
@@ -214,15 +234,19 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Claim and publish up to one batch of unsent events; return how many were sent."""
-        docs = await self.claim()
-        if not docs:
-            return 0
-        envelopes = [Envelope.model_validate(d["envelope"]) for d in docs]
-        await asyncio.gather(*(self.publish(e) for e in envelopes))
-        await self.outbox.collection.update_many(
-            {"_id": {"$in": [d["_id"] for d in docs]}},
-            {"$set": {"sent": True, "sent_at": datetime.now(UTC)},
-             "$unset": {"lease": "", "lease_until": "", "lease_owner": ""}},
-        )
+        self._unleased = self.alone()
+        try:
+            docs = await self.claim()
+            if not docs:
+                return 0
+            envelopes = [Envelope.model_validate(d["envelope"]) for d in docs]
+            await asyncio.gather(*(self.publish(e) for e in envelopes))
+            await self.outbox.collection.update_many(
+                {"_id": {"$in": [d["_id"] for d in docs]}},
+                {"$set": {"sent": True, "sent_at": datetime.now(UTC)},
+                 "$unset": {"lease": "", "lease_until": "", "lease_owner": ""}},
+            )
+        finally:
+            self._unleased = False
         self.published += len(docs)
         return len(docs)

@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from aio_pika.abc import AbstractIncomingMessage
@@ -145,7 +146,8 @@ class Service:
         self.inbox = Inbox(self.db, retention_seconds=settings.store.inbox_retention_seconds)
         self.outbox = Outbox(self.db, retention_seconds=settings.store.outbox_retention_seconds)
         self.relay = OutboxRelay(self.outbox, self.publish_envelope, lease_seconds=settings.bus.relay_lease_seconds,
-                                 owner=self.sessions.instance)
+                                 owner=self.sessions.instance, alone=lambda: self.sessions.alone)
+        self.sessions.leasing = lambda: self.relay.leasing  # said in each heartbeat, for a process starting beside
         self.sessions.on_reaped.append(self.outbox.release)  # a dead process's leased rows: published at once
         self.batcher = TransactionBatcher(self.client, self.inbox, self.outbox, source=name,
                                           max_batch=settings.bus.transaction_batch,
@@ -455,7 +457,8 @@ class Service:
                               "(deploy/rabbitmq/provision.sh; `make dev` and compose do)")
 
     async def _after_startup(self) -> None:
-        self.relay.start()
+        # Beside live processes of the service, relay only once each of them leases what it publishes.
+        self.relay.start(after=None if self.sessions.alone else partial(self.sessions.peers_leasing, self.db))
         self._stopping = False
         beat = (self.settings.store.process_stale_seconds / 3, self._watch_sessions)
         for seconds, job in [*self.periodic, (self.settings.bus.metrics_refresh_seconds, self.refresh_metrics), beat]:

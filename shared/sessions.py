@@ -12,11 +12,13 @@ TransientTransactionError and runs again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bson import Binary
 from pymongo import monitoring
@@ -49,6 +51,16 @@ class SessionRegistry(monitoring.CommandListener):
         self.reaped = 0
         # Told the instance id of each dead process reaped (the outbox releases the relay leases it held).
         self.on_reaped: list[Callable[[str], Awaitable[object]]] = []
+        # The other live processes of the service at the last heartbeat (None before the first count), and what
+        # this process says of its relay in each heartbeat: True once every row it publishes is leased first.
+        self.peers: int | None = None
+        self.leasing: Callable[[], bool] = lambda: True
+        self._first_beat: datetime | None = None
+
+    @property
+    def alone(self) -> bool:
+        """No other process of the service was alive at the last heartbeat (unknown before the first: not alone)."""
+        return self.peers == 0
 
     # -- the command listener -------------------------------------------------------------------------------------
 
@@ -84,7 +96,9 @@ class SessionRegistry(monitoring.CommandListener):
         self.lsids = {lsid: seen for lsid, seen in self.lsids.items() if seen > idle_since}
         current = frozenset(self.lsids)
         sessions = {"lsids": [Binary(lsid, UUID_SUBTYPE) for lsid in sorted(current)]}
-        alive = {"service": self.service, "beat_at": datetime.now(UTC)}
+        now = datetime.now(UTC)
+        alive = {"service": self.service, "beat_at": now, "leasing": self.leasing()}
+        self._first_beat = self._first_beat or now
         written = await db[PROCESSES].update_one(
             {"_id": self.instance}, {"$set": {**alive, **(sessions if current != self._written else {})}},
             upsert=True)
@@ -114,10 +128,40 @@ class SessionRegistry(monitoring.CommandListener):
         return len(stale)
 
     async def watch(self, db: Database) -> None:
-        """One heartbeat, then the reaping of dead processes' sessions (the service runs it every second)."""
+        """One heartbeat, the reaping of dead processes' sessions, then the count of the live ones (the service
+        runs it every `stale_after / 3` seconds)."""
         await self.beat(db)
         await self.reap(db)
+        self.peers = await db[PROCESSES].count_documents({"service": self.service, "_id": {"$ne": self.instance},
+                                                          **self._alive()})
+
+    def _alive(self) -> dict[str, Any]:
+        return {"beat_at": {"$gte": datetime.now(UTC) - timedelta(seconds=self.stale_after)}}
+
+    async def peers_leasing(self, db: Database) -> None:
+        """Until every other live process of the service has said, in a heartbeat after this process's first,
+        that its relay leases what it publishes: from then on this process's relay cannot publish a row one of
+        theirs is publishing unleased. A process that does not say so within two `stale_after` is waited for no
+        longer (it is dying, or does not lease: at-least-once holds, a row may go out twice)."""
+        deadline = time.monotonic() + 2 * self.stale_after
+        while time.monotonic() < deadline:
+            try:
+                others = await db[PROCESSES].find({"service": self.service, "_id": {"$ne": self.instance},
+                                                   **self._alive()}, {"leasing": 1, "beat_at": 1}).to_list()
+            except PyMongoError as exc:  # the database away for a moment: ask again
+                log.debug("the other processes' heartbeats could not be read: %s", exc)
+                others = [{}]
+            first = self._first_beat
+            if all(o.get("leasing") is True and first is not None and _aware(o["beat_at"]) > first for o in others):
+                return
+            await asyncio.sleep(self.stale_after / 6)
+        log.warning("%s: started relaying before every other process said it leases", self.service)
 
     async def leave(self, db: Database) -> None:
         """A process stopping cleanly has no transaction left open: its record goes with it."""
         await db[PROCESSES].delete_one({"_id": self.instance})
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time read back from the database (naive, UTC unless the client is tz-aware) as an aware one."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

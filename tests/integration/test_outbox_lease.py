@@ -209,3 +209,45 @@ async def test_a_relay_stopping_cleanly_leaves_its_leased_rows_to_the_others(out
     stopping.start()  # its task, so that stop() has something to stop
     await stopping.stop()
     assert len(await OutboxRelay(outbox, nothing, lease_seconds=600).claim()) == 10
+
+
+async def test_a_relay_alone_in_its_service_publishes_without_writing_a_lease(outbox: Outbox) -> None:
+    await outbox.add(outcomes(30), session=None)
+    published: list[Envelope] = []
+    others_leases = [0]
+
+    async def publish(envelope: Envelope) -> None:
+        # While the lone relay publishes, no row carries a lease but another relay's: it wrote none.
+        assert await outbox.collection.count_documents({"lease": {"$exists": True}}) == others_leases[0]
+        published.append(envelope)
+
+    alone = OutboxRelay(outbox, publish, alone=lambda: True)
+    assert not alone.leasing
+    assert await alone.relay_once() == 30
+    assert len(published) == 30 and await outbox.backlog() == 0
+    # A row another relay still leases is left to it, alone or not.
+    await outbox.add(outcomes(2), session=None)
+    held = await OutboxRelay(outbox, nothing, batch=1, lease_seconds=600).claim()
+    others_leases[0] = 1
+    assert await alone.relay_once() == 1 and len(published) == 31
+    assert [d["_id"] for d in await outbox.collection.find({"sent": False}).to_list()] == [held[0]["_id"]]
+
+
+async def test_processes_count_each_other_and_a_newcomer_relays_only_once_the_others_lease(outbox: Outbox) -> None:
+    db = outbox.collection.database
+    first, newcomer = SessionRegistry("kerneltest", stale_after=3.0), SessionRegistry("kerneltest", stale_after=3.0)
+    says_leasing = [False]
+    first.leasing = lambda: says_leasing[0]
+    await first.watch(db)
+    assert first.alone  # nobody else yet: its relay writes no lease
+
+    await newcomer.watch(db)
+    assert newcomer.peers == 1 and not newcomer.alone
+    waiting = asyncio.create_task(newcomer.peers_leasing(db))
+    await first.watch(db)  # sees the newcomer: from its next round on, it leases ...
+    assert not first.alone
+    await asyncio.sleep(0.8)
+    assert not waiting.done()  # ... but has not yet said so in a heartbeat
+    says_leasing[0] = True
+    await first.beat(db)
+    await asyncio.wait_for(waiting, 3.0)
