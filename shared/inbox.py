@@ -59,10 +59,21 @@ class Inbox:
         await self.collection.insert_many([claim(*c) for c in claims], session=session)
 
     async def handled_among(self, consumers: list[str], event_ids: list[str]) -> set[str]:
-        """Which of `event_ids` any of `consumers` has handled."""
-        keys = [f"{c}:{e}" for c in consumers for e in event_ids]
-        found = await self.collection.find({"_id": {"$in": keys}}, {"_id": 1}).to_list()
-        return {doc["_id"].rsplit(":", 1)[1] for doc in found}
+        """Which of `event_ids` any of `consumers` has handled.
+
+        One look-up by key per consumer, asking only for the events no consumer asked before has handled: one
+        `$in` of every consumer's keys together (25 consumers x 200 events) cost the embedded server a comparison
+        of each claim found with each key, about ten times as much, and the demo asks this of every event it
+        waits for.
+        """
+        found: set[str] = set()
+        for consumer in consumers:
+            keys = [f"{consumer}:{e}" for e in event_ids if e not in found]
+            if not keys:
+                break
+            docs = await self.collection.find({"_id": {"$in": keys}}, {"_id": 1}).to_list()
+            found |= {doc["_id"].rsplit(":", 1)[1] for doc in docs}
+        return found
 
     async def seen(self, consumer: str, event_id: str) -> bool:
         return await self.collection.find_one({"_id": f"{consumer}:{event_id}"}, {"_id": 1}) is not None

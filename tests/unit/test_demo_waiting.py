@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
-from tools.demo.bus import DemoBus, Progress
+from tools.demo.bus import HANDLED_QUERY, DemoBus, Progress
 
 
 def bus() -> DemoBus:
@@ -32,3 +33,40 @@ async def test_a_wait_gives_up_once_no_answer_came_for_the_timeout_and_says_how_
     with pytest.raises(TimeoutError, match="3 of 10"):
         await bus().until("answers", count, 10, timeout=0.5)
     assert 0.7 <= time.monotonic() - started < 3.0
+
+
+class Service:
+    """What `GET /handled` answers, as a service that has handled `done` would (the HTTP call left out)."""
+
+    def __init__(self, done: set[str]) -> None:
+        self.done = done
+        self.asked: list[int] = []
+
+    def fetch(self, url: str, path: str, params: dict[str, list[str]]) -> dict[str, list[str]]:
+        assert path == "/handled" and len(params["event_id"]) <= HANDLED_QUERY
+        self.asked.append(len(params["event_id"]))
+        return {"handled": [e for e in params["event_id"] if e in self.done],
+                "not_yet": [e for e in params["event_id"] if e not in self.done]}
+
+
+async def test_waiting_for_a_service_asks_from_the_first_event_sent_and_stops_at_the_first_page_not_yet_handled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    events = [f"e-{n:04d}" for n in range(1000)]
+    service = Service(set(events[:300]))  # the first 300 handled, the rest still queued
+    monkeypatch.setattr("tools.demo.bus.fetch", service.fetch)
+
+    assert await DemoBus._not_yet("http://matching", events, whole=False) == events[300:]
+    assert service.asked == [200, 200]  # the second page was not wholly handled: the other three were not asked
+    assert await DemoBus._not_yet("http://matching", events, whole=True) == events[300:]
+    assert service.asked[2:] == [200] * 5
+
+    async def consume() -> None:  # the service catches up a hundred at a time
+        for n in range(300, 1001, 100):
+            service.done |= set(events[:n])
+            await asyncio.sleep(0.05)
+
+    catching_up = asyncio.create_task(consume())
+    await bus().consumed("reading", "http://matching", events, timeout=5.0)
+    await catching_up
+    assert service.done >= set(events)
