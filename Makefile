@@ -44,7 +44,7 @@ test: $(READY) ## unit, integration and end-to-end tests against the real broker
 test-all: $(READY) ## every test, the long fault runs included
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: $(READY) ## relay baseline, database, catalog and registration under load, matching solvers: writes bench/RESULTS.md (~10 min; `.venv/bin/python -m bench.run --quick` ~3 min)
+bench: $(READY) ## relay and database baselines, each of the five services under load, the fan-out, the district's year, matching solvers: writes bench/RESULTS.md (about an hour; `.venv/bin/python -m bench.run --quick` about 15 min)
 	$(PY) -m bench.run
 
 test-faults: $(READY) ## the fault tests alone, at full size (2,000 hostile intakes per service: 10,000); the only run that writes tests/faults/RESULTS.md
