@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 D = TypeVar("D")
 DRILL_DAY = "drill_day"
 DRILL_REFRESH_SECONDS = 0.5
+RETAINED_REFRESH_SECONDS = 60.0
 LARGE_BODY = 64 * 1024  # bytes of a message to be dead-lettered above which it is cleaned in a worker thread
 
 
@@ -121,6 +122,7 @@ class Service:
         self.clock = clock or Clock(settings.calendar.calendar, mode=settings.calendar.clock,
                                     pinned=settings.calendar.today_override)
         self._drill_checked = 0.0
+        self._retained_counted = -RETAINED_REFRESH_SECONDS  # counted at the first refresh
         self._drill_reading = asyncio.Lock()  # one read of the drill's day at a time, however many deliveries wait
         self._stopping = False
         self.api: FastAPI | None = None  # the read-only queries (`shared.api`), set by the service's app.py
@@ -416,10 +418,21 @@ class Service:
     def readiness_checks(self) -> dict[str, Callable[[], Awaitable[str | None]]]:
         return {"broker": self._broker_down, "database": self._database_down, "outbox": self._relay_stalled}
 
-    async def refresh_metrics(self) -> None:
-        """Read again what the gauges of /metrics show that needs a query (`shared.metrics`)."""
+    async def refresh_metrics(self, *, retained: bool = True) -> None:
+        """Read again what the gauges of /metrics show that needs a query (`shared.metrics`); the documents
+        retained only with `retained`."""
         await self.metrics.refresh(self.relay, self.inbox, self.probe, self.consumers,
-                                   dead_letter_queue_name(self.name), ready=not await failing(self.readiness_checks()))
+                                   dead_letter_queue_name(self.name), ready=not await failing(self.readiness_checks()),
+                                   retained=retained)
+
+    async def _refresh_metrics_periodically(self) -> None:
+        # The retained documents change over days and counting them costs the embedded server a read of each:
+        # counted every RETAINED_REFRESH_SECONDS, the rest every METRICS_REFRESH_SECONDS. Counted every five
+        # seconds in each service, they took a fifth of the database's time in the ten-times district's year.
+        due = time.monotonic() - self._retained_counted >= RETAINED_REFRESH_SECONDS
+        await self.refresh_metrics(retained=due)
+        if due:
+            self._retained_counted = time.monotonic()
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -461,7 +474,8 @@ class Service:
         self.relay.start(after=None if self.sessions.alone else partial(self.sessions.peers_leasing, self.db))
         self._stopping = False
         beat = (self.settings.store.process_stale_seconds / 3, self._watch_sessions)
-        for seconds, job in [*self.periodic, (self.settings.bus.metrics_refresh_seconds, self.refresh_metrics), beat]:
+        gauges = (self.settings.bus.metrics_refresh_seconds, self._refresh_metrics_periodically)
+        for seconds, job in [*self.periodic, gauges, beat]:
             self._tasks.append(asyncio.create_task(_repeat(seconds, job, lambda: self._stopping),
                                                    name=f"{self.name}-periodic"))
         self._started = True

@@ -4,6 +4,7 @@ outbox relay that has stopped publishing while events wait."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 from prometheus_client import generate_latest
@@ -11,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.envelope import Envelope, new_event
 from shared.http import failing
+from shared.service import RETAINED_REFRESH_SECONDS
 from tests.integration.test_kernel import kernel_service, running
 from tests.support.bus import BusProbe
 
@@ -83,3 +85,30 @@ async def test_ready_names_a_relay_that_publishes_nothing_while_events_wait_and_
         assert await failing(service.readiness_checks()) == {}
     assert set(failed) == {"outbox"} and "published nothing" in failed["outbox"]
     assert not_ready == 0
+
+
+async def test_the_retained_documents_are_counted_once_a_minute_and_the_backlog_every_refresh(
+    rabbit_url: str, mongo_url: str, db_prefix: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = kernel_service(rabbit_url, mongo_url, db_prefix)
+    counted: list[str] = []
+    inbox_retained, outbox_oldest = service.inbox.retained, service.outbox.oldest_unsent
+
+    async def retained() -> dict[str, int]:
+        counted.append("retained")
+        return await inbox_retained()
+
+    async def oldest_unsent() -> datetime | None:
+        counted.append("backlog")
+        return await outbox_oldest()
+
+    monkeypatch.setattr(service.inbox, "retained", retained)
+    monkeypatch.setattr(service.outbox, "oldest_unsent", oldest_unsent)
+    for _ in range(3):
+        await service._refresh_metrics_periodically()
+    assert counted.count("retained") == 1 and counted.count("backlog") == 3
+    service._retained_counted -= RETAINED_REFRESH_SECONDS  # a minute later
+    await service._refresh_metrics_periodically()
+    assert counted.count("retained") == 2 and counted.count("backlog") == 4
+    await service.refresh_metrics()  # asked for outright: everything
+    assert counted.count("retained") == 3
