@@ -70,3 +70,18 @@ async def test_waiting_for_a_service_asks_from_the_first_event_sent_and_stops_at
     await bus().consumed("reading", "http://matching", events, timeout=5.0)
     await catching_up
     assert service.done >= set(events)
+
+
+async def test_a_wait_whose_answers_come_after_a_long_job_goes_on_while_the_suite_announces_other_things() -> None:
+    started = time.monotonic()
+
+    def confirmed() -> int:  # the last of five confirms after 1 s, once its job is done
+        return 5 if time.monotonic() - started >= 1.0 else 4
+
+    def heard() -> int:  # meanwhile the job announces something every 0.1 s
+        return int((time.monotonic() - started) / 0.1)
+
+    await bus().until("moving the day", confirmed, 5, timeout=0.4, activity=heard)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await bus().until("moving the day", confirmed, 5, timeout=0.4)  # without it: nothing moved for 0.4 s

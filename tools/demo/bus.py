@@ -58,6 +58,7 @@ class DemoBus:
         self.progress = progress
         self.by_correlation: dict[str, list[Event]] = defaultdict(list)
         self.by_type: dict[str, list[Event]] = defaultdict(list)
+        self.heard = 0  # distinct events heard on the exchange: the suite at work, whatever it answers
         self.connection: aio_pika.abc.AbstractRobustConnection | None = None
         self.exchange: aio_pika.abc.AbstractExchange | None = None
 
@@ -87,6 +88,7 @@ class DemoBus:
             return  # the same event published again by an outbox after a restart
         seen.append(event)
         self.by_type[str(event.get("type"))].append(event)
+        self.heard += 1
 
     async def publish(self, type_: str, items: Sequence[dict[str, Any]]) -> list[str]:
         """Publish one intake event per item; return their event ids in order."""
@@ -113,15 +115,18 @@ class DemoBus:
         await self.until(label, lambda: sum(1 for i in event_ids if i in self.by_correlation), len(event_ids), timeout)
         return [self.by_correlation[i][0] for i in event_ids]
 
-    async def until(self, label: str, count: Callable[[], int], total: int, timeout: float = 180.0) -> None:
+    async def until(self, label: str, count: Callable[[], int], total: int, timeout: float = 180.0,
+                    activity: Callable[[], int] | None = None) -> None:
         """Until `count()` reaches `total`; given up only after `timeout` seconds without any progress, so that a
-        district ten times the size waits as long as its answers keep coming."""
+        district ten times the size waits as long as its answers keep coming. `activity`, when given, counts
+        progress too (what the awaited answers are busy producing meanwhile)."""
         started = moved = time.monotonic()
         last = -1
         while (done := count()) < total:
             self.progress.show(label, done, total)
-            if done > last:
-                last, moved = done, time.monotonic()
+            busy = done + (activity() if activity is not None else 0)
+            if busy > last:
+                last, moved = busy, time.monotonic()
             if time.monotonic() - moved > timeout:
                 raise TimeoutError(_("{label}: {done} of {total}, and none more for {seconds}s; is every service "
                                      "ready? (`make health`, `make dlq`)").format(label=label, done=done, total=total,

@@ -406,8 +406,11 @@ async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[s
     day = (ends + timedelta(days=1)).isoformat()
     [drill] = await bus.publish("intake.clock.set", [{"today": day}])
     try:
+        # A service confirms once its jobs for the new day have run: matching's turns every award that stood
+        # still into its contract first, which in a large district takes a while, but shows as contracts coming.
         await bus.until(_("moving the district's day to {day}").format(day=day),
-                        lambda: len(bus.by_correlation.get(drill, [])), len(SERVICES), timeout=60)
+                        lambda: len(bus.by_correlation.get(drill, [])), len(SERVICES), timeout=60,
+                        activity=lambda: bus.heard)
     except TimeoutError:
         raise RuntimeError(
             f"the district's day did not move to {day}: the awards stand still until {ends}. The demo moves the day "

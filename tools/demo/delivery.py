@@ -159,8 +159,9 @@ class Delivery:
         [sent] = await self.bus.publish("intake.clock.set", [{"today": day.isoformat()}])
         label = _("moving the district's day to {day}").format(day=day.isoformat())
         try:
+            # A service confirms once its jobs for the day have run; what they announce meanwhile is progress.
             await self.bus.until(label, lambda: len(self.bus.by_correlation.get(sent, [])), len(SERVICES),
-                                 timeout=DRILL_TIMEOUT)
+                                 timeout=DRILL_TIMEOUT, activity=lambda: self.bus.heard)
         except TimeoutError as exc:
             raise TimeoutError(f"{exc}; drills need every service in drill mode (DISTRICT_CLOCK=drill "
                                "DISTRICT_ENV=development, as `make dev` starts them)") from None
