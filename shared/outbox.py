@@ -203,7 +203,7 @@ class OutboxRelay:
         return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
                 f"written at {oldest.isoformat(timespec='seconds')})")
 
-    async def claim(self) -> list[dict[str, Any]]:
+    async def claim(self, *, lease: bool = True) -> list[dict[str, Any]]:
         """Lease up to one batch of unsent rows no other relay holds, oldest first; return those this relay got.
 
         The read picks candidates; the claim sets this round's own token on those still claimable, each row
@@ -211,11 +211,10 @@ class OutboxRelay:
         claimed (the normal case, one relay at a time) no second read is needed.
         """
         now = datetime.now(UTC)
-        alone = self.alone()
         cursor = self.outbox.collection.find(_claimable(now), {"envelope": 1}).sort("_id", ASCENDING)
         docs: list[dict[str, Any]] = await cursor.limit(self.batch).to_list()
-        if not docs or alone:
-            return docs  # alone, no other relay can take them: no lease to write
+        if not docs or not lease:
+            return docs  # without a lease (the relay alone in its service, no other can take them): as read
         token = ObjectId()
         result = await self.outbox.collection.update_many(
             {"_id": {"$in": [d["_id"] for d in docs]}, **_claimable(now)},
@@ -236,7 +235,7 @@ class OutboxRelay:
         """Claim and publish up to one batch of unsent events; return how many were sent."""
         self._unleased = self.alone()
         try:
-            docs = await self.claim()
+            docs = await self.claim(lease=not self._unleased)
             if not docs:
                 return 0
             envelopes = [Envelope.model_validate(d["envelope"]) for d in docs]

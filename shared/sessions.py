@@ -145,17 +145,20 @@ class SessionRegistry(monitoring.CommandListener):
         longer (it is dying, or does not lease: at-least-once holds, a row may go out twice)."""
         deadline = time.monotonic() + 2 * self.stale_after
         while time.monotonic() < deadline:
-            try:
-                others = await db[PROCESSES].find({"service": self.service, "_id": {"$ne": self.instance},
-                                                   **self._alive()}, {"leasing": 1, "beat_at": 1}).to_list()
-            except PyMongoError as exc:  # the database away for a moment: ask again
-                log.debug("the other processes' heartbeats could not be read: %s", exc)
-                others = [{}]
-            first = self._first_beat
-            if all(o.get("leasing") is True and first is not None and _aware(o["beat_at"]) > first for o in others):
+            if await self._all_said_leasing(db):
                 return
             await asyncio.sleep(self.stale_after / 6)
         log.warning("%s: started relaying before every other process said it leases", self.service)
+
+    async def _all_said_leasing(self, db: Database) -> bool:
+        first = self._first_beat
+        try:
+            others = await db[PROCESSES].find({"service": self.service, "_id": {"$ne": self.instance},
+                                               **self._alive()}, {"leasing": 1, "beat_at": 1}).to_list()
+        except PyMongoError as exc:  # the database away for a moment: ask again
+            log.debug("the other processes' heartbeats could not be read: %s", exc)
+            return False
+        return first is not None and all(o.get("leasing") is True and _aware(o["beat_at"]) > first for o in others)
 
     async def leave(self, db: Database) -> None:
         """A process stopping cleanly has no transaction left open: its record goes with it."""
