@@ -1,12 +1,13 @@
-"""Where the time goes: the catalog under saturated load, sampled with py-spy, with each process's CPU per event.
+"""Where the time goes: one service under saturated load, sampled with py-spy, with each process's CPU per event.
 
     .venv/bin/pip install py-spy                       # once; not a dependency of the suite
-    .venv/bin/python -m bench.profile [--events 4000] [--seconds 10] [--top 40]
+    .venv/bin/python -m bench.profile [--service catalog] [--events 4000] [--seconds 10] [--top 40]
 
-Starts a fresh embedded database, a vhost of its own and `python -m services.catalog`, warms it, then publishes
-`--events` proposals as fast as confirmed while `py-spy record --gil` (on-CPU samples only) watches the catalog
+Starts a fresh embedded database, a vhost of its own and `python -m services.<service>`, prepares it as its bench
+suite does (matching: projects, organizations and an opened fair), warms it, then publishes `--events` of the
+suite's intake events as fast as confirmed while `py-spy record --gil` (on-CPU samples only) watches the service
 and the database server for `--seconds`. Prints the CPU milliseconds per event of each process and, for the
-catalog and the database, the functions holding the most samples (inclusive). Raw samples are left in
+service and the database, the functions holding the most samples (inclusive). Raw samples are left in
 `--keep` (default: a temporary folder) as py-spy's collapsed stacks, for a flame graph.
 """
 
@@ -22,9 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import suite_catalog
-from bench.load import Bus, CpuMeter, local_broker_pid, saturate
-from bench.run import fresh_database
+from bench import suite_matching
+from bench.load import Bus, CpuMeter, MakeEvent, local_broker_pid, saturate
+from bench.run import SUITES, fresh_database
 from shared.settings import DEFAULT_RABBITMQ_URL
 from tests.support.endpoints import isolated_vhost
 from tests.support.processes import ServiceProcess
@@ -62,20 +63,27 @@ def top_functions(collapsed: Path, top: int) -> list[tuple[float, str]]:
     return [(n / total, name) for name, n in counts.most_common(top)] if total else []
 
 
-async def profile(events: int, seconds: int, top: int, keep: Path) -> None:
+WARMUP = 300
+
+
+async def profile(name: str, events: int, seconds: int, top: int, keep: Path) -> None:
     base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
+    suite = SUITES[name]
     with isolated_vhost(base) as url, fresh_database([]) as (mongo_url, db_pid):
-        service = ServiceProcess("catalog", {"RABBITMQ_URL": url, "MONGO_URL": mongo_url,
-                                             "MONGO_DATABASE_PREFIX": "profile_"}).start()
+        service = ServiceProcess(name, {"RABBITMQ_URL": url, "MONGO_URL": mongo_url,
+                                        "MONGO_DATABASE_PREFIX": "profile_",
+                                        "IDENTITY_HASH_KEY": "bench-identity-hash-key-not-for-production"}).start()
         try:
             service.wait_ready()
             assert service.process is not None
-            watched = {"catalog": service.process.pid, "database": db_pid}
-            async with Bus(url, suite_catalog.OUTCOMES) as bus:
-                await saturate(bus, 300, suite_catalog.proposed, start=-300)
+            make: MakeEvent = (await suite_matching.preparing(WARMUP + events)(url, service) if name == "matching"
+                               else suite.EVENT)
+            watched = {name: service.process.pid, "database": db_pid}
+            async with Bus(url, suite.OUTCOMES, suite.EXPECTED) as bus:
+                await saturate(bus, WARMUP, make, start=0)
                 spies = start_sampling(watched, seconds, keep)
                 meter = CpuMeter({**watched, "broker": local_broker_pid(), "load driver": os.getpid()})
-                result = await saturate(bus, events, suite_catalog.proposed, meter=meter)
+                result = await saturate(bus, events, make, start=WARMUP, meter=meter, timeout=max(120.0, events / 20))
                 for spy in spies:
                     spy.wait(seconds + 30)
         finally:
@@ -92,6 +100,7 @@ async def profile(events: int, seconds: int, top: int, keep: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--service", choices=sorted(SUITES), default="catalog")
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--seconds", type=int, default=10, help="how long py-spy samples")
     parser.add_argument("--top", type=int, default=40)
@@ -99,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     keep = args.keep or Path(tempfile.mkdtemp(prefix="district-profile-"))
     keep.mkdir(parents=True, exist_ok=True)
-    asyncio.run(profile(args.events, args.seconds, args.top, keep))
+    asyncio.run(profile(args.service, args.events, args.seconds, args.top, keep))
 
 
 if __name__ == "__main__":

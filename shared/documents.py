@@ -5,13 +5,15 @@ out as one `bulk_write` per collection, in the order they were made, with the in
 sees what the transaction wrote: a look-up by plain equality (`find_one`) of a collection whose waiting writes are
 all inserts is answered from them and the database without sending them (the usual create-once check: a batch of
 proposals reads, then inserts, event after event); any other read of a collection with writes waiting sends them
-first. Outside a transaction (read queries, operators' commands) the same read functions go straight to the
-database.
+first. A transaction reads one snapshot, so a read asked again finds what it found before, unless the
+transaction itself wrote to that collection since: such a read is answered from what the first one found (a batch
+of interests reads the same fair and project once, not once per event). Outside a transaction (read queries,
+operators' commands) the same read functions go straight to the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,9 @@ Sort = Sequence[tuple[str, int]]
 WriteOp = InsertOne[Document] | ReplaceOne[Document] | UpdateOne | UpdateMany | DeleteOne
 # Query values a waiting document is compared with in memory exactly as the database compares them.
 _PLAIN = (str, int)
+# A read that found more documents than this is not kept for asking again: such reads (a batch's projects, every
+# profile) are each made once, and keeping them would only cost the copying.
+REMEMBERED_AT_MOST = 64
 
 
 class Undecided:
@@ -46,9 +51,14 @@ class PendingWrites:
     # By collection name: the documents of the waiting inserts, and the collections with other writes waiting.
     inserted: dict[str, list[Document]] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
+    # By collection name, then by question: what a read found there (as BSON), while this transaction has written
+    # nothing there since.
+    remembered: dict[str, dict[bytes, list[bytes]]] = field(default_factory=dict)
+    reads: int = 0  # reads sent to the database (the others were answered from what an earlier one found)
 
     def add(self, collection: Collection, op: WriteOp, inserted: Document | None = None) -> None:
         """Queue `op`; `inserted` is its document when it is an insert."""
+        self.forget(collection)
         self.queued.append((collection, op))
         if inserted is not None:
             self.inserted.setdefault(collection.name, []).append(inserted)
@@ -74,6 +84,28 @@ class PendingWrites:
                 return stored
         return None
 
+    def forget(self, collection: Collection) -> None:
+        """What reads of `collection` found no longer holds: this transaction writes there."""
+        self.remembered.pop(collection.name, None)
+
+    async def read(self, collection: Collection, question: Mapping[str, Any],
+                   ask: Callable[[], Awaitable[list[Document]]]) -> list[Document]:
+        """What `ask` finds in `collection` (`question` says what it asks, for recognising it again). Nothing of
+        the transaction may wait to be written there. Asked again before the transaction writes there, the
+        answer is what the database found the first time (the transaction's snapshot has not changed), as
+        documents of their own: the caller may change them."""
+        known = self.remembered.setdefault(collection.name, {})
+        key = bson.encode(question)
+        options = collection.codec_options
+        found = known.get(key)
+        if found is not None:
+            return [bson.decode(raw, codec_options=options) for raw in found]
+        self.reads += 1
+        documents = await ask()
+        if len(documents) <= REMEMBERED_AT_MOST and collection.name in self.remembered:
+            known[key] = [bson.encode(d, codec_options=options) for d in documents]
+        return documents
+
     async def flush(self) -> None:
         """Send every waiting write: one ordered `bulk_write` per collection, collections in first-write order."""
         if not self.queued:
@@ -84,6 +116,7 @@ class PendingWrites:
         for collection, op in queued:
             groups.setdefault(collection.name, (collection, []))[1].append(op)
         for collection, ops in groups.values():
+            self.forget(collection)
             try:
                 await collection.bulk_write(ops, ordered=True, session=self.session)
             except BulkWriteError as exc:
@@ -129,6 +162,7 @@ class Writer:
         """A conditional update whose outcome the caller needs at once (a lost race): sent now, after whatever
         waits; returns how many documents it matched."""
         await self.pending.flush()
+        self.pending.forget(collection)
         result = await collection.update_one(dict(query), dict(change), session=self.session)
         return int(result.matched_count)
 
@@ -136,6 +170,7 @@ class Writer:
         """Replace the document matching `query` (an optimistic version check) now, after whatever waits;
         returns how many it matched: 0 means a competing writer came first."""
         await self.pending.flush()
+        self.pending.forget(collection)
         result = await collection.replace_one(dict(query), document, session=self.session)
         return int(result.matched_count)
 
@@ -153,7 +188,14 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
                and writer.pending.waiting_on(collection) else UNDECIDED)
     if isinstance(waiting, Undecided):
         await writer.before_read(collection)
-        return await collection.find_one(dict(query), projection, sort=sort, session=writer.session)
+
+        async def ask() -> list[Document]:
+            found = await collection.find_one(dict(query), projection, sort=sort, session=writer.session)
+            return [] if found is None else [found]
+
+        found = await writer.pending.read(collection, {"find_one": query, "projection": projection,
+                                                       "sort": sort}, ask)
+        return found[0] if found else None
     if waiting is not None and set(query) == {"_id"}:
         return waiting  # `_id` is unique: the database cannot hold another
     stored = await collection.find_one(dict(query), session=writer.session)
@@ -182,14 +224,18 @@ async def find(collection: Collection, query: Mapping[str, Any], writer: Writer 
                projection: Mapping[str, Any] | None = None, sort: Sort | None = None, limit: int = 0,
                skip: int = 0) -> list[Document]:
     """Every document matching `query` (in `sort` order), seeing the transaction's own writes."""
-    session = None
-    if writer is not None:
-        await writer.before_read(collection)
-        session = writer.session
-    cursor = collection.find(dict(query), projection, session=session, limit=limit, skip=skip)
-    if sort:
-        cursor = cursor.sort(list(sort))
-    return await cursor.to_list()
+
+    async def ask(session: AsyncClientSession | None = None) -> list[Document]:
+        cursor = collection.find(dict(query), projection, session=session, limit=limit, skip=skip)
+        if sort:
+            cursor = cursor.sort(list(sort))
+        return await cursor.to_list()
+
+    if writer is None:
+        return await ask()
+    await writer.before_read(collection)
+    return await writer.pending.read(collection, {"find": query, "projection": projection, "sort": sort,
+                                                  "limit": limit, "skip": skip}, lambda: ask(writer.session))
 
 
 async def count(collection: Collection, query: Mapping[str, Any], writer: Writer | None = None) -> int:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from shared.documents import count, find, find_one
+from shared.documents import REMEMBERED_AT_MOST, count, find, find_one
 from shared.mongo import Client, Database
 from shared.unit_of_work import Transaction
 from tests.support.stores import committed, store_database
@@ -142,3 +142,72 @@ async def test_a_look_up_after_a_change_that_is_not_an_insert_sends_the_writes_f
         return await find_one(db["items"], {"ref": "R"}, tx), tx.pending.flushes
 
     assert await committed(client, db, step) == (None, 1)
+
+
+async def test_a_read_asked_again_in_a_transaction_is_answered_from_the_first_and_may_be_changed(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    await db["items"].insert_many([{"_id": n, "kind": "k", "tags": ["a"]} for n in range(3)])
+
+    async def step(tx: Transaction) -> list[object]:
+        first = await find_one(db["items"], {"_id": 1}, tx)
+        assert first is not None
+        first["tags"].append("changed by the caller")
+        again = await find_one(db["items"], {"_id": 1}, tx)
+        listed = await find(db["items"], {"kind": "k"}, tx, sort=[("_id", 1)])
+        listed[0]["kind"] = "changed by the caller"
+        relisted = await find(db["items"], {"kind": "k"}, tx, sort=[("_id", 1)])
+        other = await find(db["items"], {"kind": "k"}, tx, sort=[("_id", -1)], limit=1)
+        missing = [await find_one(db["items"], {"_id": 9}, tx) for _ in range(2)]
+        return [tx.pending.reads, again, [d["_id"] for d in relisted], relisted[0]["kind"], other, missing]
+
+    assert await committed(client, db, step) == [
+        4, {"_id": 1, "kind": "k", "tags": ["a"]}, [0, 1, 2], "k", [{"_id": 2, "kind": "k", "tags": ["a"]}],
+        [None, None]]
+
+
+@pytest.mark.parametrize("write", ["insert", "update", "delete", "update_now", "replace_if"])
+async def test_a_write_to_a_collection_makes_its_reads_ask_the_database_again(
+    database: tuple[Client, Database], write: str,
+) -> None:
+    client, db = database
+    await db["items"].insert_many([{"_id": 1, "n": 1}, {"_id": 2, "n": 2}])
+    items = db["items"]
+
+    async def step(tx: Transaction) -> tuple[list[int], object, int]:
+        assert [d["_id"] for d in await find(items, {}, tx, sort=[("_id", 1)])] == [1, 2]
+        assert await find_one(db["elsewhere"], {"_id": 1}, tx) is None
+        if write == "insert":
+            tx.insert(items, {"_id": 3, "n": 3})
+        elif write == "update":
+            tx.update(items, {"_id": 2}, {"$set": {"n": 20}})
+        elif write == "delete":
+            tx.delete(items, 1)
+        elif write == "update_now":
+            assert await tx.update_now(items, {"_id": 2}, {"$set": {"n": 20}}) == 1
+        else:
+            assert await tx.replace_if(items, {"_id": 2, "n": 2}, {"_id": 2, "n": 20}) == 1
+        after = [d["_id"] for d in await find(items, {}, tx, sort=[("_id", 1)])]
+        two = await find_one(items, {"_id": 2}, tx)
+        assert await find_one(db["elsewhere"], {"_id": 1}, tx) is None  # untouched: still answered from before
+        return after, two, tx.pending.reads
+
+    expected = {"insert": ([1, 2, 3], {"_id": 2, "n": 2}), "update": ([1, 2], {"_id": 2, "n": 20}),
+                "delete": ([2], {"_id": 2, "n": 2}), "update_now": ([1, 2], {"_id": 2, "n": 20}),
+                "replace_if": ([1, 2], {"_id": 2, "n": 20})}[write]
+    assert await committed(client, db, step) == (*expected, 4)
+
+
+async def test_a_read_that_finds_many_documents_is_not_kept(database: tuple[Client, Database]) -> None:
+    client, db = database
+    await db["items"].insert_many([{"_id": n} for n in range(REMEMBERED_AT_MOST + 1)])
+
+    async def step(tx: Transaction) -> tuple[int, int]:
+        for _ in range(2):
+            assert len(await find(db["items"], {}, tx)) == REMEMBERED_AT_MOST + 1
+        assert len(await find(db["items"], {}, tx, limit=2)) == 2
+        assert len(await find(db["items"], {}, tx, limit=2)) == 2
+        return tx.pending.reads, tx.pending.flushes
+
+    assert await committed(client, db, step) == (3, 0)
