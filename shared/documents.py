@@ -2,13 +2,19 @@
 
 Writes are collected, not sent one by one: at the end of the transaction (or of a group commit's batch) they go
 out as one `bulk_write` per collection, in the order they were made, with the inbox and outbox writes. Every read
-sees what the transaction wrote: a look-up by plain equality (`find_one`) of a collection whose waiting writes are
-all inserts is answered from them and the database without sending them (the usual create-once check: a batch of
-proposals reads, then inserts, event after event); any other read of a collection with writes waiting sends them
-first. A transaction reads one snapshot, so a read asked again finds what it found before, unless the
-transaction itself wrote to that collection since: such a read is answered from what the first one found (a batch
-of interests reads the same fair and project once, not once per event). Outside a transaction (read queries,
-operators' commands) the same read functions go straight to the database.
+sees what the transaction wrote, mostly without sending the writes first:
+
+- a look-up by `_id` of a collection whose waiting writes are all inserts and replacements by `_id` is answered
+  from them, and from the database where they start from a stored document (a batch of projections, or of
+  attendances, reads one document by id and replaces it, event after event);
+- a look-up by plain equality of a collection whose waiting writes are all inserts is answered from them and the
+  database (the usual create-once check: a batch of proposals reads, then inserts, event after event);
+- any other read of a collection with writes waiting sends them first.
+
+A transaction reads one snapshot, so a read asked again finds what it found before, unless the transaction itself
+wrote to that collection since: such a read is answered from what the first one found (a batch of interests reads
+the same fair and project once, not once per event). Outside a transaction (read queries, operators' commands)
+the same read functions go straight to the database.
 """
 
 from __future__ import annotations
@@ -48,30 +54,57 @@ class PendingWrites:
     session: AsyncClientSession
     queued: list[tuple[Collection, WriteOp]] = field(default_factory=list)
     flushes: int = 0
-    # By collection name: the documents of the waiting inserts, and the collections with other writes waiting.
+    # By collection name: the documents of the waiting inserts; the collections with replacements waiting; those
+    # with any other write waiting (an update, a delete: what it leaves is known only to the database).
     inserted: dict[str, list[Document]] = field(default_factory=dict)
+    replaced: set[str] = field(default_factory=set)
     changed: set[str] = field(default_factory=set)
+    unkeyed: set[str] = field(default_factory=set)  # with an insert whose `_id` is neither a string nor an integer
+    # By collection name, then by `_id`: the waiting inserts and replacements of that document, in order, as
+    # (kind, document), kind "insert", "upsert" (a replacement that inserts where none is stored) or "replace".
+    by_id: dict[str, dict[Any, list[tuple[str, Document]]]] = field(default_factory=dict)
     # By collection name, then by question: what a read found there (as BSON), while this transaction has written
     # nothing there since.
     remembered: dict[str, dict[bytes, list[bytes]]] = field(default_factory=dict)
     reads: int = 0  # reads sent to the database (the others were answered from what an earlier one found)
 
-    def add(self, collection: Collection, op: WriteOp, inserted: Document | None = None) -> None:
-        """Queue `op`; `inserted` is its document when it is an insert."""
+    def add(self, collection: Collection, op: WriteOp, inserted: Document | None = None,
+            replaced: tuple[Any, Document, bool] | None = None) -> None:
+        """Queue `op`; `inserted` is its document when it is an insert, `replaced` its (`_id`, document, upsert)
+        when it replaces a document by `_id`."""
         self.forget(collection)
         self.queued.append((collection, op))
+        name = collection.name
         if inserted is not None:
-            self.inserted.setdefault(collection.name, []).append(inserted)
+            self.inserted.setdefault(name, []).append(inserted)
+            if _is_key(inserted.get("_id")):
+                self.by_id.setdefault(name, {}).setdefault(inserted["_id"], []).append(("insert", inserted))
+            elif "_id" in inserted:  # an id not compared in memory (a float, an ObjectId): look-ups by id ask the
+                self.unkeyed.add(name)  # database, after sending the writes
+            # (without an `_id` the driver gives it an ObjectId, which no look-up by a key above can name)
+        elif replaced is not None and _is_key(replaced[0]):
+            key, document, upsert = replaced
+            self.replaced.add(name)
+            self.by_id.setdefault(name, {}).setdefault(key, []).append(
+                ("upsert" if upsert else "replace", {**document, "_id": key}))
         else:
-            self.changed.add(collection.name)
+            self.changed.add(name)
 
     def waiting_on(self, collection: Collection) -> bool:
-        return collection.name in self.changed or collection.name in self.inserted
+        name = collection.name
+        return name in self.changed or name in self.inserted or name in self.replaced
+
+    def written(self, collection: Collection, key: Any) -> list[tuple[str, Document]] | Undecided:
+        """The waiting inserts and replacements of the document `_id` = `key`, in order (none: the database
+        holds it as it is); UNDECIDED if another kind of write waits in `collection`."""
+        if collection.name in self.changed or collection.name in self.unkeyed or not _is_key(key):
+            return UNDECIDED
+        return self.by_id.get(collection.name, {}).get(key, [])
 
     def among_inserts(self, collection: Collection, query: Mapping[str, Any]) -> Document | Undecided | None:
         """The first waiting insert into `collection` that `query` (plain equality) matches, as the database would
         return it; None if none does; UNDECIDED if other writes wait there or the query is more than equality."""
-        if collection.name in self.changed or not all(
+        if collection.name in self.changed or collection.name in self.replaced or not all(
                 not key.startswith("$") and isinstance(value, _PLAIN) for key, value in query.items()):
             return UNDECIDED
         for document in self.inserted.get(collection.name, []):
@@ -79,9 +112,7 @@ class PendingWrites:
             if matched is None:
                 return UNDECIDED
             if matched:
-                options = collection.codec_options
-                stored: Document = bson.decode(bson.encode(document, codec_options=options), codec_options=options)
-                return stored
+                return _stored(collection, document)
         return None
 
     def forget(self, collection: Collection) -> None:
@@ -111,7 +142,7 @@ class PendingWrites:
         if not self.queued:
             return
         queued, self.queued = self.queued, []
-        self.inserted, self.changed = {}, set()
+        self.inserted, self.replaced, self.changed, self.unkeyed, self.by_id = {}, set(), set(), set(), {}
         groups: dict[str, tuple[Collection, list[WriteOp]]] = {}
         for collection, op in queued:
             groups.setdefault(collection.name, (collection, []))[1].append(op)
@@ -147,7 +178,8 @@ class Writer:
             self.insert(collection, document)
 
     def replace(self, collection: Collection, key: Any, document: Document, *, upsert: bool = False) -> None:
-        self.pending.add(collection, ReplaceOne({"_id": key}, document, upsert=upsert))
+        self.pending.add(collection, ReplaceOne({"_id": key}, document, upsert=upsert),
+                         replaced=(key, document, upsert))
 
     def update(self, collection: Collection, query: Mapping[str, Any], change: Mapping[str, Any], *,
                upsert: bool = False, many: bool = False) -> None:
@@ -184,6 +216,10 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
     """One document, seeing the transaction's own writes when `writer` is given."""
     if writer is None:
         return await collection.find_one(dict(query), projection, sort=sort)
+    if projection is None and sort is None and set(query) == {"_id"} and writer.pending.waiting_on(collection):
+        written = writer.pending.written(collection, query["_id"])
+        if not isinstance(written, Undecided):
+            return await _as_written(collection, query["_id"], written, writer)
     waiting = (writer.pending.among_inserts(collection, query) if projection is None and sort is None
                and writer.pending.waiting_on(collection) else UNDECIDED)
     if isinstance(waiting, Undecided):
@@ -196,10 +232,33 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
         found = await writer.pending.read(collection, {"find_one": query, "projection": projection,
                                                        "sort": sort}, ask)
         return found[0] if found else None
-    if waiting is not None and set(query) == {"_id"}:
-        return waiting  # `_id` is unique: the database cannot hold another
     stored = await collection.find_one(dict(query), session=writer.session)
     return stored if stored is not None else waiting
+
+
+async def _as_written(collection: Collection, key: Any, written: list[tuple[str, Document]],
+                      writer: Writer) -> Document | None:
+    """The document `_id` = `key` as the transaction's waiting writes of it leave it. The database is asked only
+    where they start from what it holds (a replacement that inserts nothing); nothing else waiting touches this
+    document, so it answers without them being sent."""
+    document: Document | None = None
+    if not written or written[0][0] == "replace":
+        document = await collection.find_one({"_id": key}, session=writer.session)
+    for kind, replacement in written:  # an insert over a stored document fails the commit: it stands as written
+        document = replacement if kind != "replace" or document is not None else None
+    return _stored(collection, document) if written and document is not None else document
+
+
+def _is_key(value: Any) -> bool:
+    """An `_id` the waiting writes are kept by: a string or an integer, compared in memory as the database does."""
+    return isinstance(value, _PLAIN) and not isinstance(value, bool)
+
+
+def _stored(collection: Collection, document: Document) -> Document:
+    """`document` as the database would return it: a copy of its own, in the collection's types."""
+    options = collection.codec_options
+    stored: Document = bson.decode(bson.encode(document, codec_options=options), codec_options=options)
+    return stored
 
 
 def _matches(document: Document, query: Mapping[str, Any]) -> bool | None:

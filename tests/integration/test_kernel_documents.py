@@ -211,3 +211,71 @@ async def test_a_read_that_finds_many_documents_is_not_kept(database: tuple[Clie
         return tx.pending.reads, tx.pending.flushes
 
     assert await committed(client, db, step) == (3, 0)
+
+
+async def test_a_look_up_by_id_among_waiting_replacements_is_answered_without_sending_them(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    await db["items"].insert_many([{"_id": "a", "n": 0}, {"_id": "b", "n": 0}])
+    items = db["items"]
+
+    async def step(tx: Transaction) -> list[object]:
+        for n in range(1, 4):  # read by id, then replace, as a batch of projections does, event after event
+            for key in ("a", "b"):
+                found = await find_one(items, {"_id": key}, tx)
+                assert found is not None and found["n"] == n - 1
+                tx.replace(items, key, {"_id": key, "n": n})
+        tx.replace(items, "missing", {"n": 1})  # replaces nothing: none is stored
+        tx.replace(items, "new", {"n": 1}, upsert=True)
+        tx.insert(items, {"_id": "inserted", "n": 1})
+        tx.replace(items, "inserted", {"n": 2})
+        tx.replace(items, "b", {"n": 9}, upsert=True)
+        found = [await find_one(items, {"_id": key}, tx) for key in ("a", "b", "missing", "new", "inserted", "c")]
+        assert tx.pending.flushes == 0
+        return found
+
+    assert await committed(client, db, step) == [
+        {"_id": "a", "n": 3}, {"_id": "b", "n": 9}, None, {"_id": "new", "n": 1}, {"_id": "inserted", "n": 2}, None]
+    assert await find(db["items"], {}, sort=[("_id", 1)]) == [
+        {"_id": "a", "n": 3}, {"_id": "b", "n": 9}, {"_id": "inserted", "n": 2}, {"_id": "new", "n": 1}]
+
+
+async def test_a_look_up_by_id_answered_from_a_waiting_replacement_is_a_copy_of_its_own(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+
+    async def step(tx: Transaction) -> object:
+        kept = {"_id": "a", "tags": ["x"]}
+        tx.replace(db["items"], "a", kept, upsert=True)
+        found = await find_one(db["items"], {"_id": "a"}, tx)
+        assert found is not None
+        found["tags"].append("changed by the caller")
+        return await find_one(db["items"], {"_id": "a"}, tx)
+
+    assert await committed(client, db, step) == {"_id": "a", "tags": ["x"]}
+
+
+@pytest.mark.parametrize(("write", "query"), [
+    pytest.param("replace", {"n": 2}, id="a-replacement-then-a-look-up-by-another-field"),
+    pytest.param("update", {"_id": "a"}, id="an-update-then-a-look-up-by-id"),
+    pytest.param("float-id", {"_id": "a"}, id="an-insert-with-an-id-compared-by-the-database"),
+])
+async def test_a_look_up_the_waiting_writes_cannot_answer_by_id_sends_them_first(
+    database: tuple[Client, Database], write: str, query: dict[str, object],
+) -> None:
+    client, db = database
+    await db["items"].insert_one({"_id": "a", "n": 1})
+
+    async def step(tx: Transaction) -> tuple[object, int]:
+        if write == "replace":
+            tx.replace(db["items"], "a", {"n": 2})
+        elif write == "update":
+            tx.update(db["items"], {"_id": "a"}, {"$set": {"n": 2}})
+        else:
+            tx.insert(db["items"], {"_id": 2.0, "n": 2})
+            tx.replace(db["items"], "a", {"n": 2})
+        return await find_one(db["items"], query, tx), tx.pending.flushes
+
+    assert await committed(client, db, step) == ({"_id": "a", "n": 2}, 1)
