@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import bson
 from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
@@ -35,6 +35,7 @@ Sort = Sequence[tuple[str, int]]
 WriteOp = InsertOne[Document] | ReplaceOne[Document] | UpdateOne | UpdateMany | DeleteOne
 # Query values a waiting document is compared with in memory exactly as the database compares them.
 _PLAIN = (str, int)
+T = TypeVar("T")
 # A read that found more documents than this is not kept for asking again: such reads (a batch's projects, every
 # profile) are each made once, and keeping them would only cost the copying.
 REMEMBERED_AT_MOST = 64
@@ -67,6 +68,9 @@ class PendingWrites:
     # nothing there since.
     remembered: dict[str, dict[bytes, list[bytes]]] = field(default_factory=dict)
     reads: int = 0  # reads sent to the database (the others were answered from what an earlier one found)
+    # By collection name, then by (question, builder): what `find_one_as` built from a read, for as long as the read
+    # is remembered.
+    built: dict[str, dict[tuple[bytes, Callable[[Document], Any]], Any]] = field(default_factory=dict)
 
     def add(self, collection: Collection, op: WriteOp, inserted: Document | None = None,
             replaced: tuple[Any, Document, bool] | None = None) -> None:
@@ -118,6 +122,7 @@ class PendingWrites:
     def forget(self, collection: Collection) -> None:
         """What reads of `collection` found no longer holds: this transaction writes there."""
         self.remembered.pop(collection.name, None)
+        self.built.pop(collection.name, None)
 
     async def read(self, collection: Collection, question: Mapping[str, Any],
                    ask: Callable[[], Awaitable[list[Document]]]) -> list[Document]:
@@ -234,6 +239,27 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
         return found[0] if found else None
     stored = await collection.find_one(dict(query), session=writer.session)
     return stored if stored is not None else waiting
+
+
+async def find_one_as(collection: Collection, query: Mapping[str, Any], writer: Writer | None,
+                      build: Callable[[Document], T]) -> T | None:
+    """`build` of the document `find_one` finds, if any. Inside a transaction, a read asked again before the
+    transaction writes to `collection` gets the very value built the first time: `build` must make one nobody
+    changes (a frozen model), and is then paid once per batch, not once per event (a fair of 550 invitees, each
+    with the projects its seat covers, is read and validated by every interest of the batch)."""
+    if writer is None or writer.pending.waiting_on(collection):
+        found = await find_one(collection, query, writer)
+        return build(found) if found is not None else None
+    built = writer.pending.built.setdefault(collection.name, {})
+    key = (bson.encode({"find_one": query}), build)
+    if key in built:
+        value: T | None = built[key]
+        return value
+    found = await find_one(collection, query, writer)
+    value = build(found) if found is not None else None
+    if writer.pending.built.get(collection.name) is built:  # nothing was written there meanwhile
+        built[key] = value
+    return value
 
 
 async def _as_written(collection: Collection, key: Any, written: list[tuple[str, Document]],

@@ -44,7 +44,7 @@ from shared.contracts.matching import (
     MeetingRequested,
 )
 from shared.documents import Collection as Documents
-from shared.documents import Writer, count, find, find_one
+from shared.documents import Writer, count, find, find_one, find_one_as
 from shared.mongo import Database, Document
 from shared.unit_of_work import Transaction
 
@@ -162,8 +162,8 @@ class MatchingStore:
     # -- fairs, interests, contracts ------------------------------------------------------------------------
 
     async def fair(self, fair_id: str, reader: Writer | None = None) -> FairRecord | None:
-        doc = await find_one(self.fairs, {"_id": fair_id}, reader)
-        return _fair(doc) if doc else None
+        """The fair; in a transaction, read and validated once until the transaction writes to the fairs."""
+        return await find_one_as(self.fairs, {"_id": fair_id}, reader, _fair)
 
     async def search_fairs(self, query: Mapping[str, Any], *, limit: int, offset: int) -> tuple[list[FairRecord], int]:
         """One page of the fairs matching `query` (by batch, date and fair_ref), and how many match in all."""

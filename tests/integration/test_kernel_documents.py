@@ -4,11 +4,12 @@ unique index refuses them as it refuses a single write, and a conditional update
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from shared.documents import REMEMBERED_AT_MOST, count, find, find_one
+from shared.documents import REMEMBERED_AT_MOST, count, find, find_one, find_one_as
 from shared.mongo import Client, Database
 from shared.unit_of_work import Transaction
 from tests.support.stores import committed, store_database
@@ -279,3 +280,28 @@ async def test_a_look_up_the_waiting_writes_cannot_answer_by_id_sends_them_first
         return await find_one(db["items"], query, tx), tx.pending.flushes
 
     assert await committed(client, db, step) == ({"_id": "a", "n": 2}, 1)
+
+
+async def test_what_is_built_from_a_read_is_built_once_until_the_transaction_writes_there(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    await db["items"].insert_one({"_id": "a", "n": 1})
+    built: list[int] = []
+
+    def build(document: dict[str, Any]) -> tuple[str, int]:
+        built.append(document["n"])
+        return document["_id"], document["n"]
+
+    async def step(tx: Transaction) -> list[object]:
+        first = await find_one_as(db["items"], {"_id": "a"}, tx, build)
+        again = await find_one_as(db["items"], {"_id": "a"}, tx, build)
+        assert again is first
+        assert await find_one_as(db["items"], {"_id": "none"}, tx, build) is None
+        tx.update(db["items"], {"_id": "a"}, {"$set": {"n": 2}})
+        after_write = await find_one_as(db["items"], {"_id": "a"}, tx, build)
+        return [first, after_write, await find_one_as(db["items"], {"_id": "a"}, tx, build)]
+
+    assert await committed(client, db, step) == [("a", 1), ("a", 2), ("a", 2)]
+    assert built == [1, 2, 2]  # the last read after the write: the update was sent, then read and built again once
+    assert await find_one_as(db["items"], {"_id": "a"}, None, build) == ("a", 2)
