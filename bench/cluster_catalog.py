@@ -17,7 +17,6 @@ keeps that section when it rewrites the file. Every load goes to 127.0.0.1, boun
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import os
 import re
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import stopping
 from bench.load import Bus, CpuMeter, Saturated, local_broker_pid, saturate
 from bench.suite_catalog import EXPECTED, OUTCOMES, proposed
 from shared.settings import DEFAULT_RABBITMQ_URL
@@ -176,7 +176,7 @@ def main() -> int:
     if not cluster.running():
         print("bench: the three-node cluster does not run: `make cluster` first", file=sys.stderr)
         return 2
-    rows, memory = asyncio.run(measure(args.events))
+    rows, memory = stopping.run(measure(args.events))
     write(section(rows, memory, args.events), args.output)
     say(f"written to {args.output}")
     return 0

@@ -14,7 +14,6 @@ service and the database, the functions holding the most samples (inclusive). Ra
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import os
 import shutil
@@ -23,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import suite_matching
+from bench import stopping, suite_matching
 from bench.load import Bus, CpuMeter, MakeEvent, local_broker_pid, saturate
 from bench.run import SUITES, fresh_database
 from shared.settings import DEFAULT_RABBITMQ_URL
@@ -108,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     keep = args.keep or Path(tempfile.mkdtemp(prefix="district-profile-"))
     keep.mkdir(parents=True, exist_ok=True)
-    asyncio.run(profile(args.service, args.events, args.seconds, args.top, keep))
+    stopping.run(profile(args.service, args.events, args.seconds, args.top, keep))
 
 
 if __name__ == "__main__":

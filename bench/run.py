@@ -13,7 +13,6 @@ time, and stops by itself.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import importlib.metadata
 import os
@@ -33,6 +32,7 @@ from bench import (
     db_baseline,
     district,
     relay_baseline,
+    stopping,
     suite_catalog,
     suite_evaluation,
     suite_matching,
@@ -217,7 +217,7 @@ def main() -> None:
               load_average={"at the start": load_average()})
     say(f"{'quick' if args.quick else 'full'} run; results go to {args.output}")
     try:
-        asyncio.run(measure_all(plan, run, args.service, args.ten_times, args.years_only))
+        stopping.run(measure_all(plan, run, args.service, args.ten_times, args.years_only))
     except Exception as exc:  # write what was measured, and why the rest is missing
         run.problems.append(f"the run stopped early: {type(exc).__name__}: {exc}")
     if args.years_only:

@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import relay_baseline
+from bench import relay_baseline, stopping
 from bench.load import Bus, CpuMeter, local_broker_pid, saturate
 from bench.run import ROOT, SUITES, fresh_database, load_average
 from bench.service_load import GroupCommits, group_commits
@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "SWEEP.md")
     args = parser.parse_args()
-    lines = asyncio.run(sweep(args.service, args.events))
+    lines = stopping.run(sweep(args.service, args.events))
     args.output.write_text("\n".join(lines) + "\n")
 
 
