@@ -7,8 +7,9 @@ sees what the transaction wrote, mostly without sending the writes first:
 - a look-up by `_id` of a collection whose waiting writes are all inserts and replacements by `_id` is answered
   from them, and from the database where they start from a stored document (a batch of projections, or of
   attendances, reads one document by id and replaces it, event after event);
-- a look-up by plain equality of a collection whose waiting writes are all inserts is answered from them and the
-  database (the usual create-once check: a batch of proposals reads, then inserts, event after event);
+- a query by plain equality of a collection whose waiting writes are all inserts is answered from them and the
+  database, in its sort order where that is decided by comparing strings or integers (the usual create-once
+  check: a batch of proposals, or of people, reads, then inserts, event after event);
 - any other read of a collection with writes waiting sends them first.
 
 A transaction reads one snapshot, so a read asked again finds what it found before, unless the transaction itself
@@ -105,19 +106,24 @@ class PendingWrites:
             return UNDECIDED
         return self.by_id.get(collection.name, {}).get(key, [])
 
-    def among_inserts(self, collection: Collection, query: Mapping[str, Any]) -> Document | Undecided | None:
-        """The first waiting insert into `collection` that `query` (plain equality) matches, as the database would
-        return it; None if none does; UNDECIDED if other writes wait there or the query is more than equality."""
+    def among_inserts(self, collection: Collection, query: Mapping[str, Any], *,
+                      first: bool = True) -> list[Document] | Undecided:
+        """The waiting inserts into `collection` that `query` (plain equality) matches, in the order they were
+        made, as the database would return them (with `first`, the first one only); UNDECIDED if other writes
+        wait there or the query is more than equality."""
         if collection.name in self.changed or collection.name in self.replaced or not all(
                 not key.startswith("$") and isinstance(value, _PLAIN) for key, value in query.items()):
             return UNDECIDED
+        found: list[Document] = []
         for document in self.inserted.get(collection.name, []):
             matched = _matches(document, query)
             if matched is None:
                 return UNDECIDED
             if matched:
-                return _stored(collection, document)
-        return None
+                found.append(_stored(collection, document))
+                if first:
+                    break
+        return found
 
     def forget(self, collection: Collection) -> None:
         """What reads of `collection` found no longer holds: this transaction writes there."""
@@ -238,7 +244,7 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
                                                        "sort": sort}, ask)
         return found[0] if found else None
     stored = await collection.find_one(dict(query), session=writer.session)
-    return stored if stored is not None else waiting
+    return stored if stored is not None else (waiting[0] if waiting else None)
 
 
 async def find_one_as(collection: Collection, query: Mapping[str, Any], writer: Writer | None,
@@ -318,9 +324,30 @@ async def find(collection: Collection, query: Mapping[str, Any], writer: Writer 
 
     if writer is None:
         return await ask()
+    if projection is None and not limit and not skip and writer.pending.waiting_on(collection):
+        waiting = writer.pending.among_inserts(collection, query, first=False)
+        if not isinstance(waiting, Undecided):
+            # The stored ones and the waiting inserts, in `sort` order where it can be decided in memory (the
+            # create-once check of a batch of people, each reading its organization's people, then inserting).
+            found = _in_order([*await ask(writer.session), *waiting], sort)
+            if found is not None:
+                return found
     await writer.before_read(collection)
     return await writer.pending.read(collection, {"find": query, "projection": projection, "sort": sort,
                                                   "limit": limit, "skip": skip}, lambda: ask(writer.session))
+
+
+def _in_order(documents: list[Document], sort: Sort | None) -> list[Document] | None:
+    """`documents` in `sort` order as the database orders them, or None where that needs more than comparing
+    strings with strings or integers with integers in top-level fields (then the database sorts, after the
+    waiting writes are sent). Without a sort, as they are: the stored ones, then the inserts in order."""
+    for field_name, direction in reversed(list(sort or ())):
+        values = [d.get(field_name) for d in documents]
+        if "." in field_name or not (all(isinstance(v, str) for v in values) or all(
+                isinstance(v, int) and not isinstance(v, bool) for v in values)):
+            return None
+        documents = sorted(documents, key=lambda d: d[field_name], reverse=direction < 0)
+    return documents
 
 
 async def count(collection: Collection, query: Mapping[str, Any], writer: Writer | None = None) -> int:

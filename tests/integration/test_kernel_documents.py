@@ -194,10 +194,12 @@ async def test_a_write_to_a_collection_makes_its_reads_ask_the_database_again(
         assert await find_one(db["elsewhere"], {"_id": 1}, tx) is None  # untouched: still answered from before
         return after, two, tx.pending.reads
 
-    expected = {"insert": ([1, 2, 3], {"_id": 2, "n": 2}), "update": ([1, 2], {"_id": 2, "n": 20}),
-                "delete": ([2], {"_id": 2, "n": 2}), "update_now": ([1, 2], {"_id": 2, "n": 20}),
-                "replace_if": ([1, 2], {"_id": 2, "n": 20})}[write]
-    assert await committed(client, db, step) == (*expected, 4)
+    # Counted: reads through the remembered answers. After an insert the two reads go to the database beside the
+    # waiting insert (the query is answered from both, the look-up by id from the database), so two are counted.
+    expected = {"insert": ([1, 2, 3], {"_id": 2, "n": 2}, 2), "update": ([1, 2], {"_id": 2, "n": 20}, 4),
+                "delete": ([2], {"_id": 2, "n": 2}, 4), "update_now": ([1, 2], {"_id": 2, "n": 20}, 4),
+                "replace_if": ([1, 2], {"_id": 2, "n": 20}, 4)}[write]
+    assert await committed(client, db, step) == expected
 
 
 async def test_a_read_that_finds_many_documents_is_not_kept(database: tuple[Client, Database]) -> None:
@@ -305,3 +307,49 @@ async def test_what_is_built_from_a_read_is_built_once_until_the_transaction_wri
     assert await committed(client, db, step) == [("a", 1), ("a", 2), ("a", 2)]
     assert built == [1, 2, 2]  # the last read after the write: the update was sent, then read and built again once
     assert await find_one_as(db["items"], {"_id": "a"}, None, build) == ("a", 2)
+
+
+async def test_a_query_among_waiting_inserts_is_answered_from_them_and_the_database_in_order(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    await db["people"].insert_many([{"_id": "p2", "org": "A", "rank": 5}, {"_id": "p5", "org": "A", "rank": 1},
+                                    {"_id": "p9", "org": "B", "rank": 3}])
+    people = db["people"]
+
+    async def step(tx: Transaction) -> list[object]:
+        answers: list[object] = []
+        for key, rank in (("p4", 4), ("p1", 2)):  # each reads its organization's people, then is inserted
+            answers.append([d["_id"] for d in await find(people, {"org": "A"}, tx, sort=[("_id", 1)])])
+            tx.insert(people, {"_id": key, "org": "A", "rank": rank})
+        answers.append([d["_id"] for d in await find(people, {"org": "A"}, tx, sort=[("_id", 1)])])
+        answers.append([d["_id"] for d in await find(people, {"org": "A"}, tx, sort=[("rank", -1), ("_id", 1)])])
+        answers.append(sorted(d["_id"] for d in await find(people, {"org": "A"}, tx)))
+        answers.append([d["_id"] for d in await find(people, {"org": "B"}, tx, sort=[("_id", 1)])])
+        answers.append(tx.pending.flushes)
+        return answers
+
+    assert await committed(client, db, step) == [
+        ["p2", "p5"], ["p2", "p4", "p5"], ["p1", "p2", "p4", "p5"], ["p2", "p4", "p1", "p5"],
+        ["p1", "p2", "p4", "p5"], ["p9"], 0]
+
+
+@pytest.mark.parametrize(("inserted", "query", "options"), [
+    pytest.param({"_id": 7, "org": "A"}, {"org": "A"}, {"sort": [("_id", 1)]}, id="a-sort-across-types"),
+    pytest.param({"_id": "p7", "org": "A"}, {"org": "A"}, {"limit": 1}, id="a-limit"),
+    pytest.param({"_id": "p7", "org": "A"}, {"org": {"$in": ["A"]}}, {}, id="an-operator"),
+    pytest.param({"_id": "p7", "org": "A", "n": {"m": 1}}, {"org": "A"}, {"sort": [("n.m", 1)]}, id="a-nested-sort"),
+])
+async def test_a_query_the_waiting_inserts_cannot_answer_in_memory_sends_them_first(
+    database: tuple[Client, Database], inserted: dict[str, object], query: dict[str, object],
+    options: dict[str, Any],
+) -> None:
+    client, db = database
+    await db["people"].insert_one({"_id": "p1", "org": "A", "n": {"m": 2}})
+
+    async def step(tx: Transaction) -> tuple[int, int]:
+        tx.insert(db["people"], inserted)
+        found = await find(db["people"], query, tx, **options)
+        return len(found), tx.pending.flushes
+
+    assert await committed(client, db, step) == (1 if "limit" in options else 2, 1)
