@@ -31,7 +31,7 @@ from bench import stopping
 from bench.load import Bus, CpuMeter, Saturated, local_broker_pid, saturate
 from bench.suite_catalog import EXPECTED, OUTCOMES, proposed
 from shared.settings import DEFAULT_RABBITMQ_URL
-from tests.support.endpoints import isolated_vhost, user_url
+from tests.support.endpoints import script_vhost, user_url
 from tests.support.processes import ServiceProcess
 from tools import cluster
 
@@ -98,7 +98,7 @@ async def measure(events: int) -> tuple[list[Row], dict[str, float]]:
     single_pid = {"broker": local_broker_pid()}
     nodes = {n.nodename: cluster.beam_pid(n) for n in cluster.NODES}
     memory = {f"{n.nodename} before": cluster.memory_mb(n) for n in cluster.NODES}
-    with isolated_vhost(os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)) as admin:
+    with script_vhost(os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)) as admin:
         for replicas in (1, 2):
             with fresh_database(commands) as (mongo_url, pid):
                 rows.append(await run_row("single node", [user_url(admin, "catalog")] * replicas, admin, mongo_url,

@@ -26,7 +26,7 @@ from bench import stopping, suite_matching
 from bench.load import Bus, CpuMeter, MakeEvent, local_broker_pid, saturate
 from bench.run import SUITES, fresh_database
 from shared.settings import DEFAULT_RABBITMQ_URL
-from tests.support.endpoints import isolated_vhost
+from tests.support.endpoints import script_vhost
 from tests.support.processes import ServiceProcess
 
 
@@ -68,7 +68,7 @@ WARMUP = 300
 async def profile(name: str, events: int, seconds: int, top: int, keep: Path) -> None:
     base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
     suite = SUITES[name]
-    with isolated_vhost(base) as url, fresh_database([]) as (mongo_url, db_pid):
+    with script_vhost(base) as url, fresh_database([]) as (mongo_url, db_pid):
         service = ServiceProcess(name, {"RABBITMQ_URL": url, "MONGO_URL": mongo_url,
                                         "MONGO_DATABASE_PREFIX": "profile_",
                                         "IDENTITY_HASH_KEY": "bench-identity-hash-key-not-for-production"}).start()

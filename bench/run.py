@@ -42,7 +42,7 @@ from bench import (
 from bench.results import Machine, Run, render, render_years
 from shared import embedded_db
 from shared.settings import DEFAULT_RABBITMQ_URL, BusSettings
-from tests.support.endpoints import isolated_vhost
+from tests.support.endpoints import script_vhost
 from tools.demo.cycle import FULL as SOURCE_YEAR
 from tools.demo.cycle import CycleScale
 from tools.seed import WUHOU, DistrictSize
@@ -126,7 +126,7 @@ def fresh_database(commands: list[str]) -> Iterator[tuple[str, int | None]]:
 
 async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool, years_only: bool = False) -> None:
     base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
-    with isolated_vhost(base) as url:
+    with script_vhost(base) as url:
         vhost = url.rsplit("/", 1)[-1]
         run.commands.append(f"rabbitmqctl add_vhost {vhost}  # deleted after the run (rabbitmqctl delete_vhost)")
         if not years_only:

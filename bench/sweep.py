@@ -22,7 +22,7 @@ from bench.load import Bus, CpuMeter, local_broker_pid, saturate
 from bench.run import ROOT, SUITES, fresh_database, load_average
 from bench.service_load import GroupCommits, group_commits
 from shared.settings import DEFAULT_RABBITMQ_URL
-from tests.support.endpoints import isolated_vhost
+from tests.support.endpoints import script_vhost
 from tests.support.processes import ServiceProcess
 
 DEFAULTS = {"PREFETCH": "64", "TRANSACTION_BATCH": "32", "TRANSACTIONS_IN_FLIGHT": "2"}
@@ -66,7 +66,7 @@ async def sweep(name: str, events: int) -> list[str]:
              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average at the start {load_average()}. Each row a "
              f"fresh process and database, {events:,} events saturated after a warm-up; one factor varied at a time "
              "from the defaults.", ""]
-    with isolated_vhost(base) as url:
+    with script_vhost(base) as url:
         relay = await relay_baseline.measure(url, events=events, warmup=300, rate=200, seconds=1)
         lines += [f"Bare two-hop relay in the same vhost: {relay.saturated.rate:,.0f} events/s.", "",
                   "| PREFETCH | TRANSACTION_BATCH | TRANSACTIONS_IN_FLIGHT | events/s | of the relay "

@@ -169,6 +169,18 @@ def isolated_vhost(base_url: str) -> Iterator[str]:
         yield vhost.admin_url
 
 
+@contextlib.contextmanager
+def script_vhost(base_url: str) -> Iterator[str]:
+    """`isolated_vhost` for a script (a bench run): the users it provisioned are removed after the block as well.
+    A test session removes its users once, at its end (`tests/conftest.py`); a script has no such end, and each
+    run left its eight users on the broker."""
+    try:
+        with isolated_vhost(base_url) as url:
+            yield url
+    finally:
+        remove_session_users()
+
+
 async def declare_topology(url: str, definitions: dict[str, Any]) -> None:
     """The exchanges, dead-letter queues and bindings of provision.sh's definitions, declared over AMQP."""
     connection = await aio_pika.connect(url)
