@@ -16,7 +16,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,14 +43,16 @@ class FanOutFigures:
 
 
 @contextlib.contextmanager
-def services(modules: Sequence[str], rabbit_url: str, mongo_url: str, env: dict[str, str] | None = None
-             ) -> Iterator[dict[str, ServiceProcess]]:
-    """The services as processes on one database server (each its own database), ready; stopped after."""
+def services(modules: Sequence[str], rabbit_url: str, mongo_url: str | Mapping[str, str],
+             env: dict[str, str] | None = None) -> Iterator[dict[str, ServiceProcess]]:
+    """The services as processes, each its own database: on one server (`mongo_url` a URL) or each on its own
+    (`mongo_url` a URL per module, as `make dev` runs them); ready; stopped after."""
     prefix = f"bench{uuid.uuid4().hex[:8]}_"
     started: dict[str, ServiceProcess] = {}
     try:
         for module in modules:
-            process = ServiceProcess(module, {"RABBITMQ_URL": rabbit_url, "MONGO_URL": mongo_url,
+            url = mongo_url if isinstance(mongo_url, str) else mongo_url[module]
+            process = ServiceProcess(module, {"RABBITMQ_URL": rabbit_url, "MONGO_URL": url,
                                               "MONGO_DATABASE_PREFIX": prefix,
                                               "IDENTITY_HASH_KEY": "bench-identity-hash-key-not-for-production",
                                               **(env or {})})
@@ -129,11 +131,12 @@ class YearFigures:
         return sum(s.intakes for s in self.stages)
 
 
-async def district_year(rabbit_url: str, mongo_url: str, scale: CycleScale, label: str,
+async def district_year(rabbit_url: str, mongo_urls: Mapping[str, str], scale: CycleScale, label: str,
                         env: dict[str, str] | None = None) -> YearFigures:
-    """The demo's cycle against the five services started here in drill mode (see the module doc)."""
+    """The demo's cycle against the five services started here in drill mode, each on its own database server
+    (`mongo_urls`, by module), as `make dev` runs them (see the module doc)."""
     figures = YearFigures(label)
-    with services([s.module for s in SUITE], rabbit_url, mongo_url, {**DRILL, **(env or {})}) as running:
+    with services([s.module for s in SUITE], rabbit_url, mongo_urls, {**DRILL, **(env or {})}) as running:
         saved = {s.port_var: os.environ.get(s.port_var) for s in SUITE}
         os.environ.update({s.port_var: str(running[s.module].port) for s in SUITE})  # the demo reads them
         try:

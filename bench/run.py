@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ from tests.support.endpoints import script_vhost
 from tools.demo.cycle import FULL as SOURCE_YEAR
 from tools.demo.cycle import CycleScale
 from tools.seed import WUHOU, DistrictSize
+from tools.suite import SUITE
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -124,6 +125,19 @@ def fresh_database(commands: list[str]) -> Iterator[tuple[str, int | None]]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def fresh_databases(commands: list[str], modules: Sequence[str]) -> Iterator[dict[str, str]]:
+    """A fresh embedded server for each of `modules`, as `make dev` runs them (or MONGO_URL for all when set): each
+    module's URL."""
+    if os.environ.get("MONGO_URL"):
+        yield {module: os.environ["MONGO_URL"] for module in modules}
+        return
+    commands.append("secantusd-py --host 127.0.0.1 --port <free> --storage-path <temporary>  # one per service, "
+                    "as make dev runs them (shared/embedded_db.py)")
+    with contextlib.ExitStack() as stack:
+        yield {module: stack.enter_context(fresh_database([]))[0] for module in modules}
+
+
 async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool, years_only: bool = False) -> None:
     base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
     with script_vhost(base) as url:
@@ -176,11 +190,11 @@ async def measure_years(run: Run, ten_times: bool, url: str) -> None:
     if ten_times:
         years.append(("ten times", TEN_TIMES, TEN_TIMES_ENV))
     for label, scale, env in years:
-        with fresh_database(run.commands) as (mongo_url, _):
+        with fresh_databases(run.commands, [s.module for s in SUITE]) as mongo_urls:
             settings = " ".join(f"{k}={v!r}" for k, v in env.items())
             run.commands.append(f"the five services (DISTRICT_CLOCK=drill {settings}) + tools/demo's cycle, "
                                 f"{scale.district.name}  # bench/district.py")
-            year = await district.district_year(url, mongo_url, scale, label, env)
+            year = await district.district_year(url, mongo_urls, scale, label, env)
         run.years.append(year)
         say(f"district year ({label}): {year.seconds:.1f} s, " + ", ".join(
             f"{s.name} {s.seconds:.1f} s" for s in year.stages))

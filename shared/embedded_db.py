@@ -17,9 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-
-def embedded_url(port: int, host: str = "127.0.0.1") -> str:
-    return f"mongodb://{host}:{port}/?directConnection=true&retryWrites=false"
+from shared.settings import embedded_mongo_url
 
 
 def free_port() -> int:
@@ -57,7 +55,7 @@ class EmbeddedServer:
 
     @property
     def url(self) -> str:
-        return embedded_url(self.port)
+        return embedded_mongo_url(self.port)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is None:

@@ -34,10 +34,11 @@ _TRANSIENT = (AutoReconnect, ConnectionFailure, ExecutionTimeout, NetworkTimeout
 
 def make_client(settings: StoreSettings, app_name: str,
                 listeners: Sequence[monitoring.CommandListener] = ()) -> Client:
-    """One client per process; timeouts short enough that a dead database is noticed in seconds. `listeners` see
-    every command (`shared.sessions` records the sessions transactions use)."""
+    """One client per process; timeouts short enough that a dead database is noticed in seconds. `app_name`: the
+    service (whose embedded server it reaches when MONGO_URL is unset). `listeners` see every command
+    (`shared.sessions` records the sessions transactions use)."""
     return AsyncMongoClient(
-        settings.url,
+        settings.url_for(app_name),
         appname=app_name,
         event_listeners=list(listeners),
         tz_aware=True,

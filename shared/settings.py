@@ -14,9 +14,21 @@ from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS
 from shared.failover import broker_urls
 from shared.i18n import chosen_language, normalise
 
-# Where `make dev` and the tests put the embedded MongoDB-compatible server when MONGO_URL is unset.
+# Where `make dev` puts the embedded MongoDB-compatible server of each service when MONGO_URL is unset: one server
+# per service. SecantusDB does its work in Python under one lock, so five services on one server queued behind each
+# other while a core stayed idle; a server each made the district's year a fifth faster (bench/PROFILE.md).
+EMBEDDED_MONGO_PORTS = {"catalog": 27028, "registration": 27029, "matching": 27030, "training_grading": 27031,
+                        "evaluation": 27032}
+# The single server of an earlier `make dev`, kept for all five while its data is there (tools/dev.py).
 EMBEDDED_MONGO_PORT = 27027
-EMBEDDED_MONGO_URL = f"mongodb://127.0.0.1:{EMBEDDED_MONGO_PORT}/?directConnection=true&retryWrites=false"
+
+
+def embedded_mongo_url(port: int, host: str = "127.0.0.1") -> str:
+    """An embedded server's URL (`shared.embedded_db` says why without retryable writes)."""
+    return f"mongodb://{host}:{port}/?directConnection=true&retryWrites=false"
+
+
+EMBEDDED_MONGO_URL = embedded_mongo_url(EMBEDDED_MONGO_PORT)
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
@@ -83,10 +95,15 @@ class StoreSettings(BaseSettings):
             raise ValueError("MONGO_URL must start with mongodb:// or mongodb+srv://")
         return value
 
-    @property
-    def url(self) -> str:
-        """The configured URL, or the embedded server `make dev` starts when MONGO_URL is unset."""
-        return self.mongo_url or EMBEDDED_MONGO_URL
+    def url_for(self, service: str) -> str:
+        """The configured URL, or, when MONGO_URL is unset, the embedded server `make dev` starts for `service`."""
+        if self.mongo_url:
+            return self.mongo_url
+        port = EMBEDDED_MONGO_PORTS.get(service.replace("-", "_"))
+        if port is None:
+            raise ValueError(f"MONGO_URL is unset and {service!r} is not a service with an embedded server "
+                             f"({', '.join(EMBEDDED_MONGO_PORTS)}): set MONGO_URL")
+        return embedded_mongo_url(port)
 
     @property
     def outbox_retention_seconds(self) -> int:

@@ -1,10 +1,10 @@
 """`make dev` / `make dev-stop`: the suite as local processes, without Docker, in drill mode.
 
 `start` provisions the vhost `district-dev` on the local broker as compose's broker is provisioned (each service
-its own user, the tools the operator user: tools/broker.py), launches, in the background, the embedded database
-(only when MONGO_URL is unset) and every service as its own broker user, records their process ids under
-`.data/pids`, and returns once all answer `/ready`. With RABBITMQ_URL set, every service uses that URL instead and
-nothing is provisioned. `stop` stops exactly the processes it recorded.
+its own user, the tools the operator user: tools/broker.py), launches, in the background, each service's embedded
+database (only when MONGO_URL is unset: `start_databases`) and every service as its own broker user, records their
+process ids under `.data/pids`, and returns once all answer `/ready`. With RABBITMQ_URL set, every service uses
+that URL instead and nothing is provisioned. `stop` stops exactly the processes it recorded.
 
 `--replicas N` (`make dev REPLICAS=2`) runs N processes of each service, sharing its database and its queues (the
 broker hands each delivery to one; the outbox relays claim rows with a lease): replica k > 1 of a service answers
@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from shared import embedded_db
-from shared.settings import EMBEDDED_MONGO_PORT
+from shared.settings import EMBEDDED_MONGO_PORT, EMBEDDED_MONGO_PORTS, EMBEDDED_MONGO_URL
 from tools import cluster
 from tools.broker import DEVELOPMENT_BROKER, development_url, environment, provision_development
 from tools.health import readiness
@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".data"
 PIDS = DATA / "pids"
 LOGS = DATA / "logs"
+DATABASES = DATA / "databases"
+# Where an earlier `make dev` kept all five services' databases on one embedded server.
+SINGLE = DATA / "mongo"
 # The local suite runs in drill mode (`intake.clock.set` moves the district's day: `make demo` passes award
 # standstills so); compose keeps the system clock. Set either in the environment to override.
 DRILL = {"DISTRICT_CLOCK": "drill", "DISTRICT_ENV": "development"}
@@ -52,11 +55,13 @@ def broker_answers(url: str) -> bool:
 
 
 def _alive(pid: int, marker: str) -> bool:
+    """`pid` runs, and its command line holds `marker` (a process that has exited, or a reused pid, does not)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return marker in cmdline
+    return state != "Z" and marker in cmdline
 
 
 def _recorded(name: str) -> int | None:
@@ -72,17 +77,31 @@ def _record(name: str, pid: int, marker: str) -> None:
     (PIDS / f"{name}.pid").write_text(f"{pid}\n{marker}\n")
 
 
-def start_database() -> None:
+def start_databases(specs: list[ServiceSpec]) -> dict[str, str]:
+    """The embedded database of each service (only when MONGO_URL is unset), on its port from
+    `shared.settings.EMBEDDED_MONGO_PORTS`, its data under `.data/databases/<service>`; what the services' environment
+    needs beyond that: nothing, or, where an earlier `make dev` kept all five on one server (`.data/mongo`), that
+    server's URL, so what it holds is used as before."""
     if os.environ.get("MONGO_URL"):
-        return
-    if _recorded("database") is not None:
+        return {}
+    if SINGLE.exists():
+        _start_database("database", SINGLE, EMBEDDED_MONGO_PORT, "all five services")
+        return {"MONGO_URL": EMBEDDED_MONGO_URL}
+    for spec in specs:
+        _start_database(f"database-{spec.name}", DATABASES / spec.module,
+                        EMBEDDED_MONGO_PORTS[spec.module], spec.name)
+    return {}
+
+
+def _start_database(name: str, storage: Path, port: int, serving: str) -> None:
+    if _recorded(name) is not None:
         return
     try:
-        server = embedded_db.start(DATA / "mongo", port=EMBEDDED_MONGO_PORT, log=LOGS / "database.log")
+        server = embedded_db.start(storage, port=port, log=LOGS / f"{name}.log")
     except RuntimeError as exc:
-        sys.exit(f"dev: cannot start the embedded database: {exc}")
-    _record("database", server.process.pid, "secantusd-py")
-    print(f"database   embedded SecantusDB on 127.0.0.1:{EMBEDDED_MONGO_PORT}, data in {DATA / 'mongo'}")
+        sys.exit(f"dev: cannot start the embedded database of {serving}: {exc}")
+    _record(name, server.process.pid, "secantusd-py")
+    print(f"{name:<10} embedded SecantusDB for {serving} on 127.0.0.1:{port}, data in {storage}")
 
 
 def replica(spec: ServiceSpec, k: int) -> ServiceSpec:
@@ -92,13 +111,15 @@ def replica(spec: ServiceSpec, k: int) -> ServiceSpec:
     return ServiceSpec(f"{spec.name}-{k}", spec.module, f"{spec.port_var}_REPLICA_{k}", spec.port + 100 * (k - 1))
 
 
-def start_service(spec: ServiceSpec, rabbitmq_url: str, port_var: str | None = None) -> None:
-    """Start `spec`'s process; `port_var`: the service's own port setting, when `spec` is a further replica."""
+def start_service(spec: ServiceSpec, rabbitmq_url: str, port_var: str | None = None,
+                  database: dict[str, str] | None = None) -> None:
+    """Start `spec`'s process; `port_var`: the service's own port setting, when `spec` is a further replica;
+    `database`: what its environment needs to reach its database (`start_databases`)."""
     if _recorded(spec.name) is not None:
         return
     LOGS.mkdir(parents=True, exist_ok=True)
     marker = f"services.{spec.module}"
-    env = {**environment(), "RABBITMQ_URL": rabbitmq_url, "PYTHONUNBUFFERED": "1"}
+    env = {**environment(), **(database or {}), "RABBITMQ_URL": rabbitmq_url, "PYTHONUNBUFFERED": "1"}
     if port_var is not None:
         env[port_var] = str(spec.port)
     with open(LOGS / f"{spec.name}.log", "ab") as log:
@@ -155,12 +176,12 @@ def start(timeout: float, replicas: int = 1, on_cluster: bool = False) -> int:
     if isinstance(urls, str):
         print(f"dev: {urls}", file=sys.stderr)
         return 2
-    start_database()
+    database = start_databases(specs)
     processes = []
     for spec in specs:
         for k in range(1, replicas + 1):
             process = replica(spec, k)
-            start_service(process, urls[process.name], port_var=None if k == 1 else spec.port_var)
+            start_service(process, urls[process.name], port_var=None if k == 1 else spec.port_var, database=database)
             processes.append(process)
     if not wait_ready(processes, timeout):
         return 1
@@ -170,9 +191,13 @@ def start(timeout: float, replicas: int = 1, on_cluster: bool = False) -> int:
 
 
 def recorded_names() -> list[str]:
-    """Every process `start` recorded: the services and their replicas first, the database last."""
+    """Every process `start` recorded: the services and their replicas first, the databases last."""
     names = sorted(path.stem for path in PIDS.glob("*.pid")) if PIDS.exists() else []
-    return [n for n in names if n != "database"] + ["database"]
+    return sorted(names, key=_is_database)
+
+
+def _is_database(name: str) -> bool:
+    return name == "database" or name.startswith("database-")
 
 
 def stop() -> int:
@@ -182,7 +207,7 @@ def stop() -> int:
         if pid is None:
             (PIDS / f"{name}.pid").unlink(missing_ok=True)
             continue
-        os.kill(pid, signal.SIGTERM if name != "database" else signal.SIGINT)
+        os.kill(pid, signal.SIGINT if _is_database(name) else signal.SIGTERM)
         for _ in range(200):
             if not _alive(pid, ""):
                 break
