@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from shared.documents import PendingWrites
+from shared.documents import Collection, PendingWrites
 from shared.envelope import Envelope
 from shared.inbox import Inbox
 from shared.mongo import Client
@@ -22,6 +24,10 @@ from shared.outbox import Outbox
 from shared.unit_of_work import Handler, Transaction, handle_once
 
 log = logging.getLogger(__name__)
+
+
+# The documents by `_id` an event's handler will look up (`shared.subscriptions.LooksUp`, bound to the service).
+LookUps = Callable[[Envelope], Iterable[tuple[Collection, Any]]]
 
 
 @dataclass
@@ -32,6 +38,7 @@ class _Waiting:
     now: datetime
     today: date
     answer: asyncio.Future[list[Envelope]]
+    looks_up: LookUps | None = None
 
 
 class TransactionBatcher:
@@ -53,13 +60,14 @@ class TransactionBatcher:
         self._running: set[asyncio.Task[None]] = set()
 
     async def handle(self, consumer: str, event: Envelope, handler: Handler, *, now: datetime,
-                     today: date) -> list[Envelope]:
-        """What `handle_once` does for one event (raises AlreadyHandled for a repeat), batched with others."""
+                     today: date, looks_up: LookUps | None = None) -> list[Envelope]:
+        """What `handle_once` does for one event (raises AlreadyHandled for a repeat), batched with others;
+        `looks_up`: the documents by `_id` its handler reads, read with the batch's before the first handler."""
         if self.max_batch <= 1:
             return await handle_once(self.client, self.inbox, self.outbox, consumer, event, handler, now=now,
                                      today=today, source=self.source)
         answer: asyncio.Future[list[Envelope]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(consumer, event, handler, now, today, answer))
+        self._waiting.append(_Waiting(consumer, event, handler, now, today, answer, looks_up))
         self._start()
         return await answer
 
@@ -119,6 +127,7 @@ async def _batch_transaction(
             pending = PendingWrites(session)  # one for the batch: its writes go out together at the end
             txs = [Transaction(pending, now=w.now, today=w.today, source=source, cause=w.event) for w in batch]
             await inbox.record_many([(w.consumer, w.event, w.now) for w in batch], session)
+            await _look_up(pending, batch)
             for waiting, tx in zip(batch, txs, strict=True):
                 await waiting.handler(waiting.event, tx)
             await pending.flush()
@@ -126,3 +135,19 @@ async def _batch_transaction(
             return [tx.emitted for tx in txs]
 
         return await session.with_transaction(body)
+
+
+async def _look_up(pending: PendingWrites, batch: list[_Waiting]) -> None:
+    """Read together the documents by `_id` the batch's handlers will look up, one collection at a time. A hint
+    that fails on an event's data is skipped: the handler reads that event itself and answers what is wrong."""
+    wanted: dict[str, tuple[Collection, list[Any]]] = {}
+    for waiting in batch:
+        if waiting.looks_up is None:
+            continue
+        try:
+            for collection, key in waiting.looks_up(waiting.event):
+                wanted.setdefault(collection.name, (collection, []))[1].append(key)
+        except Exception:  # a hint only: the handler meets the same data and says what is wrong
+            log.debug("no look-ups for event %s: its data does not give them", waiting.event.event_id)
+    for collection, keys in wanted.values():
+        await pending.look_up(collection, keys)

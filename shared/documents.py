@@ -14,13 +14,15 @@ sees what the transaction wrote, mostly without sending the writes first:
 
 A transaction reads one snapshot, so a read asked again finds what it found before, unless the transaction itself
 wrote to that collection since: such a read is answered from what the first one found (a batch of interests reads
-the same fair and project once, not once per event). Outside a transaction (read queries, operators' commands)
-the same read functions go straight to the database.
+the same fair and project once, not once per event). What the database holds for a document by `_id` is kept
+until the transaction sends a write that may change it, so a batch's handlers can have theirs read together
+before they run (`PendingWrites.look_up`: a batch of 32 projections asks for its documents in two reads, not 32).
+Outside a transaction (read queries, operators' commands) the same read functions go straight to the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -40,6 +42,9 @@ T = TypeVar("T")
 # A read that found more documents than this is not kept for asking again: such reads (a batch's projects, every
 # profile) are each made once, and keeping them would only cost the copying.
 REMEMBERED_AT_MOST = 64
+# `_id`s asked for in one `$in` by `look_up`: the embedded server compares each document it finds with every value
+# of the `$in` (as the relay's statements, `shared.outbox.ROWS_PER_STATEMENT`).
+LOOKED_UP_TOGETHER = 25
 
 
 class Undecided:
@@ -72,6 +77,9 @@ class PendingWrites:
     # By collection name, then by (question, builder): what `find_one_as` built from a read, for as long as the read
     # is remembered.
     built: dict[str, dict[tuple[bytes, Callable[[Document], Any]], Any]] = field(default_factory=dict)
+    # By collection name, then by `_id`: the document as the database holds it for this transaction (BSON; None:
+    # none is stored), until the transaction sends a write that may change it.
+    stored: dict[str, dict[Any, bytes | None]] = field(default_factory=dict)
 
     def add(self, collection: Collection, op: WriteOp, inserted: Document | None = None,
             replaced: tuple[Any, Document, bool] | None = None) -> None:
@@ -148,10 +156,55 @@ class PendingWrites:
             known[key] = [bson.encode(d, codec_options=options) for d in documents]
         return documents
 
+    async def look_up(self, collection: Collection, keys: Iterable[Any]) -> None:
+        """Read what the database holds for each of these `_id`s not read yet, a few at a time, and keep it for the
+        look-ups by `_id` to come (`stored_by_id`)."""
+        known = self.stored.setdefault(collection.name, {})
+        wanted = [key for key in dict.fromkeys(k for k in keys if _is_key(k)) if key not in known]
+        options = collection.codec_options
+        for start in range(0, len(wanted), LOOKED_UP_TOGETHER):
+            chunk = wanted[start:start + LOOKED_UP_TOGETHER]
+            self.reads += 1
+            found = await collection.find({"_id": {"$in": chunk}}, session=self.session).to_list()
+            by_key = {document["_id"]: document for document in found}
+            for key in chunk:
+                document = by_key.get(key)
+                known[key] = None if document is None else bson.encode(document, codec_options=options)
+
+    async def stored_by_id(self, collection: Collection, key: Any) -> Document | None:
+        """The document `_id` = `key` as the database holds it for this transaction (its waiting writes not
+        counted), as a document of the caller's own; read once until the transaction sends a write there."""
+        if not _is_key(key):
+            return await collection.find_one({"_id": key}, session=self.session)
+        known = self.stored.setdefault(collection.name, {})
+        if key not in known:
+            await self.look_up(collection, [key])
+        raw = known[key]
+        return None if raw is None else bson.decode(raw, codec_options=collection.codec_options)
+
+    def _sending(self, name: str) -> None:
+        """The waiting writes of collection `name` are being sent: what they may change is no longer known."""
+        known = self.stored.get(name)
+        if not known:
+            return
+        if name in self.changed or name in self.unkeyed:  # (an insert without an `_id` gets an ObjectId: no key)
+            del self.stored[name]
+            return
+        for key in self.by_id.get(name, {}):
+            known.pop(key, None)
+
+    def sent(self, collection: Collection) -> None:
+        """A write went to `collection` outside the waiting ones (`update_now`, `replace_if`): nothing read there
+        holds any more."""
+        self.forget(collection)
+        self.stored.pop(collection.name, None)
+
     async def flush(self) -> None:
         """Send every waiting write: one ordered `bulk_write` per collection, collections in first-write order."""
         if not self.queued:
             return
+        for name in {collection.name for collection, _ in self.queued}:
+            self._sending(name)
         queued, self.queued = self.queued, []
         self.inserted, self.replaced, self.changed, self.unkeyed, self.by_id = {}, set(), set(), set(), {}
         groups: dict[str, tuple[Collection, list[WriteOp]]] = {}
@@ -205,7 +258,7 @@ class Writer:
         """A conditional update whose outcome the caller needs at once (a lost race): sent now, after whatever
         waits; returns how many documents it matched."""
         await self.pending.flush()
-        self.pending.forget(collection)
+        self.pending.sent(collection)
         result = await collection.update_one(dict(query), dict(change), session=self.session)
         return int(result.matched_count)
 
@@ -213,7 +266,7 @@ class Writer:
         """Replace the document matching `query` (an optimistic version check) now, after whatever waits;
         returns how many it matched: 0 means a competing writer came first."""
         await self.pending.flush()
-        self.pending.forget(collection)
+        self.pending.sent(collection)
         result = await collection.replace_one(dict(query), document, session=self.session)
         return int(result.matched_count)
 
@@ -227,8 +280,8 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
     """One document, seeing the transaction's own writes when `writer` is given."""
     if writer is None:
         return await collection.find_one(dict(query), projection, sort=sort)
-    if projection is None and sort is None and set(query) == {"_id"} and writer.pending.waiting_on(collection):
-        written = writer.pending.written(collection, query["_id"])
+    if projection is None and sort is None and set(query) == {"_id"} and _is_key(query["_id"]):
+        written = writer.pending.written(collection, query["_id"]) if writer.pending.waiting_on(collection) else []
         if not isinstance(written, Undecided):
             return await _as_written(collection, query["_id"], written, writer)
     waiting = (writer.pending.among_inserts(collection, query) if projection is None and sort is None
@@ -275,7 +328,7 @@ async def _as_written(collection: Collection, key: Any, written: list[tuple[str,
     document, so it answers without them being sent."""
     document: Document | None = None
     if not written or written[0][0] == "replace":
-        document = await collection.find_one({"_id": key}, session=writer.session)
+        document = await writer.pending.stored_by_id(collection, key)
     for kind, replacement in written:  # an insert over a stored document fails the commit: it stands as written
         document = replacement if kind != "replace" or document is not None else None
     return _stored(collection, document) if written and document is not None else document

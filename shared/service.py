@@ -16,7 +16,7 @@ import contextlib
 import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -35,7 +35,7 @@ from pydantic import BaseModel, WithJsonSchema, create_model
 
 from shared import i18n
 from shared.api import add_handled_query, read_api
-from shared.batching import TransactionBatcher
+from shared.batching import LookUps, TransactionBatcher
 from shared.clock import Clock, DayBackwards
 from shared.consumer import DeliveryPolicy, Unprocessable, deliveries_so_far, settle
 from shared.contracts.clock import (
@@ -53,13 +53,13 @@ from shared.inbox import AlreadyHandled, Inbox
 from shared.intake import read_intake
 from shared.jobs import JobRun
 from shared.metrics import QueueProbe, ServiceMetrics
-from shared.mongo import Database, is_transient, make_client, ping
+from shared.mongo import Collection, Database, is_transient, make_client, ping
 from shared.outbox import Outbox, OutboxRelay
 from shared.outcome import Emit, rejected
 from shared.personal_data import NOT_REPLAYABLE_HEADER, REPLAYABLE_HEADER, redact, without_personal_data
 from shared.sessions import SessionRegistry
 from shared.settings import ServiceSettings
-from shared.subscriptions import Job, Subscriptions
+from shared.subscriptions import Job, LooksUp, Subscriptions
 from shared.topology import (
     DEAD_LETTER_EXCHANGE,
     DLX_NAME,
@@ -190,23 +190,25 @@ class Service:
         """Wire a service's declared subscribers, outcome events and jobs, giving each its dependencies."""
         for sub in subscriptions.subscriptions:
             self.consume(sub.purpose, sub.binding, _bound(sub.handle, deps), document=sub.document,
-                         description=sub.description, personal=sub.personal)
+                         description=sub.description, personal=sub.personal,
+                         looks_up=_bound_look_ups(sub.looks_up, deps) if sub.looks_up is not None else None)
         for publication in subscriptions.publications:
             self.publishes(publication.event_type, publication.model, publication.description)
         for job in subscriptions.jobs:
             self.add_job(job.name, _bound_job(job, deps), job.every(deps))
 
     def consume(self, purpose: str, binding: str, handler: Handler, *, document: type[BaseModel],
-                description: str, personal: tuple[str, ...] = ()) -> None:
+                description: str, personal: tuple[str, ...] = (), looks_up: LookUps | None = None) -> None:
         """Subscribe `handler` to events matching `binding`, through the quorum queue `<name>.<purpose>`;
-        `personal`: the fields of its `data` a dead letter must not keep."""
+        `personal`: the fields of its `data` a dead letter must not keep; `looks_up`: the documents by `_id` it
+        reads, read together for a batch (`shared.batching`)."""
         consumer = f"{self.name}.{purpose}"
 
         async def handle(envelope: Envelope, message: AbstractIncomingMessage, arrived: Any) -> None:
             now = await self.received_at(consumer, envelope, message, arrived)
             try:
                 emitted = await self.batcher.handle(consumer, envelope, handler, now=now,
-                                                    today=self.clock.day_of(now))
+                                                    today=self.clock.day_of(now), looks_up=looks_up)
             except AlreadyHandled:
                 raise
             except BaseException:
@@ -533,6 +535,13 @@ def _bound(handle: Callable[[Envelope, Transaction, D], Awaitable[None]], deps: 
         await handle(event, tx, deps)
 
     return handler
+
+
+def _bound_look_ups(looks_up: LooksUp[D], deps: D) -> LookUps:
+    def look_ups(event: Envelope) -> Iterable[tuple[Collection, Any]]:
+        return looks_up(event.data, deps)
+
+    return look_ups
 
 
 def _bound_job(job: Job[D], deps: D) -> Callable[[JobRun], Awaitable[None]]:

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from shared.documents import Collection as MongoCollection
 from shared.envelope import Envelope
 from shared.intake import read_event, read_intake
 from shared.outcome import Emit
@@ -35,6 +36,18 @@ M = TypeVar("M", bound=BaseModel)
 
 Handle = Callable[[Envelope, Transaction, D], Awaitable[None]]
 Context = Callable[[D, Transaction], Mapping[str, Any]]
+# The documents by `_id` a handler will look up, from the event's `data` as it came (not yet validated: a key
+# that is missing or not a string or integer is skipped) and the service's dependencies: a group commit reads
+# those of all its events together before the first handler runs (`shared.documents.PendingWrites.look_up`).
+LooksUp = Callable[[Mapping[str, Any], D], Iterable[tuple[MongoCollection, Any]]]
+
+
+def by_id(collection: Callable[[D], MongoCollection], field: str) -> LooksUp[D]:
+    """The look-up of one document of `collection` (from the dependencies) by the event's `field` as its `_id`."""
+    def looks_up(data: Mapping[str, Any], deps: D) -> list[tuple[MongoCollection, Any]]:
+        return [(collection(deps), data.get(field))]
+
+    return looks_up
 
 
 def purpose_of(binding: str) -> str:
@@ -51,6 +64,7 @@ class Subscription(Generic[D]):
     handle: Handle[D]
     reading: type[BaseModel] | None = None  # the consumer's own model of another service's event (`reads`)
     personal: tuple[str, ...] = ()  # fields of `data` a dead letter must not keep (shared.personal_data)
+    looks_up: LooksUp[D] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,10 +92,11 @@ class Subscriptions(Generic[D]):
     def intake(
         self, binding: str, model: type[M], *, rejects: str, description: str, echo: Iterable[str] = (),
         purpose: str | None = None, context: Context[D] | None = None, document: type[BaseModel] | None = None,
-        personal: Iterable[str] = (),
+        personal: Iterable[str] = (), looks_up: LooksUp[D] | None = None,
     ) -> Callable[[Callable[[M, Transaction, D], Awaitable[None]]], Callable[[M, Transaction, D], Awaitable[None]]]:
         """Subscribe to an intake event; the handler gets the typed model, a bad input gets `rejects`.
-        `personal`: the fields of `data` holding personal data, which a dead letter of it does not keep."""
+        `personal`: the fields of `data` holding personal data, which a dead letter of it does not keep;
+        `looks_up`: the documents by `_id` the handler reads (`LooksUp`)."""
         echoed = tuple(echo)
 
         def register(handler: Callable[[M, Transaction, D], Awaitable[None]]) -> Callable[
@@ -94,35 +109,39 @@ class Subscriptions(Generic[D]):
                     return
                 await handler(message, tx, deps)
 
-            self._add(binding, purpose, document or model, description, handle, personal=tuple(personal))
+            self._add(binding, purpose, document or model, description, handle, personal=tuple(personal),
+                      looks_up=looks_up)
             return handler
 
         return register
 
     def reads(
         self, binding: str, model: type[M], *, description: str, purpose: str | None = None,
-        document: type[BaseModel] | None = None,
+        document: type[BaseModel] | None = None, looks_up: LooksUp[D] | None = None,
     ) -> Callable[[Callable[[M, Transaction, D], Awaitable[None]]], Callable[[M, Transaction, D], Awaitable[None]]]:
-        """Subscribe to another service's event, read as this consumer's `model` (dead-lettered if it cannot be)."""
+        """Subscribe to another service's event, read as this consumer's `model` (dead-lettered if it cannot be);
+        `looks_up`: the documents by `_id` the handler reads (`LooksUp`)."""
 
         def register(handler: Callable[[M, Transaction, D], Awaitable[None]]) -> Callable[
                 [M, Transaction, D], Awaitable[None]]:
             async def handle(event: Envelope, tx: Transaction, deps: D) -> None:
                 await handler(read_event(model, event), tx, deps)
 
-            self._add(binding, purpose, document or model, description, handle, reading=model)
+            self._add(binding, purpose, document or model, description, handle, reading=model, looks_up=looks_up)
             return handler
 
         return register
 
     def subscriber(
         self, binding: str, *, document: type[BaseModel], description: str, purpose: str | None = None,
-        personal: Iterable[str] = (),
+        personal: Iterable[str] = (), looks_up: LooksUp[D] | None = None,
     ) -> Callable[[Handle[D]], Handle[D]]:
-        """Subscribe with the raw envelope; the handler reads it itself, with `shared.intake`."""
+        """Subscribe with the raw envelope; the handler reads it itself, with `shared.intake`; `looks_up`: the
+        documents by `_id` it reads (`LooksUp`)."""
 
         def register(handler: Handle[D]) -> Handle[D]:
-            self._add(binding, purpose, document, description, handler, personal=tuple(personal))
+            self._add(binding, purpose, document, description, handler, personal=tuple(personal),
+                      looks_up=looks_up)
             return handler
 
         return register
@@ -142,9 +161,10 @@ class Subscriptions(Generic[D]):
         return register
 
     def _add(self, binding: str, purpose: str | None, document: type[BaseModel], description: str,
-             handle: Handle[D], reading: type[BaseModel] | None = None, personal: tuple[str, ...] = ()) -> None:
+             handle: Handle[D], reading: type[BaseModel] | None = None, personal: tuple[str, ...] = (),
+             looks_up: LooksUp[D] | None = None) -> None:
         self.subscriptions.append(Subscription(binding, purpose or purpose_of(binding), document, description,
-                                               handle, reading, personal))
+                                               handle, reading, personal, looks_up))
 
     def readings(self) -> dict[str, type[BaseModel]]:
         """Each other service's event this one reads, and the model it reads it with (for contract tests)."""

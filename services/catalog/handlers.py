@@ -23,10 +23,11 @@ from services.catalog.store import ProjectStore
 from shared.consumer import Unprocessable
 from shared.contracts import catalog as events
 from shared.contracts.catalog import ProjectStatus, ProjectWithdrawn
+from shared.contracts.common import Purchaser
 from shared.contracts.evaluation import CONTRACT_EVALUATED
 from shared.contracts.matching import AWARD_CANCELLED, AWARD_PROPOSED, CONTRACT_AWARDED
 from shared.i18n import _
-from shared.subscriptions import Subscriptions
+from shared.subscriptions import LooksUp, Subscriptions, by_id
 from shared.unit_of_work import Transaction
 
 
@@ -39,10 +40,14 @@ class Catalog:
 
 
 subscriptions = Subscriptions[Catalog]()
+# The project an event names by project_id, read with the batch's (`shared.subscriptions.LooksUp`).
+PROJECT: LooksUp[Catalog] = by_id(lambda catalog: catalog.store.projects, "project_id")
 
 
 @subscriptions.intake(events.PROJECT_PROPOSED, Proposal, rejects=events.PROJECT_REJECTED, echo=("project_ref",),
                       context=lambda catalog, tx: {"district": catalog.district}, document=events.ProjectProposed,
+                      looks_up=lambda data, catalog: [(catalog.store.projects, project_id_for(
+                          Purchaser.model_validate(data["purchaser"]), str(data["project_ref"])))],
                       description="A purchaser proposes a project: published, or rejected naming every bad field.")
 async def project_proposed(proposal: Proposal, tx: Transaction, catalog: Catalog) -> None:
     existing = await catalog.store.get(project_id_for(proposal.purchaser, proposal.project_ref), tx)
@@ -53,7 +58,7 @@ async def project_proposed(proposal: Proposal, tx: Transaction, catalog: Catalog
 
 
 @subscriptions.intake(events.PROJECT_WITHDRAWN, ProjectWithdrawn, rejects=events.PROJECT_REJECTED,
-                      echo=("project_id",),
+                      echo=("project_id",), looks_up=PROJECT,
                       description="A purchaser withdraws a published project that is not yet awarded.")
 async def project_withdrawn(request: ProjectWithdrawn, tx: Transaction, catalog: Catalog) -> None:
     project, outcome = withdraw(request, await catalog.store.get(request.project_id, tx))
@@ -62,13 +67,13 @@ async def project_withdrawn(request: ProjectWithdrawn, tx: Transaction, catalog:
     tx.emit(outcome)
 
 
-@subscriptions.reads(AWARD_PROPOSED, AwardRef,
+@subscriptions.reads(AWARD_PROPOSED, AwardRef, looks_up=PROJECT,
                      description="An award standing still: its project stays published but cannot be withdrawn.")
 async def award_proposed(award: AwardRef, tx: Transaction, catalog: Catalog) -> None:
     await _note(award, "proposed", tx, catalog)
 
 
-@subscriptions.reads(AWARD_CANCELLED, AwardRef,
+@subscriptions.reads(AWARD_CANCELLED, AwardRef, looks_up=PROJECT,
                      description="A cancelled award: its project is on offer again (and may be withdrawn).")
 async def award_cancelled(award: AwardRef, tx: Transaction, catalog: Catalog) -> None:
     await _note(award, "cancelled", tx, catalog)
@@ -83,13 +88,13 @@ async def _note(award: AwardRef, state: AwardState, tx: Transaction, catalog: Ca
         catalog.store.save(noted, tx)
 
 
-@subscriptions.reads(CONTRACT_AWARDED, ContractAwardedRef,
+@subscriptions.reads(CONTRACT_AWARDED, ContractAwardedRef, looks_up=PROJECT,
                      description="A final award (after its standstill) moves its project to `awarded`.")
 async def contract_awarded(award: ContractAwardedRef, tx: Transaction, catalog: Catalog) -> None:
     await _move(award.project_id, "awarded", award.contract_id, tx, catalog, award.award_id)
 
 
-@subscriptions.reads(CONTRACT_EVALUATED, ContractEvaluatedRef,
+@subscriptions.reads(CONTRACT_EVALUATED, ContractEvaluatedRef, looks_up=PROJECT,
                      description="An evaluation moves its project to `evaluated`.")
 async def contract_evaluated(evaluation: ContractEvaluatedRef, tx: Transaction, catalog: Catalog) -> None:
     await _move(evaluation.project_id, "evaluated", evaluation.contract_id, tx, catalog)

@@ -26,7 +26,7 @@ from shared.calendar import DistrictCalendar
 from shared.contracts import evaluation as events
 from shared.contracts.matching import CONTRACT_AWARDED
 from shared.jobs import JobRun
-from shared.subscriptions import Subscriptions
+from shared.subscriptions import LooksUp, Subscriptions, by_id
 from shared.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ class Evaluation:
 
 
 subscriptions = Subscriptions[Evaluation]()
+# The contract an event names by contract_id, read with the batch's (`shared.subscriptions.LooksUp`).
+CONTRACT: LooksUp[Evaluation] = by_id(lambda evaluation: evaluation.store.contracts, "contract_id")
 
 
 async def _keep(evaluation: Evaluation, read: MonitoredContract | None, decision: Decision, tx: Transaction) -> None:
@@ -52,7 +54,7 @@ async def _keep(evaluation: Evaluation, read: MonitoredContract | None, decision
     tx.emit(*decision.events)
 
 
-@subscriptions.reads(CONTRACT_AWARDED, AwardedContract,
+@subscriptions.reads(CONTRACT_AWARDED, AwardedContract, looks_up=CONTRACT,
                      description="An award opens monitoring of its contract: milestones and a payment plan, once.")
 async def contract_awarded(award: AwardedContract, tx: Transaction, evaluation: Evaluation) -> None:
     existing = await evaluation.store.get(award.contract_id, tx)
@@ -63,7 +65,7 @@ async def contract_awarded(award: AwardedContract, tx: Transaction, evaluation: 
 
 
 @subscriptions.intake(events.REPORT_SUBMITTED, events.ReportSubmitted, rejects=events.REPORT_REJECTED,
-                      echo=("contract_id", "milestone"),
+                      echo=("contract_id", "milestone"), looks_up=CONTRACT,
                       description="A milestone report: received with its OCDS status and whether it came late by the "
                                   "district's receipt date, awaiting the purchaser's review; or rejected naming every "
                                   "bad field.")
@@ -87,7 +89,7 @@ async def report_reviewed(review: events.ReviewSubmitted, tx: Transaction, evalu
 
 
 @subscriptions.intake(events.EVALUATION_APPEALED, events.AppealLodged, rejects=events.REPORT_REJECTED,
-                      echo=("contract_id",),
+                      echo=("contract_id",), looks_up=CONTRACT,
                       description="An appeal against an evaluation, within its window; the final tranche waits for "
                                   "the decision.")
 async def evaluation_appealed(appeal: events.AppealLodged, tx: Transaction, evaluation: Evaluation) -> None:
@@ -97,7 +99,7 @@ async def evaluation_appealed(appeal: events.AppealLodged, tx: Transaction, eval
 
 
 @subscriptions.intake(events.APPEAL_DECIDED, events.AppealDecision, rejects=events.REPORT_REJECTED,
-                      echo=("contract_id",),
+                      echo=("contract_id",), looks_up=CONTRACT,
                       description="An appeal decided: upheld with new scores (a changed result is a new version of "
                                   "the evaluation) or dismissed; the final tranche is then decided.")
 async def appeal_decided(ruling: events.AppealDecision, tx: Transaction, evaluation: Evaluation) -> None:

@@ -86,7 +86,7 @@ from shared.contracts.registration import (
 from shared.contracts.training import COURSE_COMPLETED
 from shared.jobs import JobRun
 from shared.outcome import Emit
-from shared.subscriptions import Subscriptions
+from shared.subscriptions import LooksUp, Subscriptions, by_id
 from shared.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
@@ -341,7 +341,7 @@ def keep(state: S | None, new: S, save: Callable[[S, Transaction], None], tx: Tr
         save(new, tx)
 
 
-@subscriptions.reads(PROJECT_PUBLISHED, ProjectView,
+@subscriptions.reads(PROJECT_PUBLISHED, ProjectView, looks_up=by_id(lambda m: m.store.projects, "project_id"),
                      description=f"A catalog project matching can offer at a fair, {KEPT}.")
 async def project_published(project: ProjectView, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.project(project.project_id, tx)
@@ -349,39 +349,42 @@ async def project_published(project: ProjectView, tx: Transaction, matching: Mat
 
 
 @subscriptions.reads(PROJECT_STATUS_CHANGED, ProjectStatusChange,
+                     looks_up=by_id(lambda m: m.store.projects, "project_id"),
                      description=f"A project's status (only published ones are offered), {KEPT}.")
 async def project_status_changed(change: ProjectStatusChange, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.project(change.project_id, tx)
     keep(state, apply_project_status_changed(state, change), matching.store.save_project, tx)
 
 
-ORGANIZATION_CHANGED = f"An organization's full state (suspended: never eligible), {KEPT}."
+CHANGED = f"An organization's full state (suspended: never eligible), {KEPT}."
+ORGANIZATION: LooksUp[Matching] = by_id(lambda m: m.store.organizations, "org_id")
 
 
-@subscriptions.reads(ORGANIZATION_REGISTERED, OrganizationView, description=ORGANIZATION_CHANGED)
-@subscriptions.reads(ORGANIZATION_UPDATED, OrganizationView, description=ORGANIZATION_CHANGED)
-@subscriptions.reads(ORGANIZATION_SUSPENDED, OrganizationView, description=ORGANIZATION_CHANGED)
-@subscriptions.reads(ORGANIZATION_REINSTATED, OrganizationView, description=ORGANIZATION_CHANGED)
+@subscriptions.reads(ORGANIZATION_REGISTERED, OrganizationView, description=CHANGED, looks_up=ORGANIZATION)
+@subscriptions.reads(ORGANIZATION_UPDATED, OrganizationView, description=CHANGED, looks_up=ORGANIZATION)
+@subscriptions.reads(ORGANIZATION_SUSPENDED, OrganizationView, description=CHANGED, looks_up=ORGANIZATION)
+@subscriptions.reads(ORGANIZATION_REINSTATED, OrganizationView, description=CHANGED, looks_up=ORGANIZATION)
 async def organization_changed(organization: OrganizationView, tx: Transaction, matching: Matching) -> None:
     """Any `registration.organization.*` event: each carries the organization's full state and version."""
     state = await matching.store.organization(organization.org_id, tx)
     keep(state, apply_organization(state, organization), matching.store.save_organization, tx)
 
 
-@subscriptions.reads(GRADE_ASSIGNED, GradeView,
+@subscriptions.reads(GRADE_ASSIGNED, GradeView, looks_up=by_id(lambda m: m.store.grades, "org_id"),
                      description=f"An organization's grade, for the min_grade rule and the grade factor, {KEPT}.")
 async def grade_assigned(grade: GradeView, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.grade(grade.org_id, tx)
     keep(state, apply_grade_assigned(state, grade), matching.store.save_grade, tx)
 
 
-@subscriptions.reads(GRADE_EXPIRED, GradeExpiry, description="A grade's validity ended: from now on it counts as none.")
+@subscriptions.reads(GRADE_EXPIRED, GradeExpiry, looks_up=by_id(lambda m: m.store.grades, "org_id"),
+                     description="A grade's validity ended: from now on it counts as none.")
 async def grade_expired(expiry: GradeExpiry, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.grade(expiry.org_id, tx)
     keep(state, apply_grade_expired(state, expiry), matching.store.save_grade, tx)
 
 
-@subscriptions.reads(COURSE_COMPLETED, CourseCompletion,
+@subscriptions.reads(COURSE_COMPLETED, CourseCompletion, looks_up=by_id(lambda m: m.store.training, "org_id"),
                      description="A finance-staff completion counts toward the finance_trained factor, once each.")
 async def course_completed(completion: CourseCompletion, tx: Transaction, matching: Matching) -> None:
     state = await matching.store.training_record(completion.org_id, tx)
@@ -389,6 +392,7 @@ async def course_completed(completion: CourseCompletion, tx: Transaction, matchi
 
 
 @subscriptions.reads(CONTRACT_EVALUATED, EvaluationResult,
+                     looks_up=by_id(lambda m: m.store.evaluations, "org_id"),
                      description="A contract's evaluation: its score feeds past_evaluations, a fail bars for a "
                                  "while (no_recent_fail), and it ends the contract's hold on capacity.")
 async def contract_evaluated(result: EvaluationResult, tx: Transaction, matching: Matching) -> None:

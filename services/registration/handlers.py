@@ -33,7 +33,7 @@ from services.registration.store import RegistrationStore
 from shared.contracts import registration as events
 from shared.envelope import Envelope
 from shared.outcome import Emit
-from shared.subscriptions import Subscriptions
+from shared.subscriptions import LooksUp, Subscriptions, by_id
 from shared.unit_of_work import Transaction
 
 M = TypeVar("M", Update, Suspension, Reinstatement)
@@ -51,6 +51,8 @@ class Registration:
 
 
 subscriptions = Subscriptions[Registration]()
+# The organization an intake names by org_id (read before the intake is: `_named_organization`).
+NAMED: LooksUp[Registration] = by_id(lambda registration: registration.store.organizations, "org_id")
 
 
 @subscriptions.subscriber(events.ORGANIZATION_APPLIED, document=events.IntakeOrganizationApplied,
@@ -80,25 +82,27 @@ async def organization_applied(event: Envelope, tx: Transaction, registration: R
 
 
 @subscriptions.subscriber(events.ORGANIZATION_UPDATE_REQUESTED, document=events.IntakeOrganizationUpdated,
+                          looks_up=NAMED,
                           description="A registered organization's changed particulars: its new state, version + 1.")
 async def organization_updated(event: Envelope, tx: Transaction, registration: Registration) -> None:
     await _decide_about_organization(Update, update, event, tx, registration)
 
 
 @subscriptions.subscriber(events.ORGANIZATION_SUSPENSION_REQUESTED, document=events.IntakeOrganizationSuspended,
+                          looks_up=NAMED,
                           description="Civil affairs suspends an active organization, for a stated reason.")
 async def organization_suspended(event: Envelope, tx: Transaction, registration: Registration) -> None:
     await _decide_about_organization(Suspension, suspend, event, tx, registration)
 
 
 @subscriptions.subscriber(events.ORGANIZATION_REINSTATEMENT_REQUESTED, document=events.IntakeOrganizationReinstated,
-                          description="Civil affairs lifts a suspension, for a stated reason.")
+                          looks_up=NAMED, description="Civil affairs lifts a suspension, for a stated reason.")
 async def organization_reinstated(event: Envelope, tx: Transaction, registration: Registration) -> None:
     await _decide_about_organization(Reinstatement, reinstate, event, tx, registration)
 
 
 @subscriptions.subscriber(events.PERSON_ADDITION_REQUESTED, document=events.IntakePersonAdded,
-                          personal=("id_number", "phone", "name"),
+                          personal=("id_number", "phone", "name"), looks_up=NAMED,
                           description="An organization names one of its people; an ID number is checked (GB 11643) "
                                       "and kept only as a keyed hash and a masked form, never stored or published "
                                       "in clear.")

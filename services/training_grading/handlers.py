@@ -11,9 +11,12 @@ record's version, so running it twice (or on two replicas) announces each expiry
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from typing import Any
 
 from services.training_grading.domain.grading import (
     RULES_CONTEXT,
@@ -35,8 +38,9 @@ from services.training_grading.projections import OrganizationView, PersonView, 
 from services.training_grading.store import TrainingGradingStore
 from shared.calendar import DEFAULT_EARLIEST_DATE
 from shared.contracts import grading, registration, training
+from shared.documents import Collection
 from shared.jobs import JobRun
-from shared.subscriptions import Subscriptions
+from shared.subscriptions import LooksUp, Subscriptions, by_id
 from shared.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
@@ -68,8 +72,16 @@ async def course_offered(offer: training.CourseOffered, tx: Transaction, deps: T
     tx.emit(*outcomes)
 
 
+def _enrolment_reads(data: Mapping[str, Any], deps: TrainingGrading) -> list[tuple[Collection, Any]]:
+    """What an enrolment reads: its course, organization and person, and the enrolment it would be."""
+    course, person = uuid.UUID(str(data["course_id"])), uuid.UUID(str(data["person_id"]))
+    store = deps.store
+    return [(store.courses, str(course)), (store.organizations, data.get("org_id")), (store.people, str(person)),
+            (store.enrolments, str(enrolment_id_for(course, person)))]
+
+
 @subscriptions.intake(training.ENROLMENT_REQUESTED, training.EnrolmentRequested, rejects=training.ENROLMENT_REJECTED,
-                      echo=("course_id", "org_id", "person_id"), personal=("person.name",),
+                      echo=("course_id", "org_id", "person_id"), personal=("person.name",), looks_up=_enrolment_reads,
                       description="A seat for one registered person (registration's person_id) of an active "
                                   "organization, in the role the course is for, once per course, while seats are "
                                   "left.")
@@ -88,7 +100,7 @@ async def enrolment_requested(request: training.EnrolmentRequested, tx: Transact
 
 
 @subscriptions.intake(training.ATTENDANCE_RECORDED, training.AttendanceRecorded, rejects=training.ATTENDANCE_REJECTED,
-                      echo=("enrolment_id",),
+                      echo=("enrolment_id",), looks_up=by_id(lambda deps: deps.store.enrolments, "enrolment_id"),
                       description="One session attended; the last missing one completes the course, announced once. "
                                   "A session already recorded is answered saying so.")
 async def attendance_recorded(attendance: training.AttendanceRecorded, tx: Transaction, deps: TrainingGrading) -> None:
@@ -103,6 +115,8 @@ async def attendance_recorded(attendance: training.AttendanceRecorded, tx: Trans
 
 @subscriptions.intake(grading.ASSESSMENT_SUBMITTED, Assessment, rejects=grading.ASSESSMENT_REJECTED, echo=("org_id",),
                       context=lambda deps, tx: {RULES_CONTEXT: deps.rules}, document=grading.AssessmentSubmitted,
+                      looks_up=lambda data, deps: [(deps.store.organizations, data.get("org_id")),
+                                                   (deps.store.grades, data.get("org_id"))],
                       description="One round's indicator scores: a 1A-5A grade valid for five years, or a rejection.")
 async def assessment_submitted(submission: Assessment, tx: Transaction, deps: TrainingGrading) -> None:
     record, outcomes = assess(
@@ -144,16 +158,17 @@ async def _expire_grade(org_id: str, deps: TrainingGrading, tx: Transaction) -> 
 # -- registration's organizations ----------------------------------------------------------------------------
 
 ORGANIZATION_STATE = "Registration's organization state, kept at its newest version (stale ignored)."
+ORGANIZATION: LooksUp[TrainingGrading] = by_id(lambda deps: deps.store.organizations, "org_id")
 
 
 @subscriptions.reads(registration.ORGANIZATION_REGISTERED, OrganizationView, description=ORGANIZATION_STATE,
-                     document=registration.OrganizationRegistered)
+                     document=registration.OrganizationRegistered, looks_up=ORGANIZATION)
 @subscriptions.reads(registration.ORGANIZATION_UPDATED, OrganizationView, description=ORGANIZATION_STATE,
-                     document=registration.OrganizationUpdated)
+                     document=registration.OrganizationUpdated, looks_up=ORGANIZATION)
 @subscriptions.reads(registration.ORGANIZATION_SUSPENDED, OrganizationView, description=ORGANIZATION_STATE,
-                     document=registration.OrganizationSuspended)
+                     document=registration.OrganizationSuspended, looks_up=ORGANIZATION)
 @subscriptions.reads(registration.ORGANIZATION_REINSTATED, OrganizationView, description=ORGANIZATION_STATE,
-                     document=registration.OrganizationReinstated)
+                     document=registration.OrganizationReinstated, looks_up=ORGANIZATION)
 async def organization_changed(incoming: OrganizationView, tx: Transaction, deps: TrainingGrading) -> None:
     """Any `registration.organization.*` event: keep its state unless a newer version is already kept."""
     kept = newer(await deps.store.organization(incoming.org_id, tx), incoming)
@@ -162,6 +177,7 @@ async def organization_changed(incoming: OrganizationView, tx: Transaction, deps
 
 
 @subscriptions.reads(registration.PERSON_ADDED, PersonView, document=registration.PersonAdded,
+                     looks_up=by_id(lambda deps: deps.store.people, "person_id"),
                      description="Registration's people: who each is (person_id), of which organization, in which "
                                  "role; no name, no ID number.")
 async def person_added(incoming: PersonView, tx: Transaction, deps: TrainingGrading) -> None:

@@ -194,9 +194,9 @@ async def test_a_write_to_a_collection_makes_its_reads_ask_the_database_again(
         assert await find_one(db["elsewhere"], {"_id": 1}, tx) is None  # untouched: still answered from before
         return after, two, tx.pending.reads
 
-    # Counted: reads through the remembered answers. After an insert the two reads go to the database beside the
-    # waiting insert (the query is answered from both, the look-up by id from the database), so two are counted.
-    expected = {"insert": ([1, 2, 3], {"_id": 2, "n": 2}, 2), "update": ([1, 2], {"_id": 2, "n": 20}, 4),
+    # Counted: reads through the remembered answers and the documents kept by id. After an insert the query goes to
+    # the database beside the waiting insert (answered from both, not counted) and the look-up by id is counted.
+    expected = {"insert": ([1, 2, 3], {"_id": 2, "n": 2}, 3), "update": ([1, 2], {"_id": 2, "n": 20}, 4),
                 "delete": ([2], {"_id": 2, "n": 2}, 4), "update_now": ([1, 2], {"_id": 2, "n": 20}, 4),
                 "replace_if": ([1, 2], {"_id": 2, "n": 20}, 4)}[write]
     assert await committed(client, db, step) == expected
@@ -353,3 +353,58 @@ async def test_a_query_the_waiting_inserts_cannot_answer_in_memory_sends_them_fi
         return len(found), tx.pending.flushes
 
     assert await committed(client, db, step) == (1 if "limit" in options else 2, 1)
+
+
+async def test_a_batch_looks_up_its_documents_by_id_together_and_each_finds_its_own_as_written(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    items = db["items"]
+    await items.insert_many([{"_id": f"o-{n}", "n": n} for n in range(40)])
+    keys = [f"o-{n}" for n in range(40)]
+
+    async def step(tx: Transaction) -> tuple[int, int, object, object]:
+        await tx.pending.look_up(items, [*keys, "o-404", "o-1", 3.5, ["o-2"], None])  # no keys: left out
+        looked_up = tx.pending.reads
+        for n, key in enumerate(keys):  # each reads its document by id, then replaces it: nothing more is read
+            found = await find_one(items, {"_id": key}, tx)
+            assert found == {"_id": key, "n": n}
+            found["n"] += 100  # the caller's own copy
+            tx.replace(items, key, found)
+        again = await find_one(items, {"_id": "o-7"}, tx)  # as written, not as looked up
+        return looked_up, tx.pending.reads, again, await find_one(items, {"_id": "o-404"}, tx)
+
+    # 41 keys, 25 to a read: two reads, and none after them.
+    assert await committed(client, db, step) == (2, 2, {"_id": "o-7", "n": 107}, None)
+    assert await find_one(items, {"_id": "o-39"}) == {"_id": "o-39", "n": 139}
+
+
+@pytest.mark.parametrize("write", ["update", "delete", "update_now", "replace_if", "replace"])
+async def test_a_document_looked_up_is_read_again_once_a_write_that_may_change_it_is_sent(
+    database: tuple[Client, Database], write: str,
+) -> None:
+    client, db = database
+    items = db["items"]
+    await items.insert_many([{"_id": 1, "n": 1}, {"_id": 2, "n": 2}, {"_id": 3, "n": 3}])
+
+    async def step(tx: Transaction) -> tuple[object, object, int]:
+        await tx.pending.look_up(items, [1, 2, 3])
+        if write == "update":
+            tx.update(items, {"n": {"$gte": 2}}, {"$set": {"n": 20}}, many=True)
+        elif write == "delete":
+            tx.delete(items, 2)
+        elif write == "update_now":
+            assert await tx.update_now(items, {"_id": 2}, {"$set": {"n": 20}}) == 1
+        elif write == "replace_if":
+            assert await tx.replace_if(items, {"_id": 2, "n": 2}, {"_id": 2, "n": 20}) == 1
+        else:  # a replacement by id: sent with the next flush, it changes that document only
+            tx.replace(items, 2, {"_id": 2, "n": 20})
+            await tx.pending.flush()
+        return await find_one(items, {"_id": 2}, tx), await find_one(items, {"_id": 1}, tx), tx.pending.reads
+
+    expected = {"update": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 3), "delete": (None, {"_id": 1, "n": 1}, 3),
+                "update_now": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 3),
+                "replace_if": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 3),
+                # only document 2 is read again; 1 is still known
+                "replace": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 2)}[write]
+    assert await committed(client, db, step) == expected

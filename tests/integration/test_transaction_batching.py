@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,34 @@ async def test_a_later_event_of_a_batch_sees_what_an_earlier_one_created_and_cre
         "batchtest.item.recorded", "batchtest.item.rejected"]
     assert results[2][0].data["existing"] == str(events[0].event_id)
     assert sorted(d["ref"] for d in await db["items"].find().to_list()) == ["A", "B", "C"]
+
+
+async def test_a_batch_reads_the_documents_its_handlers_look_up_together_and_a_bad_hint_is_skipped(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    await db["counters"].insert_many([{"_id": f"c-{n}", "count": n} for n in range(30)])
+    reads: list[int] = []
+
+    async def count_up(event: Envelope, tx: Transaction) -> None:
+        counter = await find_one(db["counters"], {"_id": event.data["counter"]}, tx)
+        assert counter is not None
+        tx.replace(db["counters"], counter["_id"], {**counter, "count": counter["count"] + 1})
+        reads.append(tx.pending.reads)
+
+    def looks_up(event: Envelope) -> list[tuple[Any, Any]]:
+        if event.data["counter"] == "c-5":
+            raise KeyError("no hint for this one")
+        return [(db["counters"], event.data["counter"])]
+
+    batcher = batcher_for(client, db)
+    events = [new_event("intake.batchtest.count", {"counter": f"c-{n % 30}"}, source="test") for n in range(33)]
+    results = await asyncio.gather(*(batcher.handle("batchtest.counts", e, count_up, now=NOW, today=TODAY,
+                                                    looks_up=looks_up) for e in events))
+    assert all(r == [] for r in results)
+    assert batcher.batches >= 1
+    # The first event ran alone (nothing was waiting); the rest as one batch: its 31 counters with a hint read in
+    # two statements before the first handler, c-5 (no hint) on its own, and nothing read after that.
+    assert reads[0] == 1 and max(reads[1:]) == 3
+    counts = {d["_id"]: d["count"] for d in await db["counters"].find().to_list()}
+    assert counts == {f"c-{n}": n + (2 if n < 3 else 1) for n in range(30)}
