@@ -11,10 +11,10 @@ as it is; one that breaks its contract is dead-lettered saying why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from services.matching.domain.complaints import (
     ComplaintOutcome,
@@ -84,6 +84,7 @@ from shared.contracts.registration import (
     ORGANIZATION_UPDATED,
 )
 from shared.contracts.training import COURSE_COMPLETED
+from shared.documents import Collection
 from shared.jobs import JobRun
 from shared.outcome import Emit
 from shared.subscriptions import LooksUp, Subscriptions, by_id
@@ -133,18 +134,27 @@ async def fair_open_requested(request: FairOpenRequested, tx: Transaction, match
     tx.emit(*outcomes)
 
 
+def interest_reads(data: Mapping[str, Any], matching: Matching) -> list[tuple[Collection, Any]]:
+    """What an interest looks up by id: the organization's copies, the project, the interest it would be, the fair."""
+    store = matching.store
+    org_id, project_id, fair_id = data["org_id"], data["project_id"], data["fair_id"]
+    return [(store.organizations, org_id), (store.grades, org_id), (store.training, org_id),
+            (store.evaluations, org_id), (store.projects, project_id), (store.fairs, fair_id),
+            (store.interests, interest_id_for(str(fair_id), str(org_id), str(project_id)))]
+
+
 @subscriptions.intake(events.INTEREST_EXPRESSED, InterestExpressed, rejects=events.INTEREST_REJECTED,
-                      echo=("fair_id", "org_id", "project_id"),
+                      echo=("fair_id", "org_id", "project_id"), looks_up=interest_reads,
                       description="An organization wants a project of the fair: recorded with its fit and "
                                   "breakdown, or rejected naming every rule it breaks.")
 async def interest_expressed(request: InterestExpressed, tx: Transaction, matching: Matching) -> None:
     store = matching.store
-    profiles = await store.profiles(tx, org_ids=[request.org_id])
+    profile = await store.profile(request.org_id, tx)
     earlier = await store.interest(interest_id_for(request.fair_id, request.org_id, request.project_id), tx)
     held = await store.award_holding(request.project_id, tx)
     interest, outcomes = express_interest(
         request, record=await store.fair(request.fair_id, tx), project=await store.project(request.project_id, tx),
-        profile=profiles.get(request.org_id), earlier=earlier, today=tx.today, rules=matching.rules,
+        profile=profile, earlier=earlier, today=tx.today, rules=matching.rules,
         held_by=held.award_id if held is not None and held.terms.fair_id != request.fair_id else None)
     if interest is not None:
         store.insert_interest(interest, tx)

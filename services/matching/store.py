@@ -146,6 +146,17 @@ class MatchingStore:
                                                evaluations.get(o.org_id), contracts.get(o.org_id, ()))
                 for o in orgs}
 
+    async def profile(self, org_id: str, reader: Writer | None = None) -> OrganizationProfile | None:
+        """Everything known about one organization, each copy looked up by id (in a group commit, with the batch's
+        look-ups: `handlers.interest_reads`); None if matching has no copy of it."""
+        organization = await self.organization(org_id, reader)
+        if organization is None:
+            return None
+        contracts = await self._contract_ids_by_org([org_id], reader)
+        return organization_profile(organization, await self.grade(org_id, reader),
+                                    await self.training_record(org_id, reader),
+                                    await self.evaluation_record(org_id, reader), contracts.get(org_id, ()))
+
     async def _contract_ids_by_org(self, org_ids: list[str] | None, reader: Writer | None) -> dict[str, list[str]]:
         """The contracts each organization's live awards are or will become (what holds its capacity)."""
         query: Document = {"status": LIVE} | ({} if org_ids is None else {"org_id": {"$in": org_ids}})

@@ -100,6 +100,9 @@ class InMemoryMatching:
             [a.terms.contract_id for a in self.awards.values() if a.terms.org_id == o.org_id and a.live])
             for o in orgs}
 
+    async def profile(self, org_id: str, reader: Any = None) -> OrganizationProfile | None:
+        return (await self.profiles(reader, org_ids=[org_id])).get(org_id)
+
     async def fair(self, fair_id: str, reader: Any = None) -> FairRecord | None:
         return self.fairs.get(fair_id)
 

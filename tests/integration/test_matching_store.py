@@ -105,6 +105,15 @@ async def test_a_profile_joins_an_organizations_copies_and_counts_the_contracts_
     assert one.active_contracts == 1  # fair-1's; fair-0's contract has been evaluated
     assert sorted(await store.profiles(active_in=["助老"])) == ["o-1"]
     assert await store.names(["o-2", "o-9"]) == {"o-2": "机构o-2"}
+    # One organization's profile, its copies looked up by id, is the same join.
+    assert await store.profile("o-1") == one
+    assert await store.profile("o-9") is None
+
+    async def inside(tx: Transaction) -> object:
+        return await store.profile("o-2", tx), await store.profile("o-1", tx)
+
+    assert await committed(client, store.fairs.database, inside) == (
+        (await store.profiles(org_ids=["o-2"]))["o-2"], one)
 
 
 async def test_a_fair_reads_back_as_kept_and_a_second_with_the_same_id_is_refused(stored: Stored) -> None:
