@@ -24,7 +24,7 @@ from typing import Any
 from shared.calendar import add_years
 from shared.i18n import _
 from shared.labels import label
-from shared.operator import fetch
+from shared.operator import Unreachable, fetch
 from tools.demo.bus import DemoBus, Event
 from tools.seed import SAMPLE, WUHOU, District, DistrictSize, build
 from tools.suite import SUITE
@@ -168,6 +168,16 @@ async def _ahead_of_the_clock(record: CycleRecord) -> None:
         record.district = dataclasses.replace(record.district, projects=[
             {**p, "period": {k: add_years(date.fromisoformat(v), years).isoformat() for k, v in p["period"].items()}}
             for p in record.district.projects])
+
+
+async def _awards_decided(fair_id: str) -> dict[str, Any] | None:
+    """The fair's award decision as matching keeps it; None where none was made (the request was refused)."""
+    try:
+        return await _read(SERVICES["matching"].url, f"/fairs/{fair_id}/awards")
+    except Unreachable as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 async def _read(service_url: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -342,7 +352,16 @@ def _asked_price(project: dict[str, Any] | None, rng: random.Random) -> dict[str
 async def award_projects(bus: DemoBus, record: CycleRecord, fair_id: str) -> None:
     """Awards proposed; three challenged; the day moved past the standstill; the awards final, as contracts."""
     [request] = await bus.publish("intake.fair.awards_requested", [{"fair_id": fair_id}])
-    await bus.settle(_("awarding projects"), lambda: len(bus.by_correlation.get(request, [])))
+
+    def answered() -> int:
+        return len(bus.by_correlation.get(request, []))
+
+    await bus.settle(_("awarding projects"), answered)
+    # A quiet moment is not the end: the decision's events are relayed in rounds, and a round slower than the quiet
+    # time looked like the last one. Matching says how many there are.
+    decision = await _awards_decided(fair_id)
+    if decision is not None:
+        await bus.until(_("awarding projects"), answered, len(decision["awards"]) + len(decision["unawarded"]))
     answers = bus.by_correlation[request]
     record.proposals = [a for a in answers if a["type"] == "matching.award.proposed"]
     record.unawarded = [a for a in answers if a["type"] == "matching.project.unawarded"]
