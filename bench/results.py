@@ -259,9 +259,9 @@ def year_section(run: Run) -> list[str]:
     if not run.years:
         return []
     lines = ["## The district's year (`make demo`'s cycle)", "",
-             "The five services as processes in drill mode on one database server, driven by tools/demo's cycle "
-             "(bench/district.py): each stage's time from its first intake event to the last answer it waits for, "
-             "and the intake events it sent (drills included).", ""]
+             "The five services as processes in drill mode, each on its own embedded database server as `make dev` "
+             "runs them, driven by tools/demo's cycle (bench/district.py): each stage's time from its first intake "
+             "event to the last answer it waits for, and the intake events it sent (drills included).", ""]
     for year in run.years:
         record = year.record
         size = (f"{len(record.projects):,} projects, {len(record.organizations):,} organizations, "
