@@ -154,6 +154,7 @@ async def a_second_year_on_the_same_suite(operator_url: str, first: Any, tmp_pat
     assert again.fair is not None and again.fair["data"]["fair_id"] != first.fair["data"]["fair_id"]
     assert len(again.awards) + len(again.unawarded) >= 1
     assert len(again.evaluations) == len(again.awards)
+    assert len(again.grades) == 12  # its own round of assessment, not refused as the first year's
     write_report(again, SMALL, tmp_path / "again")
     printed = capsys.readouterr().out
     assert "60 organizations (0 announced by registration now, 60 read from its API)" in printed

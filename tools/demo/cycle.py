@@ -238,7 +238,9 @@ def _scores(rng: random.Random) -> dict[str, int]:
 async def grade(bus: DemoBus, record: CycleRecord, scale: CycleScale, rng: random.Random) -> None:
     candidates = sorted(record.organizations)
     chosen = rng.sample(candidates, min(scale.assessments, len(candidates)))
-    submissions = [{"org_id": org_id, "round": "2014", "scores": _scores(rng)} for org_id in chosen]
+    # Each run is a round of its own (as each has its own courses and fair): a second `make demo` on the same suite
+    # assesses again, where the same round would be refused as already assessed and the year left without grades.
+    submissions = [{"org_id": org_id, "round": f"2014/{record.run}", "scores": _scores(rng)} for org_id in chosen]
     answers = await bus.answers(_("assessing grades"), await bus.publish("intake.assessment.submitted", submissions))
     record.grades = _split(answers, "grading.grade.assigned", record)
 
