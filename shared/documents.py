@@ -173,9 +173,8 @@ class PendingWrites:
 
     async def stored_by_id(self, collection: Collection, key: Any) -> Document | None:
         """The document `_id` = `key` as the database holds it for this transaction (its waiting writes not
-        counted), as a document of the caller's own; read once until the transaction sends a write there."""
-        if not _is_key(key):
-            return await collection.find_one({"_id": key}, session=self.session)
+        counted), as a document of the caller's own; read once until the transaction sends a write there. `key` is
+        a string or an integer (`_is_key`), as `find_one` makes sure before it asks."""
         known = self.stored.setdefault(collection.name, {})
         if key not in known:
             await self.look_up(collection, [key])
