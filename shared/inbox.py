@@ -9,7 +9,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from shared.envelope import Envelope
-from shared.mongo import Database, ensure_ttl_index
+from shared.mongo import Database, Expiry
 
 INBOX = "inbox"
 RECEIPTS = "receipts"
@@ -28,7 +28,7 @@ class AlreadyHandled(Exception):
 class Inbox:
     """Claims of handled events, and the district's receipt time of events whose first handling failed.
 
-    Both are kept `retention_seconds` after they were recorded, then the database removes them (TTL indexes on
+    Both are kept `retention_seconds` after they were recorded, then the service deletes them (`expiries`, by
     `recorded_at`); the retention must outlast any repeat of an event and any wait of a dead letter for its
     replay (README, "Bounded growth").
     """
@@ -37,10 +37,12 @@ class Inbox:
         self.collection = db[INBOX]
         self.receipts = db[RECEIPTS]
         self.retention_seconds = retention_seconds
+        self.expiries = [Expiry(self.collection, "recorded_at", retention_seconds, "claim_expiry"),
+                         Expiry(self.receipts, "recorded_at", retention_seconds, "receipt_expiry")]
 
     async def ensure_indexes(self) -> None:
-        await ensure_ttl_index(self.collection, "recorded_at", self.retention_seconds, "claim_expiry")
-        await ensure_ttl_index(self.receipts, "recorded_at", self.retention_seconds, "receipt_expiry")
+        for expiry in self.expiries:
+            await expiry.ensure_index()
 
     async def retained(self) -> dict[str, int]:
         """Claims and receipt times the database keeps now (estimated from its metadata: no scan)."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import aio_pika
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
-from prometheus_client import CollectorRegistry, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from shared.inbox import INBOX, RECEIPTS, Inbox
 from shared.outbox import OUTBOX, Outbox, OutboxRelay
@@ -88,8 +88,10 @@ class ServiceMetrics:
                                   registry=registry)
         self.retained = Gauge("district_retained_documents", "Documents kept only to recognise repeats: sent "
                               "outbox events, inbox claims, receipt times", ["collection"], registry=registry)
-        self.retention = Gauge("district_retention_seconds", "How long each of those is kept before the database "
-                               "removes it", ["collection"], registry=registry)
+        self.retention = Gauge("district_retention_seconds", "How long each of those is kept before the service "
+                               "deletes it", ["collection"], registry=registry)
+        self.expired = Counter("district_expired_documents", "Documents deleted since start because they were "
+                               "older than their retention", ["collection"], registry=registry)
         self.ready = Gauge("district_ready", "1 while /ready answers 200, else 0", registry=registry)
         self.handling = Histogram("district_handler_seconds", "Time from a delivery's arrival to its settlement, "
                                   "by queue and outcome", ["queue", "outcome"], buckets=LATENCY_BUCKETS,

@@ -35,7 +35,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.envelope import Envelope
-from shared.mongo import Database, Document, ensure_ttl_index
+from shared.mongo import Database, Document, Expiry
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def outbox_document(envelope: Envelope) -> Document:
 class Outbox:
     """Writes events in the caller's transaction and wakes the relay after the commit.
 
-    A sent event is kept `retention_seconds` after it was sent, then the database removes it (a TTL index on
+    A sent event is kept `retention_seconds` after it was sent, then the service deletes it (`expiries`, by
     `sent_at`, which an unsent event does not have): the relay needs only the unsent ones.
     """
 
@@ -72,11 +72,13 @@ class Outbox:
         self.collection = db[OUTBOX]
         self.retention_seconds = retention_seconds
         self.wakeup = asyncio.Event()
+        self.expiries = [Expiry(self.collection, "sent_at", retention_seconds, "sent_expiry")]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("sent", ASCENDING), ("_id", ASCENDING)], name="unsent_in_order")
         await self.collection.create_index("event_id", unique=True, name="event_id_unique")
-        await ensure_ttl_index(self.collection, "sent_at", self.retention_seconds, "sent_expiry")
+        for expiry in self.expiries:
+            await expiry.ensure_index()
 
     async def add(self, envelopes: list[Envelope], session: AsyncClientSession | None) -> None:
         if envelopes:
@@ -103,7 +105,7 @@ class Outbox:
         return created if isinstance(created, datetime) else None
 
     async def sent_retained(self) -> int:
-        """Sent events the database still keeps (the TTL index removes them after the retention)."""
+        """Sent events the database still keeps (deleted once older than the retention)."""
         return max(0, await self.collection.estimated_document_count() - await self.backlog())
 
 

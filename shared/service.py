@@ -76,6 +76,7 @@ D = TypeVar("D")
 DRILL_DAY = "drill_day"
 DRILL_REFRESH_SECONDS = 0.5
 RETAINED_REFRESH_SECONDS = 60.0
+EXPIRY_SECONDS = 60.0  # how often what is older than its retention is deleted (`shared.mongo.Expiry`)
 LARGE_BODY = 64 * 1024  # bytes of a message to be dead-lettered above which it is cleaned in a worker thread
 
 
@@ -157,7 +158,7 @@ class Service:
         self.policy = DeliveryPolicy(settings.bus.delivery_limit, settings.bus.transient_retry_seconds)
         self.on_startup: list[Callable[[], Awaitable[None]]] = [self.outbox.ensure_indexes, self.inbox.ensure_indexes,
                                                                self._abort_what_dead_processes_left]
-        self.periodic: list[tuple[float, Callable[[], Awaitable[None]]]] = []
+        self.periodic: list[tuple[float, Callable[[], Awaitable[object]]]] = []
         self.jobs: list[tuple[str, Callable[[JobRun], Awaitable[None]]]] = []
         self.consumers: list[str] = []
         self._publishers: dict[str, RabbitPublisher] = {}
@@ -179,6 +180,7 @@ class Service:
         self.metrics.observe_retention(self.outbox, self.inbox)
         self.probe = QueueProbe(lambda: self.broker._connection)
         self._consume_clock()
+        self.every(EXPIRY_SECONDS, self.expire)
         if self.clock.drills:  # another replica may move the day: every answer, HTTP ones too, follows it
             self.every(DRILL_REFRESH_SECONDS, self._follow_drill)
         self.publishes(clock_set(self.prefix), ClockSet, "The drill moved this service's day; its jobs for it ran.")
@@ -348,7 +350,7 @@ class Service:
             schema=envelope_of(model, type_), content_type="application/json", mandatory=False,
         )
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    def every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
         """Run `job` every `seconds` while the service runs (time-driven checks inside the service)."""
         self.periodic.append((seconds, job))
 
@@ -426,6 +428,15 @@ class Service:
         await self.metrics.refresh(self.relay, self.inbox, self.probe, self.consumers,
                                    dead_letter_queue_name(self.name), ready=not await failing(self.readiness_checks()),
                                    retained=retained)
+
+    async def expire(self) -> int:
+        """Delete the sent outbox events, inbox claims and receipt times older than their retention; how many."""
+        expired = 0
+        for expiry in [*self.outbox.expiries, *self.inbox.expiries]:
+            deleted = await expiry.expire()
+            self.metrics.expired.labels(expiry.collection.name).inc(deleted)
+            expired += deleted
+        return expired
 
     async def _refresh_metrics_periodically(self) -> None:
         # The retained documents change over days and counting them costs the embedded server a read of each:
@@ -563,7 +574,7 @@ async def _until_it_answers(step: Callable[[], Awaitable[None]], what: str) -> N
             delay = min(delay * 2, 5.0)
 
 
-async def _repeat(seconds: float, job: Callable[[], Awaitable[None]], stopping: Callable[[], bool]) -> None:
+async def _repeat(seconds: float, job: Callable[[], Awaitable[object]], stopping: Callable[[], bool]) -> None:
     while not stopping():
         try:
             await job()

@@ -158,7 +158,7 @@ def retained(spec: ServiceSpec) -> dict[str, tuple[int, int]] | None:
 
 
 def retention_lines(specs: list[ServiceSpec]) -> list[str]:
-    lines = [_("kept only to recognise repeats, removed by the database after the retention:")]
+    lines = [_("kept only to recognise repeats, deleted by the service after the retention:")]
     for spec in specs:
         found = retained(spec)
         if found is None:

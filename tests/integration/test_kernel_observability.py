@@ -4,7 +4,7 @@ outbox relay that has stopped publishing while events wait."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import generate_latest
@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shared.envelope import Envelope, new_event
 from shared.http import failing
-from shared.service import RETAINED_REFRESH_SECONDS
+from shared.service import EXPIRY_SECONDS, RETAINED_REFRESH_SECONDS
 from tests.integration.test_kernel import kernel_service, running
 from tests.support.bus import BusProbe
 
@@ -112,3 +112,32 @@ async def test_the_retained_documents_are_counted_once_a_minute_and_the_backlog_
     assert counted.count("retained") == 2 and counted.count("backlog") == 4
     await service.refresh_metrics()  # asked for outright: everything
     assert counted.count("retained") == 3
+
+
+async def test_a_running_service_deletes_what_is_older_than_its_retention_and_counts_it(
+    rabbit_url: str, mongo_url: str, db_prefix: str,
+) -> None:
+    service = kernel_service(rabbit_url, mongo_url, db_prefix)
+    now = datetime.now(UTC)
+    await service.outbox.ensure_indexes()
+    await service.inbox.ensure_indexes()
+    await service.outbox.collection.insert_many(
+        [{"event_id": f"old-{n}", "type": "kerneltest.work.done", "envelope": {}, "sent": True,
+          "created_at": now - timedelta(days=8), "sent_at": now - timedelta(days=8 if n < 3 else 1)}
+         for n in range(5)])
+    await service.inbox.collection.insert_many(
+        [{"_id": f"kerneltest.work:{n}", "recorded_at": now - timedelta(days=91 if n < 4 else 89)} for n in range(6)])
+    assert (EXPIRY_SECONDS, service.expire) in service.periodic
+    async with running(service):  # its periodic jobs run once at the start, then every EXPIRY_SECONDS
+        expired = ("district_expired_documents_total", (("collection", "receipts"),))  # the last counted
+        for _ in range(200):
+            found = samples(generate_latest(service.registry).decode())
+            if expired in found:
+                break
+            await asyncio.sleep(0.1)
+        left = {"outbox": await service.outbox.collection.count_documents({}),
+                "inbox": await service.inbox.collection.count_documents({})}
+    assert left == {"outbox": 2, "inbox": 2}
+    assert found[("district_expired_documents_total", (("collection", "outbox"),))] == 3
+    assert found[("district_expired_documents_total", (("collection", "inbox"),))] == 4
+    assert found[expired] == 0
