@@ -79,7 +79,7 @@ async def test_the_relays_of_three_replicas_over_one_outbox_publish_each_row_onc
             await stack.enter_async_context(running(service))
         # ... and rows each replica's own handlers write while all three relay.
         sent = [await bus.send("intake.kernel.work", {"n": i}) for i in range(200)]
-        await bus.wait_for(lambda evs: len({e["event_id"] for e in evs}) == 800, timeout=60)
+        await bus.wait_for(lambda evs: len({e["event_id"] for e in evs}) == 800, timeout=300, stall=30)
         await drained(replicas[0])
         await bus.quiet(1.0)
         published = [service.relay.published for service in replicas]

@@ -80,13 +80,38 @@ class BusProbe:
     def answers_to(self, event_id: str) -> list[Event]:
         return [e for e in self.events if e.get("correlation_id") == event_id]
 
-    async def wait_for(self, predicate: Callable[[list[Event]], bool], timeout: float = 20.0) -> list[Event]:
+    async def wait_for(self, predicate: Callable[[list[Event]], bool], timeout: float = 20.0, *,
+                       stall: float | None = None) -> list[Event]:
+        """Until `predicate` holds of the events so far, for at most `timeout` seconds.
+
+        With `stall`, a wait that takes long because the machine is busy goes on while events keep arriving: it
+        fails once none has arrived for `stall` seconds, and at the latest after `timeout`.
+        """
         async def until() -> None:
             async with self._changed:
                 await self._changed.wait_for(lambda: predicate(self.events))
 
-        await asyncio.wait_for(until(), timeout)
-        return self.events
+        if stall is None:
+            await asyncio.wait_for(until(), timeout)
+            return self.events
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        waiting = asyncio.ensure_future(until())
+        try:
+            while True:
+                seen, left = len(self.events), deadline - loop.time()
+                done, _ = await asyncio.wait([waiting], timeout=max(0.0, min(stall, left)))
+                if done:
+                    waiting.result()
+                    return self.events
+                if left <= stall:
+                    raise TimeoutError(f"after {timeout:.0f}s and {len(self.events)} events the wait's condition "
+                                       "does not hold")
+                if len(self.events) == seen:
+                    raise TimeoutError(f"no event for {stall:.0f}s after {seen}, and the wait's condition does "
+                                       "not hold")
+        finally:
+            waiting.cancel()
 
     async def answer(self, event_id: str, timeout: float = 20.0) -> Event:
         await self.wait_for(lambda evs: any(e.get("correlation_id") == event_id for e in evs), timeout)
