@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -44,6 +45,8 @@ OUTBOX = "outbox"
 # value of the `$in`, so a statement for a whole batch of 200 costs more per row than several of 25
 # (bench/PROFILE.md: 1.3 against 0.93 ms of the server's CPU per row marked sent).
 ROWS_PER_STATEMENT = 25
+# Claimable rows one scan reads (`OutboxRelay._next_rows`): 25 batches, a few MB of envelopes at most.
+SCANNED = 5_000
 
 
 class Publisher(Protocol):
@@ -144,6 +147,8 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._unleased = False  # a round that claimed without a lease is publishing
+        self._scanned: deque[dict[str, Any]] = deque()  # rows the last scan found claimable, not yet claimed
+        self._scanned_leasing = False  # whether that scan was made by a relay leasing (beside other relays)
 
     @property
     def leasing(self) -> bool:
@@ -190,7 +195,7 @@ class OutboxRelay:
                 log.warning("outbox relay: %s: %s; retrying in %.1fs", type(exc).__name__, exc, delay)
                 await asyncio.sleep(delay)
                 continue
-            if sent < self.batch:
+            if sent < self.batch and not self._scanned:
                 await self._sleep()
 
     async def _sleep(self) -> None:
@@ -214,6 +219,26 @@ class OutboxRelay:
         return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
                 f"written at {oldest.isoformat(timespec='seconds')})")
 
+    async def _next_rows(self, now: datetime, lease: bool) -> list[dict[str, Any]]:
+        """Up to one batch of claimable rows, oldest first, from the rows the last scan found.
+
+        A scan reads up to SCANNED claimable rows in one statement, and the batches after it are taken from
+        them. The embedded server answers a query on `unsent_in_order` by reading every unsent row, whatever
+        the limit, so reading one batch at a time cost each batch the whole backlog, and draining a backlog cost
+        its square (bench/PROFILE.md). Without a backlog a scan finds less than a batch: one read a round, as
+        before. An envelope never changes, so a row read earlier is published as read. Whether it is still this
+        relay's to publish is the claim's to say while the relay leases; rows read while other relays could take
+        them are read again once it is alone and claims without a lease. A row that comes claimable later (a
+        dead relay's lease) is found by the next scan, and a round that fails has the next one scan again.
+        """
+        if self._scanned_leasing != lease:  # found while another relay could take them: they may be sent now
+            self._scanned.clear()
+        if not self._scanned:
+            self._scanned_leasing = lease
+            cursor = self.outbox.collection.find(_claimable(now), {"envelope": 1}).sort("_id", ASCENDING)
+            self._scanned.extend(await cursor.limit(SCANNED).to_list())
+        return [self._scanned.popleft() for _ in range(min(self.batch, len(self._scanned)))]
+
     async def claim(self, *, lease: bool = True) -> list[dict[str, Any]]:
         """Lease up to one batch of unsent rows no other relay holds, oldest first; return those this relay got.
 
@@ -222,8 +247,7 @@ class OutboxRelay:
         claimed (the normal case, one relay at a time) no second read is needed.
         """
         now = datetime.now(UTC)
-        cursor = self.outbox.collection.find(_claimable(now), {"envelope": 1}).sort("_id", ASCENDING)
-        docs: list[dict[str, Any]] = await cursor.limit(self.batch).to_list()
+        docs = await self._next_rows(now, lease)
         if not docs or not lease:
             return docs  # without a lease (the relay alone in its service, no other can take them): as read
         token = ObjectId()
@@ -259,6 +283,9 @@ class OutboxRelay:
                     "$unset": {"lease": "", "lease_until": "", "lease_owner": ""}}
             for rows in _by_ids([d["_id"] for d in docs]):
                 await self.outbox.collection.update_many(rows, sent)
+        except BaseException:
+            self._scanned.clear()  # rows of this round may be unsent still: the next round scans again, in order
+            raise
         finally:
             self._unleased = False
         self.published += len(docs)

@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from pymongo import monitoring
 from pymongo.errors import AutoReconnect
 
+from shared import outbox as outbox_module
 from shared.envelope import Envelope, new_event
 from shared.mongo import make_client
-from shared.outbox import Outbox, OutboxRelay, outbox_document
+from shared.outbox import OUTBOX, Outbox, OutboxRelay, outbox_document
 from shared.outcome import Emit
 from shared.service import Service
 from shared.sessions import PROCESSES, SessionRegistry
@@ -251,3 +253,104 @@ async def test_processes_count_each_other_and_a_newcomer_relays_only_once_the_ot
     says_leasing[0] = True
     await first.beat(db)
     await asyncio.wait_for(waiting, 3.0)
+
+
+class OutboxReads(monitoring.CommandListener):
+    """The `find`s a client sends to the outbox: how often the relay reads it."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find" and event.command.get("find") == OUTBOX:
+            self.reads += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+async def counted(mongo_url: str, db_prefix: str,
+                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[Outbox, OutboxReads]]:
+    """An outbox whose reads are counted, with a scan of 300 rows at most."""
+    monkeypatch.setattr(outbox_module, "SCANNED", 300)
+    reads = OutboxReads()
+    client = make_client(StoreSettings(MONGO_URL=mongo_url), "lease-test", listeners=[reads])
+    try:
+        kept = Outbox(client[f"{db_prefix}scan"])
+        await kept.ensure_indexes()
+        yield kept, reads
+    finally:
+        await client.drop_database(f"{db_prefix}scan")
+        await client.close()
+
+
+async def test_a_backlog_is_read_once_a_scan_not_once_a_batch_and_published_in_order(
+    counted: tuple[Outbox, OutboxReads],
+) -> None:
+    outbox, reads = counted
+    waiting = outcomes(450)
+    await outbox.add(waiting, session=None)
+    published: list[Envelope] = []
+
+    async def publish(envelope: Envelope) -> None:
+        published.append(envelope)
+
+    relay = OutboxRelay(outbox, publish, batch=100, alone=lambda: True)
+    before = reads.reads
+    rounds = [await relay.relay_once() for _ in range(6)]
+    assert rounds == [100, 100, 100, 100, 50, 0]
+    assert reads.reads - before == 3  # 300 rows, the 150 left, then none: before, a read every round
+    assert [e.event_id for e in published] == [e.event_id for e in waiting]
+    assert await outbox.backlog() == 0
+
+
+async def test_a_round_that_fails_has_the_next_read_the_outbox_again_and_nothing_is_lost(
+    counted: tuple[Outbox, OutboxReads],
+) -> None:
+    outbox, reads = counted
+    waiting = outcomes(300)
+    await outbox.add(waiting, session=None)
+    published: list[Envelope] = []
+
+    async def publish_failing_once(envelope: Envelope) -> None:
+        if len(published) == 150:
+            published.append(envelope)  # published, but the round fails before it is marked sent
+            raise AutoReconnect("the broker went away during the round")
+        published.append(envelope)
+
+    relay = OutboxRelay(outbox, publish_failing_once, batch=100, alone=lambda: True)
+    assert await relay.relay_once() == 100
+    with pytest.raises(AutoReconnect):
+        await relay.relay_once()
+    before = reads.reads
+    assert await relay.relay_once() == 100  # the failed round's rows, read again from the database
+    assert reads.reads - before == 1
+    assert await relay.relay_once() == 100
+    assert await outbox.backlog() == 0
+    first = list(dict.fromkeys(e.event_id for e in published))
+    assert first == [e.event_id for e in waiting]  # each at least once, first seen in order
+
+
+async def test_rows_read_while_other_relays_could_take_them_are_read_again_once_the_relay_is_alone(
+    counted: tuple[Outbox, OutboxReads],
+) -> None:
+    outbox, _ = counted
+    await outbox.add(outcomes(300), session=None)
+    published: list[Envelope] = []
+
+    async def publish(envelope: Envelope) -> None:
+        published.append(envelope)
+
+    alone = [False]
+    relay = OutboxRelay(outbox, publish, batch=100, alone=lambda: alone[0])
+    assert await relay.relay_once() == 100  # leasing: it read 300 rows and claimed the first 100
+    assert await OutboxRelay(outbox, publish, batch=100).relay_once() == 100  # another replica's, then it died
+    alone[0] = True
+    assert await relay.relay_once() == 100  # not the other's 100 again, as the rows it had read would say
+    assert await relay.relay_once() == 0
+    assert len(published) == 300 and len({e.event_id for e in published}) == 300
+    assert await outbox.backlog() == 0
