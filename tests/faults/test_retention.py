@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.inbox import Inbox
-from shared.mongo import Database, make_client
+from shared.mongo import Database
 from shared.outbox import Outbox
-from shared.settings import StoreSettings
 from tests.faults.support.results import record
+from tests.support.stores import store_database
 
 pytestmark = pytest.mark.faults
 
@@ -57,9 +57,7 @@ async def expire(outbox: Outbox, inbox: Inbox) -> dict[str, int]:
 async def test_what_is_older_than_its_retention_is_deleted_and_the_recent_and_the_unsent_are_kept(
     mongo_url: str, db_prefix: str,
 ) -> None:
-    client = make_client(StoreSettings(MONGO_URL=mongo_url), "retention-test")
-    db = client[f"{db_prefix}retention"]
-    try:
+    async with store_database(mongo_url, f"{db_prefix}retention") as (_, db):
         outbox, inbox = Outbox(db, retention_seconds=7 * DAY), Inbox(db, retention_seconds=90 * DAY)
         await outbox.ensure_indexes()
         await inbox.ensure_indexes()
@@ -71,9 +69,6 @@ async def test_what_is_older_than_its_retention_is_deleted_and_the_recent_and_th
         # A shorter retention deletes more at the next run, with the same index.
         shorter = await Outbox(db, retention_seconds=DAY).expiries[0].expire()
         indexes = await db["outbox"].index_information()
-    finally:
-        await client.drop_database(f"{db_prefix}retention")
-        await client.close()
     record("retention: deleted by the service", {
         "outbox: sent events 8 days old (retention 7 days)": f"{first['outbox']} deleted",
         "outbox: sent events 6 days old, kept": after["sent"],
@@ -94,9 +89,7 @@ async def test_what_is_older_than_its_retention_is_deleted_and_the_recent_and_th
 async def test_the_ttl_indexes_an_earlier_version_left_are_replaced_and_nothing_recent_is_lost(
     mongo_url: str, db_prefix: str,
 ) -> None:
-    client = make_client(StoreSettings(MONGO_URL=mongo_url), "retention-test")
-    db = client[f"{db_prefix}retention-upgrade"]
-    try:
+    async with store_database(mongo_url, f"{db_prefix}retention-upgrade") as (_, db):
         # As an earlier version left them: the server's TTL indexes, under the names the plain ones now take.
         await db["outbox"].create_index("sent_at", expireAfterSeconds=7 * DAY, name="sent_expiry")
         await db["inbox"].create_index("recorded_at", expireAfterSeconds=90 * DAY, name="claim_expiry")
@@ -114,9 +107,6 @@ async def test_the_ttl_indexes_an_earlier_version_left_are_replaced_and_nothing_
         await stored(db, datetime.now(UTC), recent=False)
         first = await expire(outbox, inbox)
         last = await kept(db)
-    finally:
-        await client.drop_database(f"{db_prefix}retention-upgrade")
-        await client.close()
     for collection, name, field in [("outbox", "sent_expiry", "sent_at"), ("inbox", "claim_expiry", "recorded_at"),
                                     ("receipts", "receipt_expiry", "recorded_at")]:
         assert indexes[collection][name]["key"] == [(field, 1)]
