@@ -3,6 +3,11 @@
 It runs as its own process (`secantusd-py`), which also keeps its GPL-2.0 code out of ours. Its URL carries
 `retryWrites=false`: with retryable writes on, SecantusDB 0.7's single inserts slow down as its retry registry
 grows (DESIGN.md); a real MongoDB keeps the driver's default.
+
+It runs standalone (`--standalone`), not as the one-node replica set it advertises by default. Transactions, unique
+indexes and sessions are the same either way; only a replica set keeps an oplog, which the services never read
+(they use no change streams), and SecantusDB writes an oplog entry for every document a statement changes: a
+catalog-like group commit cost its server 15-25 % more CPU per event with it (bench/PROFILE.md).
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ def start(storage: Path, port: int | None = None, log: Path | None = None, timeo
         log.parent.mkdir(parents=True, exist_ok=True)
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns the handle
     cmd = [*_server_command(), "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(storage),
-           "--log-level", "WARNING"]
+           "--log-level", "WARNING", "--standalone"]
     process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + timeout
