@@ -28,8 +28,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from bench.suite_catalog import proposal
 from shared.envelope import new_event
+from shared.inbox import Inbox
 from shared.mongo import Client, Database, make_client
-from shared.outbox import outbox_document
+from shared.outbox import Outbox, outbox_document
 from shared.settings import StoreSettings
 
 CONCURRENCY = 64
@@ -56,7 +57,7 @@ def intake_documents(n: int) -> Intake:
     now = datetime.now(UTC)
     project_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{n}"))
     inbox = {"_id": f"catalog.project-proposed:{event_id}", "consumer": "catalog.project-proposed",
-             "type": "intake.project.proposed", "at": now}
+             "type": "intake.project.proposed", "at": now, "recorded_at": now}
     project = {"_id": project_id, **data, "status": "published", "version": 1, "contract_id": None}
     published = new_event("catalog.project.published", {"project_id": project_id, **data, "status": "published",
                                                          "version": 1}, source="catalog", correlation_id=event_id)
@@ -72,8 +73,8 @@ async def prepare(db: Database) -> None:
     await db["projects"].create_index(
         [("purchaser.kind", ASCENDING), ("purchaser.name", ASCENDING), ("project_ref", ASCENDING)], unique=True)
     await db["projects"].create_index([("batch", ASCENDING), ("status", ASCENDING)])
-    await db["outbox"].create_index([("sent", ASCENDING), ("_id", ASCENDING)])
-    await db["outbox"].create_index("event_id", unique=True)
+    await Inbox(db).ensure_indexes()
+    await Outbox(db).ensure_indexes()
 
 
 async def one_intake(db: Database, intake: Intake, session: AsyncClientSession) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bson import ObjectId
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -64,31 +65,36 @@ def is_transient(exc: BaseException) -> bool:
 @dataclass(frozen=True)
 class Expiry:
     """Documents of `collection` whose `field` (a date) is older than `seconds`, deleted by `expire`; a document
-    without the field stays.
+    without the field stays. With `field` `_id` (an ObjectId made when the document was written), by the time its
+    id carries: the `_id` index serves, and no index of its own is needed (`index` None).
 
     The services expire what they keep themselves, once a minute (`Service`), over a plain index on `field`,
     rather than leaving it to the server's TTL monitor. mongod's monitor walks the TTL index; the embedded
     server's reads every document of each collection with a TTL index every minute, under the lock all its
     statements wait for, so its cost grew with what a service keeps (47 ms for 1,000 claims, 471 ms for 10,000;
     bench/PROFILE.md), whether or not anything had expired. Deleting by a range of the index costs both servers
-    the expired documents only, and a changed retention needs no change of index.
+    the expired documents only, and a changed retention needs no change of index. `label` names what is kept in
+    the metrics (the collection's name if None).
     """
 
     collection: Collection
     field: str
     seconds: int
-    index: str
+    index: str | None
+    label: str | None = None
+
+    @property
+    def kept(self) -> str:
+        return self.label or self.collection.name
 
     async def ensure_index(self) -> None:
         """The plain index on `field`; a TTL index of the same name, left by an earlier version, is replaced
         (dropping and creating an index are within a service user's readWrite role, changing one is not)."""
+        if self.index is None:
+            return
         existing = (await self.collection.index_information()).get(self.index)
         if existing is not None and "expireAfterSeconds" in existing:
-            try:
-                await self.collection.drop_index(self.index)
-            except OperationFailure as exc:  # another replica replaced it first
-                if exc.code != INDEX_NOT_FOUND:
-                    raise
+            await drop_index(self.collection, self.index)
         await self.collection.create_index(self.field, name=self.index)
 
     def cutoff(self, now: datetime | None = None) -> datetime:
@@ -97,8 +103,19 @@ class Expiry:
     async def expire(self, now: datetime | None = None) -> int:
         """Delete what is older than the retention; return how many. Replicas may run it at once: what one
         deleted, the other no longer finds."""
-        result = await self.collection.delete_many({self.field: {"$lt": self.cutoff(now)}})
+        cutoff = self.cutoff(now)
+        bound = ObjectId.from_datetime(cutoff) if self.field == "_id" else cutoff
+        result = await self.collection.delete_many({self.field: {"$lt": bound}})
         return int(result.deleted_count)
+
+
+async def drop_index(collection: Collection, name: str) -> None:
+    """Drop the index `name` if it is there (another replica may have dropped it first)."""
+    try:
+        await collection.drop_index(name)
+    except OperationFailure as exc:
+        if exc.code != INDEX_NOT_FOUND:
+            raise
 
 
 async def ping(db: Database, timeout_s: float = 1.0) -> str | None:

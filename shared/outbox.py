@@ -18,6 +18,15 @@ and only replicas need it. So a relay leases only while another process of its s
 them sent, as before leases. A process that starts beside live ones starts its relay only once each of them says
 in its heartbeat that it leases (`leasing`); two processes started in the same second may both relay unleased
 until their next heartbeat, publishing a row twice at worst.
+
+The outbox holds only what waits: a published row is copied to the sent events (`outbox_sent`, kept
+`retention_seconds` to answer "what did this service announce") and deleted from the outbox. Neither collection
+needs an index beyond `_id`: the relay reads the outbox in `_id` order, and a sent event's `_id` is made when it
+was sent, so its expiry is a range of `_id`. Each secondary index made every write of the embedded server cost
+more (the first about three times as much: bench/PROFILE.md); with the unsent rows marked in place, the outbox
+needed three (unsent in order, the event id, the time sent), and its rows cost 1.8-2.1 ms of the server's CPU
+each, written and marked, against 0.5-0.6 ms this way. A relay that dies between the copy and the delete
+publishes the row again, and the sent events then show it twice, as it was.
 """
 
 from __future__ import annotations
@@ -36,14 +45,17 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.envelope import Envelope
-from shared.mongo import Database, Document, Expiry
+from shared.mongo import Database, Document, Expiry, drop_index
 
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
-# Rows named in one `_id $in` of a claim or a mark: the embedded server compares each row it updates with every
+SENT = "outbox_sent"
+# Indexes of the layout before `SENT`, where a sent row stayed in the outbox marked `sent`: dropped at the start.
+EARLIER_INDEXES = ("unsent_in_order", "event_id_unique", "sent_expiry")
+# Rows named in one `_id $in` of a claim or a delete: the embedded server compares each row it changes with every
 # value of the `$in`, so a statement for a whole batch of 200 costs more per row than several of 25
-# (bench/PROFILE.md: 1.3 against 0.93 ms of the server's CPU per row marked sent).
+# (bench/PROFILE.md: 1.3 against 0.93 ms of the server's CPU per row then marked sent).
 ROWS_PER_STATEMENT = 25
 # Claimable rows one scan reads (`OutboxRelay._next_rows`): 25 batches, a few MB of envelopes at most.
 SCANNED = 5_000
@@ -59,29 +71,60 @@ def outbox_document(envelope: Envelope) -> Document:
         "event_id": str(envelope.event_id),
         "type": envelope.type,
         "envelope": envelope.model_dump(mode="json"),
-        "sent": False,
         "created_at": datetime.now(UTC),
     }
+
+
+def id_at(moment: datetime) -> ObjectId:
+    """A new ObjectId carrying `moment` (to the second) as its time, unique as any ObjectId made here."""
+    return ObjectId(int(moment.timestamp()).to_bytes(4, "big") + ObjectId().binary[4:])
+
+
+def sent_document(row: Document, sent_at: datetime) -> Document:
+    """What the sent events keep of a published outbox row; its `_id` carries the moment it was sent."""
+    return {"_id": id_at(sent_at), "outbox_id": row["_id"],
+            "event_id": row.get("event_id"), "type": row.get("type"), "envelope": row.get("envelope"),
+            "created_at": row.get("created_at"), "sent_at": sent_at}
 
 
 class Outbox:
     """Writes events in the caller's transaction and wakes the relay after the commit.
 
-    A sent event is kept `retention_seconds` after it was sent, then the service deletes it (`expiries`, by
-    `sent_at`, which an unsent event does not have): the relay needs only the unsent ones.
+    A sent event is kept in `sent` `retention_seconds` after it was sent, then the service deletes it
+    (`expiries`, by the time its `_id` carries): the relay needs only the unsent ones, which are all the outbox
+    holds.
     """
 
     def __init__(self, db: Database, *, retention_seconds: int = 7 * 86_400) -> None:
         self.collection = db[OUTBOX]
+        self.sent = db[SENT]
         self.retention_seconds = retention_seconds
         self.wakeup = asyncio.Event()
-        self.expiries = [Expiry(self.collection, "sent_at", retention_seconds, "sent_expiry")]
+        self.expiries = [Expiry(self.sent, "_id", retention_seconds, None, label=OUTBOX)]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("sent", ASCENDING), ("_id", ASCENDING)], name="unsent_in_order")
-        await self.collection.create_index("event_id", unique=True, name="event_id_unique")
-        for expiry in self.expiries:
-            await expiry.ensure_index()
+        """No index beyond `_id`; what the earlier layout indexed and marked sent is put in today's (`adopt`)."""
+        existing = await self.collection.index_information()
+        for name in EARLIER_INDEXES:
+            if name in existing:
+                await drop_index(self.collection, name)
+        await self.adopt()
+
+    async def adopt(self) -> int:
+        """Move the rows an earlier version marked sent in the outbox itself to the sent events; how many.
+
+        Run at every start and with every expiry round (`Service.expire`): a process of the earlier version still
+        relaying during an upgrade marks rows so; the relay leaves such a row (`_claimable`), and the backlog
+        counts it until it is moved. Each copy's `_id` carries the time it was sent, so its retention runs on.
+        """
+        moved = 0
+        cursor = self.collection.find({"sent": True})
+        async for row in cursor:
+            sent_at = row.get("sent_at")
+            at = sent_at if isinstance(sent_at, datetime) else datetime.now(UTC)
+            await self.sent.insert_one(sent_document(row, at))
+            moved += (await self.collection.delete_one({"_id": row["_id"], "sent": True})).deleted_count
+        return moved
 
     async def add(self, envelopes: list[Envelope], session: AsyncClientSession | None) -> None:
         if envelopes:
@@ -90,36 +133,47 @@ class Outbox:
     def notify(self) -> None:
         self.wakeup.set()
 
+    async def mark_sent(self, rows: list[Document]) -> None:
+        """Copy published rows to the sent events, then delete them from the outbox: a failure in between
+        publishes them again and keeps both copies, never loses the record of a publication."""
+        if not rows:
+            return
+        now = datetime.now(UTC)
+        await self.sent.insert_many([sent_document(row, now) for row in rows])
+        for ids in _by_ids([row["_id"] for row in rows]):
+            await self.collection.delete_many(ids)
+
     async def release(self, owner: str) -> int:
         """Free the unsent rows `owner`'s relay leased (a process found dead, or stopping): claimable at once."""
         result = await self.collection.update_many(
-            {"sent": False, "lease_owner": owner},
+            {"lease_owner": owner},
             {"$unset": {"lease": "", "lease_until": "", "lease_owner": ""}},
         )
         return int(result.modified_count)
 
     async def backlog(self) -> int:
-        return await self.collection.count_documents({"sent": False})
+        """Events waiting for the relay: every row of the outbox (from the collection's metadata, no scan)."""
+        return await self.collection.estimated_document_count()
 
     async def oldest_unsent(self) -> datetime | None:
         """When the oldest event still waiting for the relay was written, if any waits."""
-        doc = await self.collection.find_one({"sent": False}, {"created_at": 1}, sort=[("_id", ASCENDING)])
+        doc = await self.collection.find_one({}, {"created_at": 1}, sort=[("_id", ASCENDING)])
         created = doc.get("created_at") if doc else None
         return created if isinstance(created, datetime) else None
 
     async def sent_retained(self) -> int:
         """Sent events the database still keeps (deleted once older than the retention)."""
-        return max(0, await self.collection.estimated_document_count() - await self.backlog())
+        return await self.sent.estimated_document_count()
 
 
 def _claimable(now: datetime) -> Document:
-    """Unsent rows that no relay holds: never leased, or leased until a moment already past.
+    """Rows that no relay holds: never leased, or leased until a moment already past; never one a process of an
+    earlier version marked sent in the outbox itself during an upgrade (`Outbox.adopt` moves it).
 
-    Written as one condition on `lease_until` (`$not $gt` matches a missing field too), not as an `$or`: the
-    embedded server answers an `$or` by scanning the whole collection, sent rows included, which made each claim
-    cost ~40 times more with 3,000 sent rows kept; this form it answers from the `unsent_in_order` index.
+    Written as one condition on `lease_until` (`$not $gt` matches a missing field too), not as an `$or`, which
+    the embedded server answers by a scan of its own for each branch.
     """
-    return {"sent": False, "lease_until": {"$not": {"$gt": now}}}
+    return {"lease_until": {"$not": {"$gt": now}}, "sent": {"$ne": True}}
 
 
 def _by_ids(ids: list[ObjectId]) -> list[Document]:
@@ -223,7 +277,7 @@ class OutboxRelay:
         """Up to one batch of claimable rows, oldest first, from the rows the last scan found.
 
         A scan reads up to SCANNED claimable rows in one statement, and the batches after it are taken from
-        them. The embedded server answers a query on `unsent_in_order` by reading every unsent row, whatever
+        them. The embedded server answered a query of the unsent rows in order by reading every one, whatever
         the limit, so reading one batch at a time cost each batch the whole backlog, and draining a backlog cost
         its square (bench/PROFILE.md). Without a backlog a scan finds less than a batch: one read a round, as
         before. An envelope never changes, so a row read earlier is published as read. Whether it is still this
@@ -235,7 +289,8 @@ class OutboxRelay:
             self._scanned.clear()
         if not self._scanned:
             self._scanned_leasing = lease
-            cursor = self.outbox.collection.find(_claimable(now), {"envelope": 1}).sort("_id", ASCENDING)
+            cursor = self.outbox.collection.find(_claimable(now), {"lease": 0, "lease_until": 0, "lease_owner": 0})
+            cursor = cursor.sort("_id", ASCENDING)
             self._scanned.extend(await cursor.limit(SCANNED).to_list())
         return [self._scanned.popleft() for _ in range(min(self.batch, len(self._scanned)))]
 
@@ -278,11 +333,7 @@ class OutboxRelay:
                 return 0
             envelopes = [Envelope.model_validate(d["envelope"]) for d in docs]
             await asyncio.gather(*(self.publish(e) for e in envelopes))
-            # The lease is unset even by a relay that took none: a row may carry an expired one of a dead relay.
-            sent = {"$set": {"sent": True, "sent_at": datetime.now(UTC)},
-                    "$unset": {"lease": "", "lease_until": "", "lease_owner": ""}}
-            for rows in _by_ids([d["_id"] for d in docs]):
-                await self.outbox.collection.update_many(rows, sent)
+            await self.outbox.mark_sent(docs)
         except BaseException:
             self._scanned.clear()  # rows of this round may be unsent still: the next round scans again, in order
             raise

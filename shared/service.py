@@ -430,11 +430,13 @@ class Service:
                                    retained=retained)
 
     async def expire(self) -> int:
-        """Delete the sent outbox events, inbox claims and receipt times older than their retention; how many."""
+        """Delete the sent outbox events, inbox claims and receipt times older than their retention; how many.
+        Rows an earlier version marked sent in the outbox are moved to the sent events first (`Outbox.adopt`)."""
+        await self.outbox.adopt()
         expired = 0
         for expiry in [*self.outbox.expiries, *self.inbox.expiries]:
             deleted = await expiry.expire()
-            self.metrics.expired.labels(expiry.collection.name).inc(deleted)
+            self.metrics.expired.labels(expiry.kept).inc(deleted)
             expired += deleted
         return expired
 

@@ -32,6 +32,7 @@ from services.registration.domain import uscc
 from services.registration.domain.identity import make_id_number
 from shared.consumer import InvalidEnvelope, decode_envelope
 from shared.contracts import catalog, evaluation, grading, matching, registration, training
+from shared.outbox import SENT
 from shared.sessions import PROCESSES
 from tests.faults.support.hostile_inputs import KINDS, Case, Intake, hostile_case
 from tests.faults.support.results import record
@@ -313,14 +314,14 @@ async def account(bus: BusProbe, dlq: str, cases: list[Case], timeout: float) ->
 
 
 async def stored_state(mongo_url: str, database: str) -> dict[str, tuple[int, str]]:
-    """Count and digest of every collection but the kernel's own bookkeeping: the inbox, the outbox and the running
-    processes' heartbeats."""
+    """Count and digest of every collection but the kernel's own bookkeeping: the inbox, the outbox, the sent events
+    and the running processes' heartbeats."""
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
     try:
         db = client[database]
         state = {}
         for name in sorted(await db.list_collection_names()):
-            if name in {"inbox", "outbox", PROCESSES}:
+            if name in {"inbox", "outbox", SENT, PROCESSES}:
                 continue
             documents = await db[name].find().sort("_id", 1).to_list()
             digest = hashlib.sha256(json.dumps(documents, default=str, sort_keys=True).encode()).hexdigest()

@@ -7,11 +7,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bson import ObjectId
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.envelope import Envelope, new_event
 from shared.http import failing
+from shared.outbox import sent_document
 from shared.service import EXPIRY_SECONDS, RETAINED_REFRESH_SECONDS
 from tests.integration.test_kernel import kernel_service, running
 from tests.support.bus import BusProbe
@@ -121,9 +123,9 @@ async def test_a_running_service_deletes_what_is_older_than_its_retention_and_co
     now = datetime.now(UTC)
     await service.outbox.ensure_indexes()
     await service.inbox.ensure_indexes()
-    await service.outbox.collection.insert_many(
-        [{"event_id": f"old-{n}", "type": "kerneltest.work.done", "envelope": {}, "sent": True,
-          "created_at": now - timedelta(days=8), "sent_at": now - timedelta(days=8 if n < 3 else 1)}
+    await service.outbox.sent.insert_many(
+        [sent_document({"_id": ObjectId(), "event_id": f"old-{n}", "type": "kerneltest.work.done", "envelope": {},
+                        "created_at": now - timedelta(days=8)}, now - timedelta(days=8 if n < 3 else 1))
          for n in range(5)])
     await service.inbox.collection.insert_many(
         [{"_id": f"kerneltest.work:{n}", "recorded_at": now - timedelta(days=91 if n < 4 else 89)} for n in range(6)])
@@ -135,7 +137,7 @@ async def test_a_running_service_deletes_what_is_older_than_its_retention_and_co
             if expired in found:
                 break
             await asyncio.sleep(0.1)
-        left = {"outbox": await service.outbox.collection.count_documents({}),
+        left = {"outbox": await service.outbox.sent.count_documents({}),
                 "inbox": await service.inbox.collection.count_documents({})}
     assert left == {"outbox": 2, "inbox": 2}
     assert found[("district_expired_documents_total", (("collection", "outbox"),))] == 3

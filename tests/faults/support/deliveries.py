@@ -22,6 +22,7 @@ from services.catalog.domain import project_id_for
 from services.registration.domain.organizations import Organization, org_id_for
 from shared.contracts.common import Purchaser
 from shared.envelope import new_event
+from shared.outbox import SENT
 from shared.sessions import PROCESSES
 from tests.faults.support.workload import Databases, Event
 from tools.seed import SAMPLE, build
@@ -164,14 +165,14 @@ def _is_clock(value: Any) -> bool:
 
 
 async def final_state(dbs: Databases, services: list[str]) -> dict[str, dict[str, list[Any]]]:
-    """Every document of every collection but the kernel's bookkeeping (the inbox, the outbox, the running processes'
-    heartbeats), by service and collection, sorted by id."""
+    """Every document of every collection but the kernel's bookkeeping (the inbox, the outbox, the sent events,
+    the running processes' heartbeats), by service and collection, sorted by id."""
     state: dict[str, dict[str, list[Any]]] = {}
     for service in services:
         db = dbs.client[dbs.prefix + service.replace("-", "_")]
         state[service] = {}
         for name in sorted(await db.list_collection_names()):
-            if name in {"inbox", "outbox", PROCESSES}:
+            if name in {"inbox", "outbox", SENT, PROCESSES}:
                 continue
             docs = [_without_clock(d) async for d in db[name].find({}).sort("_id", 1)]
             state[service][name] = docs

@@ -55,7 +55,7 @@ async def settled(rabbit_url: str, dbs: Databases, services: list[str], timeout:
     while calm < 2:
         depths = await asyncio.to_thread(queue_depths, rabbit_url)
         busy = {q: n for q, n in depths.items() if n and not q.startswith("faults.") and not q.endswith(".dlq")}
-        unsent = {s: await dbs.count(s, "outbox", {"sent": False}) for s in services}
+        unsent = {s: await dbs.count(s, "outbox", {}) for s in services}
         calm = calm + 1 if not busy and not any(unsent.values()) else 0
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"not settled within {timeout:.0f}s: queues {busy}, unsent {unsent}")
