@@ -53,6 +53,8 @@ OUTBOX = "outbox"
 SENT = "outbox_sent"
 # Indexes of the layout before `SENT`, where a sent row stayed in the outbox marked `sent`: dropped at the start.
 EARLIER_INDEXES = ("unsent_in_order", "event_id_unique", "sent_expiry")
+# Rows of that layout moved at a time (`Outbox.adopt`): a week of sent events in statements of a thousand.
+ADOPTED_PER_ROUND = 1_000
 # Rows named in one `_id $in` of a claim or a delete: the embedded server compares each row it changes with every
 # value of the `$in`, so a statement for a whole batch of 200 costs more per row than several of 25
 # (bench/PROFILE.md: 1.3 against 0.93 ms of the server's CPU per row then marked sent).
@@ -118,12 +120,11 @@ class Outbox:
         counts it until it is moved. Each copy's `_id` carries the time it was sent, so its retention runs on.
         """
         moved = 0
-        cursor = self.collection.find({"sent": True})
-        async for row in cursor:
-            sent_at = row.get("sent_at")
-            at = sent_at if isinstance(sent_at, datetime) else datetime.now(UTC)
-            await self.sent.insert_one(sent_document(row, at))
-            moved += (await self.collection.delete_one({"_id": row["_id"], "sent": True})).deleted_count
+        while rows := await self.collection.find({"sent": True}).limit(ADOPTED_PER_ROUND).to_list():
+            now = datetime.now(UTC)
+            await self._move(rows, [sent_document(row, row["sent_at"] if isinstance(row.get("sent_at"), datetime)
+                                                  else now) for row in rows])
+            moved += len(rows)
         return moved
 
     async def add(self, envelopes: list[Envelope], session: AsyncClientSession | None) -> None:
@@ -139,7 +140,11 @@ class Outbox:
         if not rows:
             return
         now = datetime.now(UTC)
-        await self.sent.insert_many([sent_document(row, now) for row in rows])
+        await self._move(rows, [sent_document(row, now) for row in rows])
+
+    async def _move(self, rows: list[Document], copies: list[Document]) -> None:
+        """Insert `copies` of `rows` in the sent events, then delete `rows` from the outbox."""
+        await self.sent.insert_many(copies)
         for ids in _by_ids([row["_id"] for row in rows]):
             await self.collection.delete_many(ids)
 
