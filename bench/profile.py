@@ -14,13 +14,17 @@ service and the database, the functions holding the most samples (inclusive). Ra
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench import stopping, suite_matching
 from bench.load import Bus, CpuMeter, MakeEvent, local_broker_pid, saturate
@@ -28,6 +32,14 @@ from bench.run import SUITES, fresh_database
 from shared.settings import DEFAULT_RABBITMQ_URL
 from tests.support.endpoints import script_vhost
 from tests.support.processes import ServiceProcess
+
+
+def group_commits(service_url: str) -> tuple[float, float]:
+    """The service's transactions that committed several events since it started, and the events they held."""
+    with urllib.request.urlopen(f"{service_url}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    values = {sample.name: sample.value for family in text_string_to_metric_families(text) for sample in family.samples}
+    return values["district_group_commits"], values["district_group_committed_events"]
 
 
 def py_spy() -> str:
@@ -65,7 +77,7 @@ def top_functions(collapsed: Path, top: int) -> list[tuple[float, str]]:
 WARMUP = 300
 
 
-async def profile(name: str, events: int, seconds: int, top: int, keep: Path) -> None:
+async def profile(name: str, events: int, seconds: int, top: int, keep: Path, prepared: int = 0) -> None:
     base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
     suite = SUITES[name]
     with script_vhost(base) as url, fresh_database([]) as (mongo_url, db_pid):
@@ -75,7 +87,8 @@ async def profile(name: str, events: int, seconds: int, top: int, keep: Path) ->
         try:
             service.wait_ready()
             assert service.process is not None
-            make: MakeEvent = (await suite_matching.preparing(WARMUP + events)(url, service) if name == "matching"
+            pairs = max(prepared, WARMUP + events)
+            make: MakeEvent = (await suite_matching.preparing(pairs)(url, service) if name == "matching"
                                else suite.EVENT)
             watched = {name: service.process.pid, "database": db_pid}
             async with Bus(url, suite.OUTCOMES, suite.EXPECTED) as bus:
@@ -85,9 +98,12 @@ async def profile(name: str, events: int, seconds: int, top: int, keep: Path) ->
                 result = await saturate(bus, events, make, start=WARMUP, meter=meter, timeout=max(120.0, events / 20))
                 for spy in spies:
                     spy.wait(seconds + 30)
+                grouped = await asyncio.to_thread(group_commits, service.url)
         finally:
             service.stop()
     print(f"{result.answered:,} events in {result.seconds:.1f} s = {result.rate:,.0f} events/s")
+    print(f"group commits since start: {grouped[0]:,.0f} of {grouped[1]:,.0f} events"
+          f" ({grouped[1] / max(grouped[0], 1):.1f} a commit)")
     print("CPU ms per event: " + ", ".join(f"{k} {v:.2f}" for k, v in result.cpu_ms_per_event().items()))
     for name in watched:
         samples = keep / f"{name}.txt"
@@ -103,11 +119,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--seconds", type=int, default=10, help="how long py-spy samples")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--prepared", type=int, default=0,
+                        help="matching: give the fair projects for this many interests (the full bench: 105,000)")
     parser.add_argument("--keep", type=Path, default=None, help="folder for the raw samples")
     args = parser.parse_args()
     keep = args.keep or Path(tempfile.mkdtemp(prefix="district-profile-"))
     keep.mkdir(parents=True, exist_ok=True)
-    stopping.run(profile(args.service, args.events, args.seconds, args.top, keep))
+    stopping.run(profile(args.service, args.events, args.seconds, args.top, keep, args.prepared))
 
 
 if __name__ == "__main__":

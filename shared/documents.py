@@ -300,20 +300,21 @@ async def find_one(collection: Collection, query: Mapping[str, Any], writer: Wri
 
 
 async def find_one_as(collection: Collection, query: Mapping[str, Any], writer: Writer | None,
-                      build: Callable[[Document], T]) -> T | None:
-    """`build` of the document `find_one` finds, if any. Inside a transaction, a read asked again before the
-    transaction writes to `collection` gets the very value built the first time: `build` must make one nobody
-    changes (a frozen model), and is then paid once per batch, not once per event (a fair of 550 invitees, each
-    with the projects its seat covers, is read and validated by every interest of the batch)."""
+                      build: Callable[[Document], T], *, projection: Mapping[str, Any] | None = None) -> T | None:
+    """`build` of the document `find_one` finds (only the fields `projection` names, when given), if any. Inside a
+    transaction, a read asked again before the transaction writes to `collection` gets the very value built the
+    first time: `build` must make one nobody changes (a frozen model), and is then paid once per batch, not once
+    per event (a fair of 550 invitees, each with the projects its seat covers, is read and validated by every
+    interest of the batch)."""
     if writer is None or writer.pending.waiting_on(collection):
-        found = await find_one(collection, query, writer)
+        found = await find_one(collection, query, writer, projection=projection)
         return build(found) if found is not None else None
     built = writer.pending.built.setdefault(collection.name, {})
-    key = (bson.encode({"find_one": query}), build)
+    key = (bson.encode({"find_one": query, "projection": projection}), build)
     if key in built:
         value: T | None = built[key]
         return value
-    found = await find_one(collection, query, writer)
+    found = await find_one(collection, query, writer, projection=projection)
     value = build(found) if found is not None else None
     if writer.pending.built.get(collection.name) is built:  # nothing was written there meanwhile
         built[key] = value

@@ -135,11 +135,12 @@ async def fair_open_requested(request: FairOpenRequested, tx: Transaction, match
 
 
 def interest_reads(data: Mapping[str, Any], matching: Matching) -> list[tuple[Collection, Any]]:
-    """What an interest looks up by id: the organization's copies, the project, the interest it would be, the fair."""
+    """What an interest looks up by id: the organization's copies, the project, the interest it would be (not the
+    fair, whose entry is read once a batch: `MatchingStore.fair_entry`)."""
     store = matching.store
     org_id, project_id, fair_id = data["org_id"], data["project_id"], data["fair_id"]
     return [(store.organizations, org_id), (store.grades, org_id), (store.training, org_id),
-            (store.evaluations, org_id), (store.projects, project_id), (store.fairs, fair_id),
+            (store.evaluations, org_id), (store.projects, project_id),
             (store.interests, interest_id_for(str(fair_id), str(org_id), str(project_id)))]
 
 
@@ -153,7 +154,7 @@ async def interest_expressed(request: InterestExpressed, tx: Transaction, matchi
     earlier = await store.interest(interest_id_for(request.fair_id, request.org_id, request.project_id), tx)
     held = await store.award_holding(request.project_id, tx)
     interest, outcomes = express_interest(
-        request, record=await store.fair(request.fair_id, tx), project=await store.project(request.project_id, tx),
+        request, fair=await store.fair_entry(request.fair_id, tx), project=await store.project(request.project_id, tx),
         profile=profile, earlier=earlier, today=tx.today, rules=matching.rules,
         held_by=held.award_id if held is not None and held.terms.fair_id != request.fair_id else None)
     if interest is not None:

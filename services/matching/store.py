@@ -21,7 +21,7 @@ from pymongo import ASCENDING
 
 from services.matching.domain.awards import FairAwards
 from services.matching.domain.complaints import Complaint
-from services.matching.domain.fairs import Fair, FairRecord
+from services.matching.domain.fairs import Fair, FairEntry, FairRecord
 from services.matching.domain.sides import FairSides, Said, sides_of
 from services.matching.domain.standstill import Award, proposed
 from services.matching.projections import (
@@ -175,6 +175,11 @@ class MatchingStore:
     async def fair(self, fair_id: str, reader: Writer | None = None) -> FairRecord | None:
         """The fair; in a transaction, read and validated once until the transaction writes to the fairs."""
         return await find_one_as(self.fairs, {"_id": fair_id}, reader, _fair)
+
+    async def fair_entry(self, fair_id: str, reader: Writer | None = None) -> FairEntry | None:
+        """What an interest is checked against, read without the parts that grow with the batch (the invitations'
+        reasons, the uncovered projects, the schedule, the awards); in a transaction, once a batch."""
+        return await find_one_as(self.fairs, {"_id": fair_id}, reader, _fair_entry, projection=FAIR_ENTRY)
 
     async def search_fairs(self, query: Mapping[str, Any], *, limit: int, offset: int) -> tuple[list[FairRecord], int]:
         """One page of the fairs matching `query` (by batch, date and fair_ref), and how many match in all."""
@@ -337,6 +342,14 @@ def _award(doc: Document) -> Award:
 
 def _project(doc: Document) -> ProjectState:
     return ProjectView.model_validate(doc) if doc.get("published") else ProjectStatusChange.model_validate(doc)
+
+
+FAIR_ENTRY = {"fair_id": 1, "fair_ref": 1, "batch": 1, "invited": 1, "awards_decided_on": 1}
+
+
+def _fair_entry(doc: Document) -> FairEntry:
+    return FairEntry(fair_id=doc["fair_id"], fair_ref=doc["fair_ref"], batch=doc["batch"],
+                     invited=frozenset(doc["invited"]), awards_decided=doc.get("awards_decided_on") is not None)
 
 
 def _fair(doc: Document) -> FairRecord:

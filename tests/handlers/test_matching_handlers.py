@@ -13,7 +13,7 @@ import pytest
 
 from services.matching.domain.awards import FairAwards
 from services.matching.domain.complaints import Complaint
-from services.matching.domain.fairs import Fair, FairRecord, MatchingRules
+from services.matching.domain.fairs import Fair, FairEntry, FairRecord, MatchingRules
 from services.matching.domain.schedule import district_tables
 from services.matching.domain.sides import FairSides, Said, sides_of
 from services.matching.domain.standstill import Award, event_id, proposed
@@ -105,6 +105,10 @@ class InMemoryMatching:
 
     async def fair(self, fair_id: str, reader: Any = None) -> FairRecord | None:
         return self.fairs.get(fair_id)
+
+    async def fair_entry(self, fair_id: str, reader: Any = None) -> FairEntry | None:
+        record = self.fairs.get(fair_id)
+        return FairEntry.of(record) if record is not None else None
 
     def insert_fair(self, fair: Fair, tx: Transaction) -> None:
         assert fair.fair_id not in self.fairs

@@ -8,6 +8,7 @@ from typing import Any
 from services.matching.domain.awards import FairAwards
 from services.matching.domain.fairs import (
     Fair,
+    FairEntry,
     FairRecord,
     MatchingRules,
     express_interest,
@@ -107,7 +108,8 @@ def express(request: dict[str, Any] | None = None, *, at: Fair | None = None, wh
     data = {"fair_id": the_fair.fair_id, "org_id": "o-1", "project_id": "p-1"} | (request or {})
     decided = FairAwards(fair_id=the_fair.fair_id, awards=[], unawarded=[]) if awards_decided else None
     return express_interest(
-        InterestExpressed.model_validate(data), record=FairRecord(the_fair, awards=decided), project=what or project(),
+        InterestExpressed.model_validate(data), fair=FairEntry.of(FairRecord(the_fair, awards=decided)),
+        project=what or project(),
         profile=who or profile(), earlier=earlier, today=TODAY, rules=rules,
     )
 
@@ -129,7 +131,7 @@ def test_an_interest_is_recorded_with_its_fit_and_breakdown() -> None:
 
 def test_unknown_fair_project_and_organization_are_each_named() -> None:
     state, emits = express_interest(
-        InterestExpressed(fair_id="f-x", org_id="o-x", project_id="p-x"), record=None,
+        InterestExpressed(fair_id="f-x", org_id="o-x", project_id="p-x"), fair=None,
         project=ProjectStatusChange(project_id="p-x", status="published", version=1), profile=None, earlier=None,
         today=TODAY, rules=RULES)
     assert state is None

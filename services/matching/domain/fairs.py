@@ -10,8 +10,8 @@ date of the request). The fair as matching keeps it, with its schedule and award
   organizations eligible for a published project of the batch with capacity left: every project covered where the
   seats allow, categories and streets given their shares, the rest best fit first (`invitations`).
   Refused: a fair_ref already used, a batch without published projects, a batch nobody is eligible for.
-- `express_interest(request, record, project, profile, earlier=<interest stored under interest_id_for(...)>|None,
-  today, rules)` -> (InterestRecorded, [matching.interest.recorded]) with fit and breakdown.
+- `express_interest(request, fair=<the fair's FairEntry>, project, profile, earlier=<interest stored under
+  interest_id_for(...)>|None, today, rules)` -> (InterestRecorded, [matching.interest.recorded]) with fit and breakdown.
   Refused, every reason at once: unknown fair/project/organization; the fair's awards already decided; a project
   of another batch or no longer published; an organization not invited (rule `invited`: the fair is a closed
   event for its invitees, as in 2014; `rules.interest_needs_invitation=False` opens it to every eligible
@@ -91,6 +91,24 @@ class FairRecord:
     awards_decided_on: date | None = None
 
 
+@dataclass(frozen=True)
+class FairEntry:
+    """What an interest is checked against: the fair's identity, batch and invitees, and whether its awards are
+    decided. Not the invitations' reasons, the uncovered projects, the schedule or the awards, which grow with
+    the batch: a fair of 2,400 projects is read for every batch of interests."""
+
+    fair_id: str
+    fair_ref: str
+    batch: str
+    invited: frozenset[str]
+    awards_decided: bool
+
+    @classmethod
+    def of(cls, record: FairRecord) -> FairEntry:
+        fair = record.fair
+        return cls(fair.fair_id, fair.fair_ref, fair.batch, frozenset(fair.invited), record.awards is not None)
+
+
 class MatchingRules(BaseModel):
     """Every configurable matching rule, read once at start-up (nest it in the service's settings)."""
 
@@ -154,7 +172,7 @@ def _fair_refused(
     return None, [rejected(FAIR_REJECTED, errors, fair_id=fair_id, fair_ref=fair_ref)]
 
 
-def _unknown(request: InterestExpressed, fair: Fair | None, project: ProjectView | None,
+def _unknown(request: InterestExpressed, fair: FairEntry | None, project: ProjectView | None,
              profile: OrganizationProfile | None) -> list[FieldError]:
     errors = []
     if fair is None:
@@ -169,10 +187,10 @@ def _unknown(request: InterestExpressed, fair: Fair | None, project: ProjectView
     return errors
 
 
-def _fair_rules(request: InterestExpressed, fair: Fair, project: ProjectView, earlier: InterestRecorded | None,
-                awards_decided: bool, rules: MatchingRules) -> list[FieldError]:
+def _fair_rules(request: InterestExpressed, fair: FairEntry, project: ProjectView, earlier: InterestRecorded | None,
+                rules: MatchingRules) -> list[FieldError]:
     checks = (
-        (awards_decided, "fair_id", "the fair's awards have been decided; it takes no more interest"),
+        (fair.awards_decided, "fair_id", "the fair's awards have been decided; it takes no more interest"),
         (project.batch != fair.batch, "project_id",
          f"project {project.project_id} is in batch {project.batch}, not the fair's batch {fair.batch}"),
         (project.status != "published", "project_id", _("project is {status}, not published (rule: published)").format(
@@ -194,7 +212,7 @@ def _held(held_by: str | None) -> list[FieldError]:
 
 
 def express_interest(
-    request: InterestExpressed, *, record: FairRecord | None, project: ProjectState | None,
+    request: InterestExpressed, *, fair: FairEntry | None, project: ProjectState | None,
     profile: OrganizationProfile | None, earlier: InterestRecorded | None, today: date, rules: MatchingRules,
     held_by: str | None = None,
 ) -> tuple[InterestRecorded | None, list[Emit]]:
@@ -202,17 +220,17 @@ def express_interest(
     `held_by`: the award (of another fair) that holds the project, if any: it is not on offer."""
     ids = {"fair_id": request.fair_id, "org_id": request.org_id, "project_id": request.project_id}
     seen = known_project(project)
-    errors = _unknown(request, record.fair if record else None, seen, profile)
-    if record is None or seen is None or profile is None:
+    errors = _unknown(request, fair, seen, profile)
+    if fair is None or seen is None or profile is None:
         return None, [rejected(INTEREST_REJECTED, errors, **ids)]
-    errors = _fair_rules(request, record.fair, seen, earlier, record.awards is not None, rules) + refusals(
+    errors = _fair_rules(request, fair, seen, earlier, rules) + refusals(
         profile.organization, seen, profile.grade, profile.evaluations, request.price_fen, today, rules.eligibility)
     errors += _held(held_by)
     if errors:
         return None, [rejected(INTEREST_REJECTED, errors, **ids)]
     fitted = fit(profile, seen, today, rules.fit)
     interest = InterestRecorded(
-        interest_id=interest_id_for(record.fair.fair_id, request.org_id, request.project_id), **ids,
+        interest_id=interest_id_for(fair.fair_id, request.org_id, request.project_id), **ids,
         purchaser=seen.purchaser, price_fen=request.price_fen, fit_score=fitted.score, breakdown=fitted.breakdown,
     )
     return interest, [Emit(INTEREST_RECORDED, interest.model_dump(mode="json"))]
