@@ -21,25 +21,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench import stopping, suite_matching
 from bench.load import Bus, CpuMeter, MakeEvent, local_broker_pid, saturate
 from bench.run import SUITES, fresh_database
+from bench.service_load import group_commits
 from shared.settings import DEFAULT_RABBITMQ_URL
 from tests.support.endpoints import script_vhost
 from tests.support.processes import ServiceProcess
-
-
-def group_commits(service_url: str) -> tuple[float, float]:
-    """The service's transactions that committed several events since it started, and the events they held."""
-    with urllib.request.urlopen(f"{service_url}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    values = {sample.name: sample.value for family in text_string_to_metric_families(text) for sample in family.samples}
-    return values["district_group_commits"], values["district_group_committed_events"]
 
 
 def py_spy() -> str:
