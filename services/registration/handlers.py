@@ -7,9 +7,9 @@ answered with a rejection event naming every bad field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from services.registration.domain import uscc
 from services.registration.domain.identity import IdentityKeys
@@ -21,6 +21,7 @@ from services.registration.domain.organizations import (
     Reinstatement,
     Suspension,
     Update,
+    org_id_for,
     read_about,
     read_application,
     register,
@@ -55,16 +56,28 @@ subscriptions = Subscriptions[Registration]()
 NAMED: LooksUp[Registration] = by_id(lambda registration: registration.store.organizations, "org_id")
 
 
+def _code(data: Mapping[str, Any]) -> str | None:
+    """The application's credit code in its canonical spelling, if it is one worth looking up."""
+    code = data.get("uscc")
+    return uscc.normalise(code) if isinstance(code, str) and len(code) <= MAX_CODE_LOOKUP else None
+
+
+def code_holder(data: Mapping[str, Any], registration: Registration) -> list[tuple[Any, Any]]:
+    """The organization an application's code would be (`org_id_for`), looked up with the batch's by `_id`."""
+    code = _code(data)
+    return [] if code is None else [(registration.store.organizations, str(org_id_for(code)))]
+
+
 @subscriptions.subscriber(events.ORGANIZATION_APPLIED, document=events.IntakeOrganizationApplied,
+                          looks_up=code_holder,
                           description="An organization applies: registered (version 1), or rejected naming every bad "
                                       "field; a credit code already registered is refused naming that org_id, "
                                       "whatever else is wrong.")
 async def organization_applied(event: Envelope, tx: Transaction, registration: Registration) -> None:
     # The code is looked up before the application is read, so a code already registered is named in the same
     # rejection as any other bad field.
-    code = event.data.get("uscc")
-    registered = (await registration.store.organization_by_code(uscc.normalise(code), tx)
-                  if isinstance(code, str) and len(code) <= MAX_CODE_LOOKUP else None)
+    code = _code(event.data)
+    registered = await registration.store.organization_by_code(code, tx) if code is not None else None
     application = read_application(event.data, registered, tx.today, registration.district)
     if isinstance(application, Emit):
         tx.emit(application)

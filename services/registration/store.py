@@ -10,7 +10,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from services.registration.domain.census import Site
-from services.registration.domain.organizations import Organization
+from services.registration.domain.organizations import Organization, org_id_for
 from services.registration.domain.people import Person
 from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database, Document
@@ -40,9 +40,10 @@ class RegistrationStore:
         return _organization(doc) if doc else None
 
     async def organization_by_code(self, code: str, reader: Writer | None = None) -> Organization | None:
-        """The organization registered under `code` (its canonical, upper-case spelling)."""
-        doc = await find_one(self.organizations, {"uscc": code}, reader)
-        return _organization(doc) if doc else None
+        """The organization registered under `code` (its canonical, upper-case spelling): the one keyed by the id
+        the code gives (`org_id_for`), as every organization is, and a code never changes (no update names it), so
+        a read by `_id`, which a batch looks up together (`handlers.code_holder`), not one by code each."""
+        return await self.organization(org_id_for(code), reader)
 
     def insert_organization(self, organization: Organization, tx: Transaction) -> None:
         tx.insert(self.organizations, _organization_document(organization))
