@@ -174,17 +174,3 @@ class DemoBus:
             if answer["not_yet"] and not whole:
                 return still + waiting[start + HANDLED_QUERY:]
         return still
-
-    async def settle(self, label: str, count: Callable[[], int], quiet: float = 2.0, timeout: float = 120.0) -> int:
-        """Wait until `count` stops growing for `quiet` seconds (for answers whose number is not known ahead)."""
-        started = last = time.monotonic()
-        seen = count()
-        while time.monotonic() - last < quiet or seen == 0:
-            await asyncio.sleep(0.1)
-            if (now := count()) != seen:
-                seen, last = now, time.monotonic()
-            self.progress.show(label, seen, max(seen, 1))
-            if time.monotonic() - started > timeout:
-                break
-        self.progress.finish(label, seen, seen, time.monotonic() - started)
-        return seen

@@ -15,6 +15,7 @@ import dataclasses
 import itertools
 import math
 import random
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -168,6 +169,21 @@ async def _ahead_of_the_clock(record: CycleRecord) -> None:
         record.district = dataclasses.replace(record.district, projects=[
             {**p, "period": {k: add_years(date.fromisoformat(v), years).isoformat() for k, v in p["period"].items()}}
             for p in record.district.projects])
+
+
+async def _awards_decision(bus: DemoBus, request: str, fair_id: str, timeout: float = 180.0) -> dict[str, Any] | None:
+    """Matching's decision on the awards `request` asked for, as soon as it keeps one; None if the request was
+    refused (its answer is a `matching.fair.rejected`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if any(a["type"] == "matching.fair.rejected" for a in bus.by_correlation.get(request, [])):
+            return None
+        decision = await _awards_decided(fair_id)
+        if decision is not None:
+            return decision
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"matching decided no awards for fair {fair_id} within {timeout:.0f}s of the request")
+        await asyncio.sleep(0.1)
 
 
 async def _awards_decided(fair_id: str) -> dict[str, Any] | None:
@@ -358,10 +374,9 @@ async def award_projects(bus: DemoBus, record: CycleRecord, fair_id: str) -> Non
     def answered() -> int:
         return len(bus.by_correlation.get(request, []))
 
-    await bus.settle(_("awarding projects"), answered)
-    # A quiet moment is not the end: the decision's events are relayed in rounds, and a round slower than the quiet
-    # time looked like the last one. Matching says how many there are.
-    decision = await _awards_decided(fair_id)
+    # Matching keeps its decision and announces it in one transaction, so once it shows the decision, how many
+    # answers to wait for is known (the events are relayed in rounds: a quiet moment is not the end).
+    decision = await _awards_decision(bus, request, fair_id)
     if decision is not None:
         await bus.until(_("awarding projects"), answered, len(decision["awards"]) + len(decision["unawarded"]))
     answers = bus.by_correlation[request]
