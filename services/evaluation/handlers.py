@@ -111,14 +111,11 @@ async def appeal_decided(ruling: events.AppealDecision, tx: Transaction, evaluat
 @subscriptions.job("monitoring-deadlines", every=lambda evaluation: evaluation.deadline_check_seconds)
 async def monitoring_deadlines(run: JobRun, evaluation: Evaluation) -> None:
     """Overdue milestones, milestones met again, and evaluations that stand, for every contract still open."""
-    announced = 0
-    async for contract in evaluation.store.open_contracts():
-        if not on_day(contract, run.today, evaluation.rules).events:
-            continue  # nothing due today: no transaction for it
-        try:
-            announced += await run.step(partial(_check_contract, contract.contract_id, evaluation))
-        except StaleContract:
-            continue  # a handler changed it meanwhile: the next run looks again
+    due = [partial(_check_contract, contract.contract_id, evaluation)
+           async for contract in evaluation.store.open_contracts()
+           if on_day(contract, run.today, evaluation.rules).events]  # nothing due today: no transaction for it
+    # A contract a handler changed meanwhile (StaleContract) is left for the next run.
+    announced = await run.steps(due, skip=(StaleContract,))
     if announced:
         log.info("%d deadline announcement(s) on %s", announced, run.today)
 

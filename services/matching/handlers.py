@@ -316,7 +316,7 @@ async def standstill(run: JobRun, matching: Matching) -> None:
     (`matching.contract.awarded`), or cancel it if its project was withdrawn meanwhile."""
     ended = 0
     while due := await matching.store.awards_due(run.today):
-        done = sum([await run.step(partial(_end_standstill, award_id, matching)) for award_id in due])
+        done = await run.steps([partial(_end_standstill, award_id, matching) for award_id in due])
         ended += done
         if not done:
             break

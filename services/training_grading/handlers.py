@@ -136,9 +136,8 @@ async def assessment_submitted(submission: Assessment, tx: Transaction, deps: Tr
 @subscriptions.job("grade-expiry", every=lambda deps: deps.expiry_check_seconds)
 async def grade_expiry(run: JobRun, deps: TrainingGrading) -> None:
     """Mark each grade past its validity expired and announce `grading.grade.expired` once."""
-    expired = 0
-    for org_id in await deps.store.grades_past_validity(run.today):
-        expired += await run.step(partial(_expire_grade, org_id, deps))
+    expired = await run.steps([partial(_expire_grade, org_id, deps)
+                               for org_id in await deps.store.grades_past_validity(run.today)])
     if expired:
         log.info("%d grade(s) expired on %s", expired, run.today)
 

@@ -8,7 +8,7 @@ here in milliseconds; the kernel's part (inbox, outbox, batching) is tested in t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar, cast
 
@@ -16,6 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.documents import PendingWrites
 from shared.envelope import Envelope, new_event
+from shared.jobs import STEPS_PER_TRANSACTION, Step, in_groups
 from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 
@@ -70,6 +71,10 @@ class JobInMemory:
         result = await body(tx)
         self.emitted.extend(tx.emitted)
         return result
+
+    async def steps(self, bodies: Sequence[Step], *, together: int = STEPS_PER_TRANSACTION,
+                    skip: tuple[type[Exception], ...] = ()) -> int:
+        return await in_groups(self.step, bodies, together=together, skip=skip)
 
 
 async def run_job(job: Callable[[Any, D], Awaitable[None]], deps: D, today: date) -> Emitted:
