@@ -25,7 +25,7 @@ from services.evaluation.store import ContractStore, StaleContract
 from shared.calendar import DistrictCalendar
 from shared.contracts import evaluation as events
 from shared.contracts.matching import CONTRACT_AWARDED
-from shared.jobs import JobRun
+from shared.jobs import STEPS_PER_TRANSACTION, JobRun, Step
 from shared.subscriptions import LooksUp, Subscriptions, by_id
 from shared.unit_of_work import Transaction
 
@@ -111,11 +111,18 @@ async def appeal_decided(ruling: events.AppealDecision, tx: Transaction, evaluat
 @subscriptions.job("monitoring-deadlines", every=lambda evaluation: evaluation.deadline_check_seconds)
 async def monitoring_deadlines(run: JobRun, evaluation: Evaluation) -> None:
     """Overdue milestones, milestones met again, and evaluations that stand, for every contract still open."""
-    due = [partial(_check_contract, contract.contract_id, evaluation)
-           async for contract in evaluation.store.open_contracts()
-           if on_day(contract, run.today, evaluation.rules).events]  # nothing due today: no transaction for it
-    # A contract a handler changed meanwhile (StaleContract) is left for the next run.
-    announced = await run.steps(due, skip=(StaleContract,))
+    # A group of steps at a time, as the contracts are read (a page at a time), so that however many are due only
+    # a group of them waits in memory; a contract a handler changed meanwhile (StaleContract) is left for the next
+    # run.
+    announced = 0
+    due: list[Step] = []
+    async for contract in evaluation.store.open_contracts():
+        if on_day(contract, run.today, evaluation.rules).events:  # nothing due today: no transaction for it
+            due.append(partial(_check_contract, contract.contract_id, evaluation))
+        if len(due) == STEPS_PER_TRANSACTION:
+            announced += await run.steps(due, skip=(StaleContract,))
+            due = []
+    announced += await run.steps(due, skip=(StaleContract,))
     if announced:
         log.info("%d deadline announcement(s) on %s", announced, run.today)
 

@@ -29,6 +29,7 @@ from services.training_grading.domain.grading import (
 )
 from services.training_grading.domain.training import (
     Enrolled,
+    course_id_for,
     enrol,
     enrolment_id_for,
     open_course,
@@ -62,8 +63,14 @@ subscriptions = Subscriptions[TrainingGrading]()
 
 # -- training ------------------------------------------------------------------------------------------------
 
+def offered_course(data: Mapping[str, Any], deps: TrainingGrading) -> list[tuple[Collection, Any]]:
+    """The course an offer would open (`course_id_for` its ref), looked up with the batch's by `_id`."""
+    ref = data.get("course_ref")
+    return [(deps.store.courses, str(course_id_for(ref.strip())))] if isinstance(ref, str) else []
+
+
 @subscriptions.intake(training.COURSE_OFFERED, training.CourseOffered, rejects=training.COURSE_REJECTED,
-                      echo=("course_ref",),
+                      echo=("course_ref",), looks_up=offered_course,
                       description="The district offers a course: opened, or rejected naming every bad field.")
 async def course_offered(offer: training.CourseOffered, tx: Transaction, deps: TrainingGrading) -> None:
     course, outcomes = open_course(offer, existing=await deps.store.course_by_ref(offer.course_ref, tx))

@@ -11,7 +11,7 @@ from typing import Any
 from pymongo import ASCENDING
 
 from services.training_grading.domain.grading import GradingRecord
-from services.training_grading.domain.training import Course, Enrolment
+from services.training_grading.domain.training import Course, Enrolment, course_id_for
 from services.training_grading.projections import OrganizationView, PersonView
 from shared.documents import Writer, count, find, find_one
 from shared.mongo import Database, Document
@@ -42,8 +42,10 @@ class TrainingGradingStore:
         return _course(doc) if doc else None
 
     async def course_by_ref(self, course_ref: str, reader: Writer | None = None) -> Course | None:
-        doc = await find_one(self.courses, {"course_ref": course_ref}, reader)
-        return _course(doc) if doc else None
+        """The course opened under `course_ref`: the one keyed by the id the ref gives (`course_id_for`), as every
+        course is, and a course keeps its ref, so a read by `_id`, which a batch of offers looks up together
+        (`handlers.offered_course`), not one by ref each."""
+        return await self.course(course_id_for(course_ref), reader)
 
     async def courses_page(self, query: dict[str, Any], *, limit: int, offset: int) -> tuple[list[Course], int]:
         """One page of the courses matching `query` (by course_ref), and how many match in all."""
