@@ -1,10 +1,11 @@
 """Runs every benchmark in one go on this machine and writes bench/RESULTS.md.
 
-    .venv/bin/python -m bench.run            # full: 100,000 events through the catalog (`make bench`, ~10 min)
-    .venv/bin/python -m bench.run --quick    # 30,000 events through the catalog, shorter runs (~3 min)
+    .venv/bin/python -m bench.run            # full: 100,000 events through each service (`make bench`, 40-60 min)
+    .venv/bin/python -m bench.run --quick    # 10,000 events through each service, shorter runs (~10 min)
 
-In order: the bare two-hop relay (the baseline), the embedded database alone, the catalog process, the
-registration process, and bench/matching_solvers.py. The broker is RabbitMQ at RABBITMQ_URL (default the local
+In order: the bare two-hop relay (the baseline), the embedded database alone, each of the five service processes
+(throughput, latency at a fixed offered rate, memory), an award's fan-out to two services, the source district's
+year (bench/district.py), and bench/matching_solvers.py. The broker is RabbitMQ at RABBITMQ_URL (default the local
 one) in a vhost created for the run and deleted after; the database is a fresh embedded SecantusDB per part (or
 MONGO_URL when set, each part in databases of its own). Every load goes to 127.0.0.1, is bounded in count and
 time, and stops by itself.
@@ -211,7 +212,7 @@ def matching_solvers(quick: bool, run: Run) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="30,000 events through the catalog, shorter runs")
+    parser.add_argument("--quick", action="store_true", help="10,000 events through each service, shorter runs")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the results (bench/RESULTS.md)")
     parser.add_argument("--service", action="append", choices=list(SUITES), default=[],
                         help="measure only this service (repeatable); the baselines run always, the fan-out and "
