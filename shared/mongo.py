@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bson import ObjectId
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -65,8 +64,8 @@ def is_transient(exc: BaseException) -> bool:
 @dataclass(frozen=True)
 class Expiry:
     """Documents of `collection` whose `field` (a date) is older than `seconds`, deleted by `expire`; a document
-    without the field stays. With `field` `_id` (an ObjectId made when the document was written), by the time its
-    id carries: the `_id` index serves, and no index of its own is needed (`index` None).
+    without the field stays. Not by a range of `_id`, though an ObjectId carries its time: the embedded server
+    reads every document for a range or a sort of `_id`, as for no index at all (`shared.outbox.Outbox`).
 
     The services expire what they keep themselves, once a minute (`Service`), over a plain index on `field`,
     rather than leaving it to the server's TTL monitor. mongod's monitor walks the TTL index; the embedded
@@ -80,7 +79,7 @@ class Expiry:
     collection: Collection
     field: str
     seconds: int
-    index: str | None
+    index: str
     label: str | None = None
 
     @property
@@ -90,8 +89,6 @@ class Expiry:
     async def ensure_index(self) -> None:
         """The plain index on `field`; a TTL index of the same name, left by an earlier version, is replaced
         (dropping and creating an index are within a service user's readWrite role, changing one is not)."""
-        if self.index is None:
-            return
         existing = (await self.collection.index_information()).get(self.index)
         if existing is not None and "expireAfterSeconds" in existing:
             await drop_index(self.collection, self.index)
@@ -104,8 +101,7 @@ class Expiry:
         """Delete what is older than the retention; return how many. Replicas may run it at once: what one
         deleted, the other no longer finds."""
         cutoff = self.cutoff(now)
-        bound = ObjectId.from_datetime(cutoff) if self.field == "_id" else cutoff
-        result = await self.collection.delete_many({self.field: {"$lt": bound}})
+        result = await self.collection.delete_many({self.field: {"$lt": cutoff}})
         return int(result.deleted_count)
 
 

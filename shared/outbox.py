@@ -53,6 +53,7 @@ OUTBOX = "outbox"
 SENT = "outbox_sent"
 # Indexes of the layout before `SENT`, where a sent row stayed in the outbox marked `sent`: dropped at the start.
 EARLIER_INDEXES = ("unsent_in_order", "event_id_unique", "sent_expiry")
+SENT_EXPIRY = "sent_events_expiry"  # on `outbox_sent`: the plain index its retention deletes by
 # Rows of that layout moved at a time (`Outbox.adopt`): a week of sent events in statements of a thousand.
 ADOPTED_PER_ROUND = 1_000
 # Rows named in one `_id $in` of a claim or a delete: the embedded server compares each row it changes with every
@@ -93,8 +94,10 @@ class Outbox:
     """Writes events in the caller's transaction and wakes the relay after the commit.
 
     A sent event is kept in `sent` `retention_seconds` after it was sent, then the service deletes it
-    (`expiries`, by the time its `_id` carries): the relay needs only the unsent ones, which are all the outbox
-    holds.
+    (`expiries`, over a plain index on `sent_at`): the relay needs only the unsent ones, which are all the
+    outbox holds. Not by the range of `_id` its time would give: the embedded server answers a range or a sort
+    of `_id` by reading every document, under the lock every statement waits for (145 ms for 10,000 sent
+    events, 697 ms for 50,000, once a minute), where a range of a plain index costs what it deletes.
     """
 
     def __init__(self, db: Database, *, retention_seconds: int = 7 * 86_400) -> None:
@@ -102,14 +105,17 @@ class Outbox:
         self.sent = db[SENT]
         self.retention_seconds = retention_seconds
         self.wakeup = asyncio.Event()
-        self.expiries = [Expiry(self.sent, "_id", retention_seconds, None, label=OUTBOX)]
+        self.expiries = [Expiry(self.sent, "sent_at", retention_seconds, SENT_EXPIRY, label=OUTBOX)]
 
     async def ensure_indexes(self) -> None:
-        """No index beyond `_id`; what the earlier layout indexed and marked sent is put in today's (`adopt`)."""
+        """No index on the outbox beyond `_id`, one on the sent events' time; what the earlier layout indexed and
+        marked sent is put in today's (`adopt`)."""
         existing = await self.collection.index_information()
         for name in EARLIER_INDEXES:
             if name in existing:
                 await drop_index(self.collection, name)
+        for expiry in self.expiries:
+            await expiry.ensure_index()
         await self.adopt()
 
     async def adopt(self) -> int:

@@ -15,7 +15,7 @@ from bson import ObjectId
 
 from shared.inbox import Inbox
 from shared.mongo import Database
-from shared.outbox import SENT, Outbox, sent_document
+from shared.outbox import SENT, SENT_EXPIRY, Outbox, sent_document
 from tests.faults.support.results import record
 from tests.support.stores import store_database
 
@@ -99,7 +99,8 @@ async def test_what_is_older_than_its_retention_is_deleted_and_the_recent_and_th
     assert again == {"outbox": 0, "inbox": 0, "receipts": 0}
     assert retained == {"inbox": 10, "receipts": 10}
     assert shorter == 20
-    assert {name: list(found) for name, found in indexes.items()} == {"outbox": ["_id_"], SENT: ["_id_"]}
+    assert {name: list(found) for name, found in indexes.items()} == {"outbox": ["_id_"], SENT: ["_id_", SENT_EXPIRY]}
+    assert indexes[SENT][SENT_EXPIRY]["key"] == [("sent_at", 1)]
 
 
 async def test_what_an_earlier_version_left_is_put_in_todays_layout_and_nothing_recent_is_lost(
@@ -128,9 +129,10 @@ async def test_what_an_earlier_version_left_is_put_in_todays_layout_and_nothing_
         await stored(db, datetime.now(UTC), recent=False, earlier=True)
         first = await expire(outbox, inbox)
         last = await kept(db)
-    assert list(indexes["outbox"]) == list(indexes[SENT]) == ["_id_"]
-    for collection, name in [("inbox", "claim_expiry"), ("receipts", "receipt_expiry")]:
-        assert indexes[collection][name]["key"] == [("recorded_at", 1)]
+    assert list(indexes["outbox"]) == ["_id_"]
+    for collection, name, field in [(SENT, SENT_EXPIRY, "sent_at"), ("inbox", "claim_expiry", "recorded_at"),
+                                    ("receipts", "receipt_expiry", "recorded_at")]:
+        assert indexes[collection][name]["key"] == [(field, 1)]
         assert "expireAfterSeconds" not in indexes[collection][name], collection
     assert after == before == {"sent": 20, "unsent": 5, "claims": 10, "receipts": 10}
     assert marked == 0
