@@ -78,14 +78,9 @@ def outbox_document(envelope: Envelope) -> Document:
     }
 
 
-def id_at(moment: datetime) -> ObjectId:
-    """A new ObjectId carrying `moment` (to the second) as its time, unique as any ObjectId made here."""
-    return ObjectId(int(moment.timestamp()).to_bytes(4, "big") + ObjectId().binary[4:])
-
-
 def sent_document(row: Document, sent_at: datetime) -> Document:
-    """What the sent events keep of a published outbox row; its `_id` carries the moment it was sent."""
-    return {"_id": id_at(sent_at), "outbox_id": row["_id"],
+    """What the sent events keep of a published outbox row; `sent_at` is what its retention counts from."""
+    return {"_id": ObjectId(), "outbox_id": row["_id"],
             "event_id": row.get("event_id"), "type": row.get("type"), "envelope": row.get("envelope"),
             "created_at": row.get("created_at"), "sent_at": sent_at}
 
@@ -163,7 +158,8 @@ class Outbox:
         return int(result.modified_count)
 
     async def backlog(self) -> int:
-        """Events waiting for the relay: every row of the outbox (from the collection's metadata, no scan)."""
+        """Events waiting for the relay: every row of the outbox, which holds only those (the embedded server
+        counts by reading each, so this stays cheap only because the outbox does)."""
         return await self.collection.estimated_document_count()
 
     async def oldest_unsent(self) -> datetime | None:
