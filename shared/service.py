@@ -49,7 +49,7 @@ from shared.contracts.clock import (
 )
 from shared.envelope import Envelope, FieldError
 from shared.failover import failover_connection
-from shared.http import failing, health_routes
+from shared.http import Probes, health_routes
 from shared.inbox import AlreadyHandled, Inbox
 from shared.intake import read_intake
 from shared.jobs import JobRun
@@ -182,6 +182,7 @@ class Service:
         self.metrics = ServiceMetrics(self.registry)
         self.metrics.observe_retention(self.outbox, self.inbox)
         self.probe = QueueProbe(lambda: self.broker._connection)
+        self.probes = Probes(self.readiness_checks())
         self._consume_clock()
         self.every(EXPIRY_SECONDS, self.expire)
         if self.clock.drills:  # another replica may move the day: every answer, HTTP ones too, follows it
@@ -430,7 +431,7 @@ class Service:
         """Read again what the gauges of /metrics show that needs a query (`shared.metrics`); the documents
         retained only with `retained`."""
         await self.metrics.refresh(self.relay, self.inbox, self.probe, self.consumers,
-                                   dead_letter_queue_name(self.name), ready=not await failing(self.readiness_checks()),
+                                   dead_letter_queue_name(self.name), ready=not await self.probes.failing(),
                                    retained=retained)
 
     async def expire(self) -> int:
@@ -516,6 +517,7 @@ class Service:
                 await task
         await self.relay.stop()
         await self.probe.close()
+        await self.probes.close()
 
     async def _after_shutdown(self) -> None:
         with contextlib.suppress(Exception):  # the database may be what is down; the record then goes stale
@@ -523,7 +525,7 @@ class Service:
         await self.client.close()
 
     def app(self) -> AsgiFastStream:
-        routes = health_routes(self.name, self.readiness_checks(), self.registry)
+        routes = health_routes(self.name, self.probes, self.registry)
         api = self.api or read_api(self.name, f"The {self.name} service's read-only queries.")
         add_handled_query(api, lambda ids: self.inbox.handled_among(self.consumers, ids))
         return ServiceApp(

@@ -13,7 +13,6 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.envelope import Envelope, new_event
-from shared.http import failing
 from shared.outbox import sent_document
 from shared.service import EXPIRY_SECONDS, RETAINED_REFRESH_SECONDS, RETAINED_STALE_SECONDS
 from tests.integration.test_kernel import kernel_service, running
@@ -61,7 +60,7 @@ async def test_ready_names_a_relay_that_publishes_nothing_while_events_wait_and_
     monkeypatch.setenv("RELAY_STALL_SECONDS", "1")
     service = kernel_service(rabbit_url, mongo_url, db_prefix)
     async with running(service):
-        assert await failing(service.readiness_checks()) == {}
+        assert await service.probes.failing() == {}
         publish = service.relay.publish
         stuck = asyncio.Event()
 
@@ -74,7 +73,7 @@ async def test_ready_names_a_relay_that_publishes_nothing_while_events_wait_and_
         service.outbox.notify()
         await asyncio.wait_for(stuck.wait(), 10)
         await asyncio.sleep(1.5)
-        failed = await failing(service.readiness_checks())
+        failed = await service.probes.failing()
         await service.refresh_metrics()
         not_ready = samples(generate_latest(service.registry).decode())[("district_ready", ())]
 
@@ -85,7 +84,7 @@ async def test_ready_names_a_relay_that_publishes_nothing_while_events_wait_and_
             if await service.outbox.backlog() == 0:
                 break
             await asyncio.sleep(0.1)
-        assert await failing(service.readiness_checks()) == {}
+        assert await service.probes.failing() == {}
     assert set(failed) == {"outbox"} and "published nothing" in failed["outbox"]
     assert not_ready == 0
 
