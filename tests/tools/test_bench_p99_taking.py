@@ -28,4 +28,14 @@ def test_far_below_its_capacity_the_missed_p99_is_pauses_with_the_queue_s_own_es
     said = _p99_taking(service(654.0, 751.0), latency(20.0))
     assert "31% of what it did saturated" in said and "capacity does not explain it" in said
     assert "past 10 ms one time in a hundred" in said  # ln(100) / (654/s - 200/s)
-    assert "the bare relay's own p99 at 200/s 20.0 ms" in said and "slowest answer took 1,502.0 ms" in said
+    assert "the bare relay's own p99 at 200/s was 20.0 ms" in said and "slowest answer took 1,502.0 ms" in said
+    assert "the excess is pauses that strike a few" in said
+
+
+def test_far_below_its_capacity_a_p99_near_the_median_is_the_path_every_event_takes() -> None:
+    figures = service(454.0, 113.7)
+    figures.latency.latencies_ms[:985] = [55.9] * 985
+    said = _p99_taking(figures, latency(7.1))
+    assert "44% of what it did saturated" in said and "capacity does not explain it" in said
+    assert "median was 55.9 ms already" in said and "the group commit it waits for" in said
+    assert "the excess is pauses" not in said
