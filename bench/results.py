@@ -378,7 +378,7 @@ def render(run: Run) -> str:
         "- **Suite**: producer → the service's quorum queue → the service process (inbox claim, handler, "
         "outbox, one transaction; the outbox relay publishes with confirms) → the sink's queue.",
         "- Producer and sink are one process (bench/load.py) on 127.0.0.1; the broker is the local RabbitMQ, in "
-        "a vhost created for the run and deleted after; the database a fresh embedded SecantusDB per part.", "",
+        "a vhost created for each part and deleted after it; the database a fresh embedded SecantusDB per part.", "",
         *throughput_section(run), "", *latency_section(run), "", *memory_section(run), "",
         *fan_out_section(run), "", *year_section(run), "", *database_section(run), "", *included(),
         "## Matching solvers (bench/matching_solvers.py)", "", run.solvers.strip() or "(not run)", "",

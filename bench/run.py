@@ -6,8 +6,8 @@
 In order: the bare two-hop relay (the baseline), the embedded database alone, each of the five service processes
 (throughput, latency at a fixed offered rate, memory), an award's fan-out to two services, the source district's
 year (bench/district.py), and bench/matching_solvers.py. The broker is RabbitMQ at RABBITMQ_URL (default the local
-one) in a vhost created for the run and deleted after; the database is a fresh embedded SecantusDB per part (or
-MONGO_URL when set, each part in databases of its own). Every load goes to 127.0.0.1, is bounded in count and
+one), each part in a vhost created for it and deleted after it; the database is a fresh embedded SecantusDB per
+part (or MONGO_URL when set, each part in databases of its own). Every load goes to 127.0.0.1, is bounded in count and
 time, and stops by itself.
 """
 
@@ -139,23 +139,31 @@ def fresh_databases(commands: list[str], modules: Sequence[str]) -> Iterator[dic
         yield {module: stack.enter_context(fresh_database([]))[0] for module in modules}
 
 
-async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool, years_only: bool = False) -> None:
-    base = os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)
-    with script_vhost(base) as url:
+@contextlib.contextmanager
+def part_vhost(run: Run) -> Iterator[str]:
+    """A provisioned vhost of one part's own, deleted after it. A service's queues outlive its process: in one
+    vhost for the whole run, the evaluation suite's 100,000 awards waited in the catalog's queue (left by the
+    catalog's suite), and the fan-out's catalog had to dead-letter them all before it reached its own awards."""
+    with script_vhost(os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)) as url:
         vhost = url.rsplit("/", 1)[-1]
-        run.commands.append(f"rabbitmqctl add_vhost {vhost}  # deleted after the run (rabbitmqctl delete_vhost)")
-        if not years_only:
-            await measure_parts(plan, run, services, url)
-            if services:
-                return
-        await measure_years(run, ten_times, url)
+        run.commands.append(f"rabbitmqctl add_vhost {vhost}  # this part's own; deleted after it")
+        yield url
 
 
-async def measure_parts(plan: Plan, run: Run, services: list[str], url: str) -> None:
+async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool, years_only: bool = False) -> None:
+    if not years_only:
+        await measure_parts(plan, run, services)
+        if services:
+            return
+    await measure_years(run, ten_times)
+
+
+async def measure_parts(plan: Plan, run: Run, services: list[str]) -> None:
     """The relay and database baselines, each service named (all when none is), the fan-out when none is."""
-    run.commands.append(f"{sys.executable} -m bench.relay_baseline serve --url <vhost> --prefetch 64")
-    run.relay = await relay_baseline.measure(url, events=plan.relay_events, warmup=plan.warmup,
-                                             rate=plan.rate, seconds=plan.latency_seconds)
+    with part_vhost(run) as url:
+        run.commands.append(f"{sys.executable} -m bench.relay_baseline serve --url <vhost> --prefetch 64")
+        run.relay = await relay_baseline.measure(url, events=plan.relay_events, warmup=plan.warmup,
+                                                 rate=plan.rate, seconds=plan.latency_seconds)
     say(f"bare relay: {run.relay.saturated.rate:,.0f} events/s, p99 {run.relay.latency.p(99):.1f} ms")
     with fresh_database(run.commands) as (mongo_url, _):
         run.database = await db_baseline.measure(mongo_url, sequential=plan.db_sequential,
@@ -164,7 +172,7 @@ async def measure_parts(plan: Plan, run: Run, services: list[str], url: str) -> 
     for name, module in SUITES.items():
         if services and name not in services:
             continue
-        with fresh_database(run.commands) as (mongo_url, pid):
+        with part_vhost(run) as url, fresh_database(run.commands) as (mongo_url, pid):
             run.commands.append(f"{sys.executable} -m services.{name}  # RABBITMQ_URL=<vhost> MONGO_URL=<that>")
             figures = await module.measure(url, mongo_url, warmup=plan.warmup, events=plan.service_events,
                                            rate=plan.rate, seconds=plan.latency_seconds,
@@ -177,21 +185,21 @@ async def measure_parts(plan: Plan, run: Run, services: list[str], url: str) -> 
                                     f"```\n{figures.log_tail}\n```")
     if services:
         return
-    with fresh_database(run.commands) as (mongo_url, pid):
+    with part_vhost(run) as url, fresh_database(run.commands) as (mongo_url, pid):
         run.commands.append(f"{sys.executable} -m services.catalog, services.evaluation  # the fan-out")
         run.fan_out = await district.fan_out(url, mongo_url, warmup=plan.warmup, events=plan.fan_out_events,
                                              rate=plan.rate, seconds=plan.latency_seconds, database_pid=pid)
     say(f"fan-out: {run.fan_out.saturated.rate:,.0f} awards/s, p99 {run.fan_out.latency.p(99):.1f} ms")
 
 
-async def measure_years(run: Run, ten_times: bool, url: str) -> None:
+async def measure_years(run: Run, ten_times: bool) -> None:
     """The source's district year, then (with `ten_times`) the district ten times its size, each on a fresh
-    database."""
+    database and a vhost of its own."""
     years: list[tuple[str, CycleScale, dict[str, str]]] = [("source", SOURCE_YEAR, {})]
     if ten_times:
         years.append(("ten times", TEN_TIMES, TEN_TIMES_ENV))
     for label, scale, env in years:
-        with fresh_databases(run.commands, [s.module for s in SUITE]) as mongo_urls:
+        with part_vhost(run) as url, fresh_databases(run.commands, [s.module for s in SUITE]) as mongo_urls:
             settings = " ".join(f"{k}={v!r}" for k, v in env.items())
             run.commands.append(f"the five services (DISTRICT_CLOCK=drill {settings}) + tools/demo's cycle, "
                                 f"{scale.district.name}  # bench/district.py")
