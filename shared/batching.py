@@ -50,7 +50,7 @@ class TransactionBatcher:
     """
 
     def __init__(self, client: Client, inbox: Inbox, outbox: Outbox, *, source: str, max_batch: int,
-                 transactions: int = 2) -> None:
+                 transactions: int = 1) -> None:
         self.client, self.inbox, self.outbox, self.source = client, inbox, outbox, source
         self.max_batch = max_batch
         self.transactions = transactions
