@@ -16,7 +16,7 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from shared.documents import Collection, PendingWrites
+from shared.documents import ByField, Collection, PendingWrites
 from shared.envelope import Envelope
 from shared.inbox import Inbox
 from shared.mongo import Client
@@ -26,7 +26,8 @@ from shared.unit_of_work import Handler, Transaction, handle_once
 log = logging.getLogger(__name__)
 
 
-# The documents by `_id` an event's handler will look up (`shared.subscriptions.LooksUp`, bound to the service).
+# The documents an event's handler will look up, by `_id` or `ByField` (`shared.subscriptions.LooksUp`, bound
+# to the service).
 LookUps = Callable[[Envelope], Iterable[tuple[Collection, Any]]]
 
 
@@ -138,16 +139,18 @@ async def _batch_transaction(
 
 
 async def _look_up(pending: PendingWrites, batch: list[_Waiting]) -> None:
-    """Read together the documents by `_id` the batch's handlers will look up, one collection at a time. A hint
-    that fails on an event's data is skipped: the handler reads that event itself and answers what is wrong."""
-    wanted: dict[str, tuple[Collection, list[Any]]] = {}
+    """Read together the documents the batch's handlers will look up, by `_id` or by a field's value (`ByField`),
+    one collection (and field) at a time. A hint that fails on an event's data is skipped: the handler reads that
+    event itself and answers what is wrong."""
+    wanted: dict[tuple[str, str | None], tuple[Collection, list[Any]]] = {}
     for waiting in batch:
         if waiting.looks_up is None:
             continue
         try:
             for collection, key in waiting.looks_up(waiting.event):
-                wanted.setdefault(collection.name, (collection, []))[1].append(key)
+                name, value = (key.field, key.value) if isinstance(key, ByField) else (None, key)
+                wanted.setdefault((collection.name, name), (collection, []))[1].append(value)
         except Exception:  # a hint only: the handler meets the same data and says what is wrong
             log.debug("no look-ups for event %s: its data does not give them", waiting.event.event_id)
-    for collection, keys in wanted.values():
-        await pending.look_up(collection, keys)
+    for (_, name), (collection, keys) in wanted.items():
+        await (pending.look_up(collection, keys) if name is None else pending.look_up_by(collection, name, keys))

@@ -17,6 +17,8 @@ wrote to that collection since: such a read is answered from what the first one 
 the same fair and project once, not once per event). What the database holds for a document by `_id` is kept
 until the transaction sends a write that may change it, so a batch's handlers can have theirs read together
 before they run (`PendingWrites.look_up`: a batch of 32 projections asks for its documents in two reads, not 32).
+The same holds for the documents whose field equals a value (`ByField`, `find_by`: a batch of interests reads the
+awards of its organizations and of its projects in one read each, not two per event).
 Outside a transaction (read queries, operators' commands) the same read functions go straight to the database.
 """
 
@@ -51,6 +53,15 @@ class Undecided:
     """The waiting writes cannot answer this read in memory: send them, then read."""
 
 
+@dataclass(frozen=True)
+class ByField:
+    """A look-up of every document whose `field` equals `value` (a string or an integer), not of one by `_id`:
+    what `find_by` asks, and what a batch's look-ups may name (`shared.subscriptions.LooksUp`)."""
+
+    field: str
+    value: Any
+
+
 UNDECIDED = Undecided()
 
 
@@ -80,6 +91,9 @@ class PendingWrites:
     # By collection name, then by `_id`: the document as the database holds it for this transaction (BSON; None:
     # none is stored), until the transaction sends a write that may change it.
     stored: dict[str, dict[Any, bytes | None]] = field(default_factory=dict)
+    # By collection name, then by field, then by value: the documents the database holds with that value there, for
+    # this transaction (BSON; None: the database is to be asked), until the transaction sends a write there.
+    by_field: dict[str, dict[str, dict[Any, list[bytes] | None]]] = field(default_factory=dict)
 
     def add(self, collection: Collection, op: WriteOp, inserted: Document | None = None,
             replaced: tuple[Any, Document, bool] | None = None) -> None:
@@ -171,6 +185,28 @@ class PendingWrites:
                 document = by_key.get(key)
                 known[key] = None if document is None else bson.encode(document, codec_options=options)
 
+    async def look_up_by(self, collection: Collection, name: str, values: Iterable[Any]) -> None:
+        """Read what the database holds with each of these values in field `name`, a few values at a time, and keep
+        it for `find_by`. Where a document holds anything but a string or an integer there (an array that holds a
+        value, say), nothing of its read is kept: `find_by` asks the database for each of those values itself (as
+        `find` does, once until the transaction writes there)."""
+        known = self.by_field.setdefault(collection.name, {}).setdefault(name, {})
+        wanted = [v for v in dict.fromkeys(v for v in values if _is_key(v)) if v not in known]
+        options = collection.codec_options
+        for start in range(0, len(wanted), LOOKED_UP_TOGETHER):
+            chunk = wanted[start:start + LOOKED_UP_TOGETHER]
+            self.reads += 1
+            found = await collection.find({name: {"$in": chunk}}, session=self.session).to_list()
+            kept: dict[Any, list[bytes]] = {value: [] for value in chunk}
+            for document in found:
+                value = document.get(name)
+                if not (_is_key(value) and value in kept):  # which value it answers is the database's to say
+                    known.update(dict.fromkeys(chunk))
+                    break
+                kept[value].append(bson.encode(document, codec_options=options))
+            else:
+                known.update(kept)
+
     async def stored_by_id(self, collection: Collection, key: Any) -> Document | None:
         """The document `_id` = `key` as the database holds it for this transaction (its waiting writes not
         counted), as a document of the caller's own; read once until the transaction sends a write there. `key` is
@@ -183,6 +219,7 @@ class PendingWrites:
 
     def _sending(self, name: str) -> None:
         """The waiting writes of collection `name` are being sent: what they may change is no longer known."""
+        self.by_field.pop(name, None)
         known = self.stored.get(name)
         if not known:
             return
@@ -197,6 +234,7 @@ class PendingWrites:
         holds any more."""
         self.forget(collection)
         self.stored.pop(collection.name, None)
+        self.by_field.pop(collection.name, None)
 
     async def flush(self) -> None:
         """Send every waiting write: one ordered `bulk_write` per collection, collections in first-write order."""
@@ -388,6 +426,22 @@ async def find(collection: Collection, query: Mapping[str, Any], writer: Writer 
     await writer.before_read(collection)
     return await writer.pending.read(collection, {"find": query, "projection": projection, "sort": sort,
                                                   "limit": limit, "skip": skip}, lambda: ask(writer.session))
+
+
+async def find_by(collection: Collection, name: str, value: Any, writer: Writer | None = None) -> list[Document]:
+    """Every document whose field `name` equals `value`, seeing the transaction's own writes. Inside a transaction
+    the database is asked once for each value until the transaction writes to `collection`, and a batch's look-ups
+    (`ByField`) may have asked for many values in one read before its handlers ran."""
+    if writer is None or not _is_key(value):
+        return await find(collection, {name: value}, writer)
+    await writer.before_read(collection)  # the waiting writes sent, what was kept of `collection` is forgotten
+    known = writer.pending.by_field.setdefault(collection.name, {}).setdefault(name, {})
+    if value not in known:
+        await writer.pending.look_up_by(collection, name, [value])
+    found = known[value]
+    if found is None:
+        return await find(collection, {name: value}, writer)
+    return [bson.decode(raw, codec_options=collection.codec_options) for raw in found]
 
 
 def _in_order(documents: list[Document], sort: Sort | None) -> list[Document] | None:

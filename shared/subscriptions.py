@@ -36,9 +36,10 @@ M = TypeVar("M", bound=BaseModel)
 
 Handle = Callable[[Envelope, Transaction, D], Awaitable[None]]
 Context = Callable[[D, Transaction], Mapping[str, Any]]
-# The documents by `_id` a handler will look up, from the event's `data` as it came (not yet validated: a key
-# that is missing or not a string or integer is skipped) and the service's dependencies: a group commit reads
-# those of all its events together before the first handler runs (`shared.documents.PendingWrites.look_up`).
+# The documents a handler will look up, by `_id` (a key) or by a field's value (`shared.documents.ByField`, what
+# `find_by` reads), from the event's `data` as it came (not yet validated: a key that is missing or not a string or
+# integer is skipped) and the service's dependencies: a group commit reads those of all its events together before
+# the first handler runs (`shared.documents.PendingWrites.look_up`, `look_up_by`).
 LooksUp = Callable[[Mapping[str, Any], D], Iterable[tuple[MongoCollection, Any]]]
 
 

@@ -84,7 +84,7 @@ from shared.contracts.registration import (
     ORGANIZATION_UPDATED,
 )
 from shared.contracts.training import COURSE_COMPLETED
-from shared.documents import Collection
+from shared.documents import ByField, Collection
 from shared.jobs import JobRun
 from shared.outcome import Emit
 from shared.subscriptions import LooksUp, Subscriptions, by_id
@@ -135,13 +135,15 @@ async def fair_open_requested(request: FairOpenRequested, tx: Transaction, match
 
 
 def interest_reads(data: Mapping[str, Any], matching: Matching) -> list[tuple[Collection, Any]]:
-    """What an interest looks up by id: the organization's copies, the project, the interest it would be (not the
-    fair, whose entry is read once a batch: `MatchingStore.fair_entry`)."""
+    """What an interest looks up: by id, the organization's copies, the project, the interest it would be (not the
+    fair, whose entry is read once a batch: `MatchingStore.fair_entry`); by field, the organization's awards and
+    the project's (`MatchingStore.profile`, `award_holding`)."""
     store = matching.store
     org_id, project_id, fair_id = data["org_id"], data["project_id"], data["fair_id"]
     return [(store.organizations, org_id), (store.grades, org_id), (store.training, org_id),
             (store.evaluations, org_id), (store.projects, project_id),
-            (store.interests, interest_id_for(str(fair_id), str(org_id), str(project_id)))]
+            (store.interests, interest_id_for(str(fair_id), str(org_id), str(project_id))),
+            (store.awards, ByField("org_id", org_id)), (store.awards, ByField("project_id", project_id))]
 
 
 @subscriptions.intake(events.INTEREST_EXPRESSED, InterestExpressed, rejects=events.INTEREST_REJECTED,

@@ -44,7 +44,7 @@ from shared.contracts.matching import (
     MeetingRequested,
 )
 from shared.documents import Collection as Documents
-from shared.documents import Writer, count, find, find_one, find_one_as
+from shared.documents import Writer, count, find, find_by, find_one, find_one_as
 from shared.mongo import Database, Document
 from shared.unit_of_work import Transaction
 
@@ -62,6 +62,11 @@ class StaleAward(Exception):
 
 
 LIVE = {"$ne": "cancelled"}
+
+
+def _live(award: Document) -> bool:
+    """`LIVE` in memory: an award whose status is anything but cancelled."""
+    return award.get("status") != "cancelled"
 
 
 class MatchingStore:
@@ -152,10 +157,10 @@ class MatchingStore:
         organization = await self.organization(org_id, reader)
         if organization is None:
             return None
-        contracts = await self._contract_ids_by_org([org_id], reader)
+        contracts = [d["contract_id"] for d in await find_by(self.awards, "org_id", org_id, reader) if _live(d)]
         return organization_profile(organization, await self.grade(org_id, reader),
                                     await self.training_record(org_id, reader),
-                                    await self.evaluation_record(org_id, reader), contracts.get(org_id, ()))
+                                    await self.evaluation_record(org_id, reader), contracts)
 
     async def _contract_ids_by_org(self, org_ids: list[str] | None, reader: Writer | None) -> dict[str, list[str]]:
         """The contracts each organization's live awards are or will become (what holds its capacity)."""
@@ -260,8 +265,9 @@ class MatchingStore:
         return {d["project_id"] for d in await find(self.awards, query, reader, projection={"project_id": 1})}
 
     async def award_holding(self, project_id: str, reader: Writer | None = None) -> Award | None:
-        """The live award holding the project (at any fair), if any."""
-        doc = await find_one(self.awards, {"project_id": project_id, "status": LIVE}, reader)
+        """The live award holding the project (at any fair), if any. Read by `find_by` (all of the project's
+        awards, the cancelled ones too: a few), so that a batch of interests reads those of its projects at once."""
+        doc = next((d for d in await find_by(self.awards, "project_id", project_id, reader) if _live(d)), None)
         return _award(doc) if doc else None
 
     async def awards_due(self, today: date, limit: int = 500) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from shared.documents import REMEMBERED_AT_MOST, count, find, find_one, find_one_as
+from shared.documents import REMEMBERED_AT_MOST, count, find, find_by, find_one, find_one_as
 from shared.mongo import Client, Database
 from shared.unit_of_work import Transaction
 from tests.support.stores import committed, store_database
@@ -408,3 +408,65 @@ async def test_a_document_looked_up_is_read_again_once_a_write_that_may_change_i
                 # only document 2 is read again; 1 is still known
                 "replace": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 2)}[write]
     assert await committed(client, db, step) == expected
+
+
+async def test_a_batch_looks_up_documents_by_a_fields_values_together_and_each_finds_its_own(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    awards = db["awards"]
+    await awards.insert_many([{"_id": f"a-{n}", "org": f"o-{n % 30}", "n": n} for n in range(60)])
+
+    async def step(tx: Transaction) -> tuple[int, list[list[int]], list[Any], int]:
+        await tx.pending.look_up_by(awards, "org", [f"o-{n}" for n in range(30)] + ["o-404", None, 3.5])
+        looked_up = tx.pending.reads
+        found = [sorted(d["n"] for d in await find_by(awards, "org", f"o-{n}", tx)) for n in range(30)]
+        return looked_up, found, await find_by(awards, "org", "o-404", tx), tx.pending.reads
+
+    # 31 values, 25 to a read: two reads, and none after them; a value no document holds is known to have none.
+    looked_up, found, none, reads = await committed(client, db, step)
+    assert (looked_up, reads, none) == (2, 2, [])
+    assert found == [[n, n + 30] for n in range(30)]
+
+
+@pytest.mark.parametrize("write", ["insert", "update", "update_now"])
+async def test_what_was_looked_up_by_a_field_is_read_again_once_the_transaction_writes_there(
+    database: tuple[Client, Database], write: str,
+) -> None:
+    client, db = database
+    awards = db["awards"]
+    await awards.insert_many([{"_id": "a-1", "org": "o-1", "status": "proposed"},
+                              {"_id": "a-2", "org": "o-2", "status": "proposed"}])
+
+    async def step(tx: Transaction) -> tuple[list[Any], list[Any], int]:
+        await tx.pending.look_up_by(awards, "org", ["o-1", "o-2"])
+        if write == "insert":
+            tx.insert(awards, {"_id": "a-3", "org": "o-1", "status": "proposed"})
+        elif write == "update":
+            tx.update(awards, {"org": "o-1"}, {"$set": {"status": "cancelled"}}, many=True)
+        else:
+            assert await tx.update_now(awards, {"_id": "a-1"}, {"$set": {"status": "cancelled"}}) == 1
+        return await find_by(awards, "org", "o-1", tx), await find_by(awards, "org", "o-2", tx), tx.pending.reads
+
+    first, second, reads = await committed(client, db, step)
+    assert {"insert": [("a-1", "proposed"), ("a-3", "proposed")], "update": [("a-1", "cancelled")],
+            "update_now": [("a-1", "cancelled")]}[write] == sorted((d["_id"], d["status"]) for d in first)
+    assert second == [{"_id": "a-2", "org": "o-2", "status": "proposed"}]
+    assert reads == 3  # the look-up, then each value read again after the write
+
+
+async def test_a_value_held_in_an_array_is_left_to_the_database(database: tuple[Client, Database]) -> None:
+    client, db = database
+    awards = db["awards"]
+    await awards.insert_many([{"_id": "a-1", "org": "o-1"}, {"_id": "a-2", "org": ["o-1", "o-2"]}])
+
+    async def step(tx: Transaction) -> tuple[list[str], list[str], list[str], int]:
+        await tx.pending.look_up_by(awards, "org", ["o-1", "o-2"])
+        looked_up = tx.pending.reads
+        one = sorted(d["_id"] for d in await find_by(awards, "org", "o-1", tx))
+        two = sorted(d["_id"] for d in await find_by(awards, "org", "o-2", tx))
+        outside = sorted(d["_id"] for d in await find_by(awards, "org", "o-1"))
+        return one, two, outside, tx.pending.reads - looked_up
+
+    # Nothing of the look-up is kept: each value is asked of the database (once), which matches the array's elements.
+    assert await committed(client, db, step) == (["a-1", "a-2"], ["a-2"], ["a-1", "a-2"], 2)
