@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from typing import cast
 
 import pytest
+from aio_pika.abc import AbstractIncomingMessage
 
-from tools.demo.bus import HANDLED_QUERY, DemoBus, Progress
+from tools.demo.bus import HANDLED_QUERY, LOOK_AT_LEAST_SECONDS, DemoBus, Progress
 
 
 def bus() -> DemoBus:
@@ -85,3 +88,28 @@ async def test_a_wait_whose_answers_come_after_a_long_job_goes_on_while_the_suit
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         await bus().until("moving the day", confirmed, 5, timeout=0.4)  # without it: nothing moved for 0.4 s
+
+
+async def test_a_wait_looks_again_as_soon_as_an_event_arrives_not_at_its_next_periodic_look() -> None:
+    waiting = bus()
+    answered: list[float] = []
+
+    async def answer() -> None:
+        for _ in range(10):
+            await asyncio.sleep(0.013)  # answers 13 ms apart: between the periodic looks, 100 ms apart
+            answered.append(time.monotonic())
+            await waiting._record(cast(AbstractIncomingMessage, FakeMessage(f"e-{len(answered)}")))
+
+    answering = asyncio.create_task(answer())
+    await waiting.until("answers", lambda: waiting.heard, 10)
+    done = time.monotonic()
+    await answering
+    assert waiting.heard == 10
+    assert done - answered[-1] < LOOK_AT_LEAST_SECONDS / 2  # looked at again on arrival (~5 ms), not up to 100 ms later
+
+
+class FakeMessage:
+    """What `_record` reads of a delivery: its body."""
+
+    def __init__(self, event_id: str) -> None:
+        self.body = json.dumps({"event_id": event_id, "correlation_id": event_id, "type": "test.answer"}).encode()
