@@ -428,20 +428,29 @@ async def find(collection: Collection, query: Mapping[str, Any], writer: Writer 
                                                   "limit": limit, "skip": skip}, lambda: ask(writer.session))
 
 
-async def find_by(collection: Collection, name: str, value: Any, writer: Writer | None = None) -> list[Document]:
-    """Every document whose field `name` equals `value`, seeing the transaction's own writes. Inside a transaction
-    the database is asked once for each value until the transaction writes to `collection`, and a batch's look-ups
-    (`ByField`) may have asked for many values in one read before its handlers ran."""
+async def find_by(collection: Collection, name: str, value: Any, writer: Writer | None = None, *,
+                  sort: Sort | None = None) -> list[Document]:
+    """Every document whose field `name` equals `value` (in `sort` order), seeing the transaction's own writes.
+    Inside a transaction the database is asked once for each value until the transaction sends a write to
+    `collection`, and a batch's look-ups (`ByField`) may have asked for many values in one read before its handlers
+    ran. Waiting inserts are answered beside what the database holds, without sending them, where `find` would
+    (a batch of people, each reading its organization's people, then inserting one)."""
+    question = {name: value}
     if writer is None or not _is_key(value):
-        return await find(collection, {name: value}, writer)
-    await writer.before_read(collection)  # the waiting writes sent, what was kept of `collection` is forgotten
-    known = writer.pending.by_field.setdefault(collection.name, {}).setdefault(name, {})
+        return await find(collection, question, writer, sort=sort)
+    pending = writer.pending
+    waiting = pending.among_inserts(collection, question, first=False) if pending.waiting_on(collection) else []
+    if isinstance(waiting, Undecided):
+        await writer.before_read(collection)  # the waiting writes sent, what was kept of `collection` is forgotten
+        waiting = []
+    known = pending.by_field.setdefault(collection.name, {}).setdefault(name, {})
     if value not in known:
-        await writer.pending.look_up_by(collection, name, [value])
+        await pending.look_up_by(collection, name, [value])
     found = known[value]
-    if found is None:
-        return await find(collection, {name: value}, writer)
-    return [bson.decode(raw, codec_options=collection.codec_options) for raw in found]
+    options = collection.codec_options
+    documents = None if found is None else _in_order(
+        [*(bson.decode(raw, codec_options=options) for raw in found), *waiting], sort)
+    return documents if documents is not None else await find(collection, question, writer, sort=sort)
 
 
 def _in_order(documents: list[Document], sort: Sort | None) -> list[Document] | None:

@@ -12,7 +12,7 @@ from pymongo import ASCENDING
 from services.registration.domain.census import Site
 from services.registration.domain.organizations import Organization, org_id_for
 from services.registration.domain.people import Person
-from shared.documents import Writer, count, find, find_one
+from shared.documents import Writer, count, find, find_by, find_one
 from shared.mongo import Database, Document
 from shared.unit_of_work import Transaction
 
@@ -66,7 +66,7 @@ class RegistrationStore:
     # -- people --------------------------------------------------------------------------------------------
 
     async def people_of(self, org_id: uuid.UUID, reader: Writer | None = None) -> list[Person]:
-        docs = await find(self.people, {"org_id": str(org_id)}, reader, sort=[("_id", ASCENDING)])
+        docs = await find_by(self.people, "org_id", str(org_id), reader, sort=[("_id", ASCENDING)])
         return [_person(doc) for doc in docs]
 
     def insert_person(self, person: Person, tx: Transaction) -> None:

@@ -22,6 +22,11 @@ from services.matching.domain.fairs import MatchingRules
 from services.matching.handlers import Matching
 from services.matching.handlers import subscriptions as matching_subscriptions
 from services.matching.store import MatchingStore
+from services.registration.domain.identity import IdentityKey, IdentityKeys
+from services.registration.domain.organizations import DistrictRules
+from services.registration.handlers import Registration
+from services.registration.handlers import subscriptions as registration_subscriptions
+from services.registration.store import RegistrationStore
 from shared.batching import TransactionBatcher
 from shared.contracts.common import DEFAULT_DEPARTMENTS, DEFAULT_STREETS
 from shared.envelope import Envelope, new_event
@@ -31,6 +36,8 @@ from shared.outbox import Outbox
 from shared.subscriptions import Subscriptions
 from shared.unit_of_work import Transaction
 from tests.e2e.test_matching_process import organization
+from tests.integration.test_registration_store import insert
+from tests.integration.test_registration_store import organization as registered_organization
 from tests.support.stores import store_database
 
 pytestmark = pytest.mark.integration
@@ -102,3 +109,25 @@ async def test_the_catalogs_proposals_look_up_the_project_each_would_be(database
     assert await db["projects"].count_documents({}) == 30
     rejected = [e for e in await db["outbox"].find().to_list() if e["type"] == "catalog.project.rejected"]
     assert len(rejected) == 2
+
+
+async def test_registrations_people_read_their_organizations_and_their_people_together_for_a_batch(
+    database: tuple[Client, Database],
+) -> None:
+    client, db = database
+    store = RegistrationStore(db)
+    await store.ensure_indexes()
+    deps = Registration(store, DistrictRules(), IdentityKeys(IdentityKey(b"look-up-test-key")))
+    registered = [registered_organization(seed) for seed in range(4)]
+    await insert(client, store, *registered)
+    orgs = [str(o.org_id) for o in registered]
+    data = [{"org_id": orgs[n % 4], "person_ref": f"p-{n}", "role": "finance", "name": f"员工{n}"} for n in range(21)]
+    data.append({**data[5]})  # the same person again: refused as already named, seeing the batch's own insert
+    events = [new_event("intake.person.added", d, source="test") for d in data]
+    reads = await batch_reads(client, db, registration_subscriptions, deps, events)
+    # The first alone (its organization, then its people: two reads); the other 21 in one batch: their 4
+    # organizations in one read and their people in one, whatever each inserts meanwhile.
+    assert reads[0] == 2 and set(reads[1:]) == {2}
+    assert await db["people"].count_documents({}) == 21
+    refused = [e for e in await db["outbox"].find().to_list() if e["type"] != "registration.person.added"]
+    assert len(refused) == 1
