@@ -140,13 +140,13 @@ def fresh_databases(commands: list[str], modules: Sequence[str]) -> Iterator[dic
 
 
 @contextlib.contextmanager
-def part_vhost(run: Run) -> Iterator[str]:
+def part_vhost(commands: list[str]) -> Iterator[str]:
     """A provisioned vhost of one part's own, deleted after it. A service's queues outlive its process: in one
     vhost for the whole run, the evaluation suite's 100,000 awards waited in the catalog's queue (left by the
     catalog's suite), and the fan-out's catalog had to dead-letter them all before it reached its own awards."""
     with script_vhost(os.environ.get("RABBITMQ_URL", DEFAULT_RABBITMQ_URL)) as url:
         vhost = url.rsplit("/", 1)[-1]
-        run.commands.append(f"rabbitmqctl add_vhost {vhost}  # this part's own; deleted after it")
+        commands.append(f"rabbitmqctl add_vhost {vhost}  # this part's own; deleted after it")
         yield url
 
 
@@ -160,7 +160,7 @@ async def measure_all(plan: Plan, run: Run, services: list[str], ten_times: bool
 
 async def measure_parts(plan: Plan, run: Run, services: list[str]) -> None:
     """The relay and database baselines, each service named (all when none is), the fan-out when none is."""
-    with part_vhost(run) as url:
+    with part_vhost(run.commands) as url:
         run.commands.append(f"{sys.executable} -m bench.relay_baseline serve --url <vhost> --prefetch 64")
         run.relay = await relay_baseline.measure(url, events=plan.relay_events, warmup=plan.warmup,
                                                  rate=plan.rate, seconds=plan.latency_seconds)
@@ -172,7 +172,7 @@ async def measure_parts(plan: Plan, run: Run, services: list[str]) -> None:
     for name, module in SUITES.items():
         if services and name not in services:
             continue
-        with part_vhost(run) as url, fresh_database(run.commands) as (mongo_url, pid):
+        with part_vhost(run.commands) as url, fresh_database(run.commands) as (mongo_url, pid):
             run.commands.append(f"{sys.executable} -m services.{name}  # RABBITMQ_URL=<vhost> MONGO_URL=<that>")
             figures = await module.measure(url, mongo_url, warmup=plan.warmup, events=plan.service_events,
                                            rate=plan.rate, seconds=plan.latency_seconds,
@@ -185,7 +185,7 @@ async def measure_parts(plan: Plan, run: Run, services: list[str]) -> None:
                                     f"```\n{figures.log_tail}\n```")
     if services:
         return
-    with part_vhost(run) as url, fresh_database(run.commands) as (mongo_url, pid):
+    with part_vhost(run.commands) as url, fresh_database(run.commands) as (mongo_url, pid):
         run.commands.append(f"{sys.executable} -m services.catalog, services.evaluation  # the fan-out")
         run.fan_out = await district.fan_out(url, mongo_url, warmup=plan.warmup, events=plan.fan_out_events,
                                              rate=plan.rate, seconds=plan.latency_seconds, database_pid=pid)
@@ -199,7 +199,7 @@ async def measure_years(run: Run, ten_times: bool) -> None:
     if ten_times:
         years.append(("ten times", TEN_TIMES, TEN_TIMES_ENV))
     for label, scale, env in years:
-        with part_vhost(run) as url, fresh_databases(run.commands, [s.module for s in SUITE]) as mongo_urls:
+        with part_vhost(run.commands) as url, fresh_databases(run.commands, [s.module for s in SUITE]) as mongo_urls:
             settings = " ".join(f"{k}={v!r}" for k, v in env.items())
             run.commands.append(f"the five services (DISTRICT_CLOCK=drill {settings}) + tools/demo's cycle, "
                                 f"{scale.district.name}  # bench/district.py")

@@ -29,11 +29,13 @@ from bench import relay_baseline, stopping
 from bench.load import Bus, CpuMeter, local_broker_pid, open_loop, saturate
 from bench.run import ROOT, SUITES, fresh_database, load_average
 from bench.service_load import GroupCommits, group_commits
-from shared.settings import DEFAULT_RABBITMQ_URL
+from shared.settings import DEFAULT_RABBITMQ_URL, BusSettings
 from tests.support.endpoints import script_vhost
 from tests.support.processes import ServiceProcess
 
-DEFAULTS = {"PREFETCH": "64", "TRANSACTION_BATCH": "32", "TRANSACTIONS_IN_FLIGHT": "1"}
+# The services' own defaults (shared/settings.py), by the variable that sets each.
+DEFAULTS = {str(BusSettings.model_fields[name].validation_alias): str(BusSettings.model_fields[name].default)
+            for name in ("prefetch", "transaction_batch", "transactions_in_flight")}
 VARIED = {"PREFETCH": ("16", "64", "256"), "TRANSACTION_BATCH": ("1", "8", "32", "128"),
           "TRANSACTIONS_IN_FLIGHT": ("1", "2", "4")}
 

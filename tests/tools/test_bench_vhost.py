@@ -42,7 +42,6 @@ PARTS = textwrap.dedent("""
     import asyncio, sys
     import aio_pika
     from bench.run import part_vhost
-    from bench.results import Run
 
     async def left(url: str) -> None:
         connection = await aio_pika.connect(url)
@@ -61,13 +60,12 @@ PARTS = textwrap.dedent("""
                 return False
             return True
 
-    run = Run.__new__(Run)
-    run.commands = []
-    with part_vhost(run) as first:
+    commands = []
+    with part_vhost(commands) as first:
         asyncio.run(left(first))
         assert asyncio.run(found(first))
-    with part_vhost(run) as second:
-        print(first != second, asyncio.run(found(second)), len(run.commands), flush=True)
+    with part_vhost(commands) as second:
+        print(first != second, asyncio.run(found(second)), len(commands), flush=True)
     print(first.rsplit("/", 1)[-1], second.rsplit("/", 1)[-1], flush=True)
 """)
 
