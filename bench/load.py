@@ -30,6 +30,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage, AbstractRobustConnection
 
+from shared.failover import connect
+
 EXCHANGE = "district.events"
 # One event to send: its routing key, its event_id (outcomes carry it as correlation_id) and its body.
 Outgoing = tuple[str, str, bytes]
@@ -127,8 +129,8 @@ class Bus:
         self.exchange: AbstractExchange | None = None
 
     async def __aenter__(self) -> Bus:
-        publishing = await aio_pika.connect_robust(self.url)
-        receiving = await aio_pika.connect_robust(self.url)
+        publishing = await connect(self.url)
+        receiving = await connect(self.url)
         self._connections = [publishing, receiving]
         channel = await publishing.channel(publisher_confirms=True)
         self.exchange = await _events_exchange(channel)

@@ -42,6 +42,7 @@ from bench.load import (
     open_loop,
     saturate,
 )
+from shared.failover import connect
 from shared.topology import service_queue
 
 IN_KEY = "bench.relay.requested"
@@ -52,7 +53,7 @@ MAX_LIFETIME_SECONDS = 1800.0
 
 async def serve(url: str, prefetch: int, lifetime: float) -> None:
     """Relay IN_KEY events to OUT_KEY answers until SIGTERM/SIGINT or `lifetime` seconds."""
-    connection = await aio_pika.connect_robust(url)
+    connection = await connect(url)
     consuming = await connection.channel()
     await consuming.set_qos(prefetch_count=prefetch)
     publishing = await connection.channel(publisher_confirms=True)

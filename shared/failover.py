@@ -13,7 +13,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aio_pika
 from aio_pika import RobustConnection
+from aio_pika.abc import AbstractRobustConnection, TimeoutType
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS
 from yarl import URL
 
@@ -30,11 +32,34 @@ def safe(url: URL) -> str:
     return str(url.with_password("******")) if url.password else str(url)
 
 
+class ClosedWhenInterrupted(RobustConnection):
+    """aio-pika's robust connection, closed when its first connect is interrupted (cancelled, timed out, refused).
+
+    aio-pika starts the connection's reconnecting task before the first connect answers and leaves it running when
+    that connect is abandoned: the task swallows a cancellation ("Connection attempt ... cancelled. Reconnecting")
+    and tries again every few seconds for ever, so a process stopped while it connects (a bench run's SIGTERM, a
+    Ctrl-C while the demo starts) never exits, and one whose vhost is gone retries it until killed."""
+
+    async def connect(self, timeout: TimeoutType = None) -> None:
+        try:
+            await super().connect(timeout)
+        except BaseException:
+            await self.close()
+            raise
+
+
+async def connect(url: str, **options: Any) -> AbstractRobustConnection:
+    """`aio_pika.connect_robust`, but with nothing left running when the connect is interrupted."""
+    connection: AbstractRobustConnection = await aio_pika.connect_robust(
+        url, connection_class=options.pop("connection_class", ClosedWhenInterrupted), **options)
+    return connection
+
+
 def failover_connection(urls: Sequence[str]) -> type[RobustConnection]:
     """A robust connection class that tries `urls` in turn, starting after the node it last lost."""
     nodes = tuple(URL(u) for u in urls)
 
-    class FailoverConnection(RobustConnection):
+    class FailoverConnection(ClosedWhenInterrupted):
         def __init__(self, url: URL, *args: Any, **kwargs: Any) -> None:
             super().__init__(url, *args, **kwargs)
             self.nodes = nodes or (URL(url),)

@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import pytest
 
 from shared import embedded_db
+from shared.failover import connect
 from tests.faults.support.deliveries import TODAY, CrossServiceEvents, cross_service_events, differences, final_state
 from tests.faults.support.drill import (
     MODULES,
@@ -247,7 +247,7 @@ async def dead_letters(rabbit_url: str, queue: str, enough: Callable[[set[str]],
                        timeout: float = 60.0) -> dict[str, Any]:
     """Read (and ack) a dead-letter queue's messages, by message id, until `enough(ids)` (or the time is up)."""
     found: dict[str, Any] = {}
-    connection = await aio_pika.connect_robust(rabbit_url)
+    connection = await connect(rabbit_url)
     async with connection:
         channel = await connection.channel()
         dlq = await channel.declare_queue(queue, passive=True)

@@ -13,6 +13,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, AbstractRobustConnection
 
+from shared.failover import connect
+
 Event = dict[str, Any]
 
 
@@ -35,7 +37,7 @@ class BusProbe:
         self.queue: AbstractQueue | None = None
 
     async def __aenter__(self) -> BusProbe:
-        self.connection = await aio_pika.connect_robust(self.url)
+        self.connection = await connect(self.url)
         self.channel = await self.connection.channel(publisher_confirms=True)
         # Provisioned with the vhost: found passively, as any user but an administrator must.
         self.exchange = await self.channel.get_exchange("district.events")

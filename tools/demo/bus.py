@@ -16,6 +16,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from shared.envelope import new_event
+from shared.failover import connect
 from shared.i18n import _, number
 from shared.operator import fetch
 from shared.tables import pad
@@ -70,7 +71,7 @@ class DemoBus:
         self.exchange: aio_pika.abc.AbstractExchange | None = None
 
     async def __aenter__(self) -> DemoBus:
-        self.connection = await aio_pika.connect_robust(self.url)
+        self.connection = await connect(self.url)
         channel = await self.connection.channel(publisher_confirms=True)
         self.exchange = await channel.get_exchange(EVENTS_EXCHANGE_NAME)  # provisioned, never declared here
         listen = await self.connection.channel()

@@ -31,6 +31,7 @@ from shared.contracts.registration import (
     PERSON_ADDITION_REQUESTED,
 )
 from shared.envelope import new_event
+from shared.failover import connect
 from shared.topology import EVENTS_EXCHANGE_NAME
 from tools.seed.district import SOURCE, SeedEvent
 
@@ -86,7 +87,7 @@ async def publish(
     """Publish `events` in order, type by type, waiting for registration's answers before people."""
     report = PublishReport()
     started = time.monotonic()
-    connection = await aio_pika.connect_robust(url)
+    connection = await connect(url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(EVENTS_EXCHANGE_NAME)  # provisioned: the operator may not declare it

@@ -24,7 +24,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pymongo import AsyncMongoClient
 
 from shared.envelope import new_event
-from shared.failover import broker_urls, failover_connection
+from shared.failover import broker_urls, connect, failover_connection
 from shared.topology import EVENTS_EXCHANGE_NAME
 
 Event = dict[str, Any]
@@ -67,7 +67,7 @@ class Ledger:
         # (a classic queue lives on one node: what is routed to it while that node is down is lost).
         urls = broker_urls(self.url)
         options: dict[str, Any] = {"connection_class": failover_connection(urls)} if len(urls) > 1 else {}
-        self.connection = await aio_pika.connect_robust(urls[0], reconnect_interval=0.5, **options)
+        self.connection = await connect(urls[0], reconnect_interval=0.5, **options)
         channel = await self.connection.channel(publisher_confirms=True)
         self.exchange = await channel.declare_exchange(EVENTS_EXCHANGE_NAME, aio_pika.ExchangeType.TOPIC,
                                                        durable=True)
