@@ -10,7 +10,7 @@ from typing import cast
 import pytest
 from aio_pika.abc import AbstractIncomingMessage
 
-from tools.demo.bus import HANDLED_QUERY, LOOK_AT_LEAST_SECONDS, DemoBus, Progress
+from tools.demo.bus import HANDLED_QUERY, LOOK_AT_LEAST_SECONDS, DemoBus, Progress, Tally
 
 
 def bus() -> DemoBus:
@@ -108,8 +108,46 @@ async def test_a_wait_looks_again_as_soon_as_an_event_arrives_not_at_its_next_pe
     assert done - answered[-1] < LOOK_AT_LEAST_SECONDS / 2  # looked at again on arrival (~5 ms), not up to 100 ms later
 
 
+async def test_answers_counts_each_answer_once_whether_it_came_before_the_wait_during_it_or_again() -> None:
+    waiting = bus()
+    asked = [f"e-{n}" for n in range(6)]
+    for event_id in ("e-0", "e-1", "other"):  # two answered before the wait begins, one answer to something else
+        await waiting._record(cast(AbstractIncomingMessage, FakeMessage(event_id)))
+
+    async def answer() -> None:
+        for event_id in ("e-2", "e-0", "e-3", "e-3", "other-2", "e-4", "e-5"):  # e-0 answered a second time
+            await asyncio.sleep(0.01)
+            await waiting._record(cast(AbstractIncomingMessage, FakeMessage(event_id, answer_id=f"{event_id}-again")))
+
+    answering = asyncio.create_task(answer())
+    answers = await waiting.answers("answers", asked, timeout=2.0)
+    await answering
+    assert [a["correlation_id"] for a in answers] == asked
+    with pytest.raises(TimeoutError, match="6 of 7"):  # an event never answered is not counted by the others
+        await waiting.answers("answers", [*asked, "e-never"], timeout=0.3)
+
+
+def test_a_tally_looks_at_each_item_once_and_counts_what_matches() -> None:
+    items: list[int] = []
+    looked: list[int] = []
+
+    def even(n: int) -> bool:
+        looked.append(n)
+        return n % 2 == 0
+
+    count = Tally(items, even)
+    assert count() == 0
+    items += [1, 2, 3, 4]
+    assert count() == 2
+    items += [6, 7]
+    assert count() == 3
+    assert count() == 3
+    assert looked == [1, 2, 3, 4, 6, 7]
+
+
 class FakeMessage:
     """What `_record` reads of a delivery: its body."""
 
-    def __init__(self, event_id: str) -> None:
-        self.body = json.dumps({"event_id": event_id, "correlation_id": event_id, "type": "test.answer"}).encode()
+    def __init__(self, correlation_id: str, answer_id: str | None = None) -> None:
+        self.body = json.dumps({"event_id": answer_id or correlation_id, "correlation_id": correlation_id,
+                                "type": "test.answer"}).encode()

@@ -238,9 +238,8 @@ async def train(bus: DemoBus, record: CycleRecord, scale: CycleScale) -> None:
     enrolments = {c["data"]["enrolment_id"] for c in confirmed}
     attendance = [{"enrolment_id": e, "session": s} for s in (1, 2) for e in sorted(enrolments)]
     await bus.publish("intake.attendance.recorded", attendance)
-    await bus.until(_("attending sessions"), lambda: sum(
-        1 for c in bus.by_type["training.course.completed"] if c["data"]["enrolment_id"] in enrolments),
-        len(enrolments))
+    await bus.until(_("attending sessions"), bus.tally(
+        "training.course.completed", lambda c: c["data"]["enrolment_id"] in enrolments), len(enrolments))
     record.completions = [c for c in bus.by_type["training.course.completed"]
                           if c["data"]["enrolment_id"] in enrolments]
 
@@ -454,8 +453,8 @@ async def pass_standstill(bus: DemoBus, record: CycleRecord) -> dict[str, dict[s
             "`make dev` starts it so); see `make dlq`") from None
     record.drill = list(bus.by_correlation[drill])
     awards = {a["award_id"] for a in live.values()}
-    await bus.until(_("awards becoming contracts after the standstill"), lambda: sum(
-        1 for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards), len(awards))
+    await bus.until(_("awards becoming contracts after the standstill"), bus.tally(
+        "matching.contract.awarded", lambda c: c["data"]["award_id"] in awards), len(awards))
     record.awards = [c for c in bus.by_type["matching.contract.awarded"] if c["data"]["award_id"] in awards]
     return live
 

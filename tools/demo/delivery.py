@@ -248,8 +248,8 @@ class Delivery:
 async def deliver(bus: DemoBus, record: CycleRecord, rng: random.Random) -> None:
     """The contracts' year, checkpoint by checkpoint, until every evaluation stands and its final tranche is paid."""
     award_ids = {a["event_id"] for a in record.awards}
-    await bus.until(_("opening monitoring"), lambda: sum(
-        1 for m in bus.by_type["evaluation.monitoring.opened"] if m["correlation_id"] in award_ids), len(award_ids))
+    await bus.until(_("opening monitoring"), bus.tally(
+        "evaluation.monitoring.opened", lambda m: m["correlation_id"] in award_ids), len(award_ids))
     plans = {m["data"]["contract_id"]: m["data"] for m in bus.by_type["evaluation.monitoring.opened"]
              if m["correlation_id"] in award_ids}
     stage = Delivery(bus, record, rng)
