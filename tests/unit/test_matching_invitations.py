@@ -8,8 +8,12 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.matching.domain.awards import capacity_left
+from services.matching.domain.eligibility import refusals
 from services.matching.domain.fairs import MatchingRules, invitations
-from services.matching.domain.invitations import Candidate, InvitationRules, choose_invitees
+from services.matching.domain.fit import centipoints, fit
+from services.matching.domain.invitations import Candidate, InvitationRules, candidates, choose_invitees
+from services.matching.projections import OrganizationProfile, ProjectView
 from shared.contracts.common import CATEGORIES
 from tests.unit.matching_examples import TODAY, profile, project
 
@@ -88,3 +92,51 @@ def test_coverage_holds_whenever_some_choice_of_seats_achieves_it_and_the_fit_is
     assert (covered(invited), sum(found[n].points for n in invited)) == best
     short = {p for p in project_ids if sum(p in found[n].projects for n in invited) < max(need[p], 1)}
     assert {u.project_id for u in seats.uncovered} == short
+
+
+STREETS = ["望江路街道", "玉林街道", "簇桥街道"]
+PLACES = [None, "望江路社区", "玉林社区"]
+
+
+@st.composite
+def districts(draw: st.DrawFn) -> tuple[list[ProjectView], list[OrganizationProfile]]:
+    """Projects and organizations over a few streets, communities, categories and grades: enough alike that fit
+    ties, locality classes and refused groups all occur."""
+    categories = list(CATEGORIES[:3])
+    projects = [project(f"p-{n}", category=draw(st.sampled_from(categories)),
+                        min_grade=draw(st.sampled_from([None, "3A", "4A", "5A"])),
+                        purchaser={"kind": draw(st.sampled_from(["street", "department"])),
+                                   "name": draw(st.sampled_from(STREETS))},
+                        community=draw(st.sampled_from(PLACES)), street=draw(st.sampled_from([None, *STREETS])))
+                for n in range(draw(st.integers(1, 8)))]
+    profiles = [profile(f"o-{n}", grade_code=draw(st.sampled_from([None, "2A", "3A", "4A", "5A"])),
+                        org={"street": draw(st.sampled_from(STREETS)), "community": draw(st.sampled_from(PLACES)),
+                             "domains": draw(st.lists(st.sampled_from(categories), min_size=1, max_size=3,
+                                                      unique=True)),
+                             "full_time_staff": draw(st.integers(0, 12))})
+                for n in range(draw(st.integers(1, 6)))]
+    return projects, profiles
+
+
+@settings(max_examples=200, deadline=None)
+@given(district=districts())
+def test_each_candidate_is_ranked_by_its_best_pairwise_fit_and_can_take_exactly_the_projects_it_is_eligible_for(
+    district: tuple[list[ProjectView], list[OrganizationProfile]],
+) -> None:
+    """`candidates` counts a pair's points once per locality value, not once per pair: the same as judging and
+    scoring every pair on its own (`refusals`, `fit`)."""
+    projects, profiles = district
+    rules = MatchingRules()
+    found, _ = candidates(projects, profiles, TODAY, rules.eligibility, rules.fit)
+    by_org = {c.profile.org_id: c for c in found}
+    for p in profiles:
+        eligible = [pr for pr in projects if not refusals(p.organization, pr, p.grade, p.evaluations, None, TODAY,
+                                                          rules.eligibility)]
+        if not eligible or capacity_left(p, rules.fit) <= 0:
+            assert p.organization.org_id not in by_org
+            continue
+        best = min(eligible, key=lambda pr: (-centipoints(fit(p, pr, TODAY, rules.fit).score), pr.project_id))
+        found_one = by_org[p.organization.org_id]
+        assert found_one.projects == {pr.project_id for pr in eligible}
+        assert (found_one.points, found_one.best_project) == (centipoints(fit(p, best, TODAY, rules.fit).score),
+                                                             best.project_id)

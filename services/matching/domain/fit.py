@@ -83,10 +83,15 @@ def domain_value(org: OrganizationView, project: ProjectView, rules: FitRules) -
 
 
 def locality_value(org: OrganizationView, project: ProjectView, rules: FitRules) -> float:
-    street = project.locality_street
-    same_street = street is not None and org.street == street
-    if project.community is not None:
-        if org.community == project.community and (street is None or same_street):
+    return locality_of(org.street, org.community, project.locality_street, project.community, rules)
+
+
+def locality_of(org_street: str, org_community: str | None, street: str | None, community: str | None,
+                rules: FitRules) -> float:
+    """`locality_value` from the places alone: the organization's street and community, the project's."""
+    same_street = street is not None and org_street == street
+    if community is not None:
+        if org_community == community and (street is None or same_street):
             return 1.0
         return rules.street_locality if same_street else rules.district_locality
     if street is not None:
