@@ -229,12 +229,18 @@ class PendingWrites:
         for key in self.by_id.get(name, {}):
             known.pop(key, None)
 
-    def sent(self, collection: Collection) -> None:
+    def sent(self, collection: Collection, query: Mapping[str, Any] | None = None) -> None:
         """A write went to `collection` outside the waiting ones (`update_now`, `replace_if`): nothing read there
-        holds any more."""
+        holds any more, but the documents looked up by `_id` other than the one the write's `query` names by its
+        `_id` (a job ending a group of standstills replaces each award it looked up with the group's)."""
         self.forget(collection)
-        self.stored.pop(collection.name, None)
         self.by_field.pop(collection.name, None)
+        key = query.get("_id") if query is not None else None
+        known = self.stored.get(collection.name)
+        if known is not None and _is_key(key):
+            known.pop(key, None)
+        else:
+            self.stored.pop(collection.name, None)
 
     async def flush(self) -> None:
         """Send every waiting write: one ordered `bulk_write` per collection, collections in first-write order."""
@@ -295,7 +301,7 @@ class Writer:
         """A conditional update whose outcome the caller needs at once (a lost race): sent now, after whatever
         waits; returns how many documents it matched."""
         await self.pending.flush()
-        self.pending.sent(collection)
+        self.pending.sent(collection, query)
         result = await collection.update_one(dict(query), dict(change), session=self.session)
         return int(result.matched_count)
 
@@ -303,7 +309,7 @@ class Writer:
         """Replace the document matching `query` (an optimistic version check) now, after whatever waits;
         returns how many it matched: 0 means a competing writer came first."""
         await self.pending.flush()
-        self.pending.sent(collection)
+        self.pending.sent(collection, query)
         result = await collection.replace_one(dict(query), document, session=self.session)
         return int(result.matched_count)
 

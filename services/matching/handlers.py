@@ -85,7 +85,7 @@ from shared.contracts.registration import (
 )
 from shared.contracts.training import COURSE_COMPLETED
 from shared.documents import ByField, Collection
-from shared.jobs import JobRun
+from shared.jobs import STEPS_PER_TRANSACTION, JobRun
 from shared.outcome import Emit
 from shared.subscriptions import LooksUp, Subscriptions, by_id
 from shared.unit_of_work import Transaction
@@ -318,7 +318,9 @@ async def standstill(run: JobRun, matching: Matching) -> None:
     (`matching.contract.awarded`), or cancel it if its project was withdrawn meanwhile."""
     ended = 0
     while due := await matching.store.awards_due(run.today):
-        done = await run.steps([partial(_end_standstill, award_id, matching) for award_id in due])
+        groups = [due[start:start + STEPS_PER_TRANSACTION] for start in range(0, len(due), STEPS_PER_TRANSACTION)]
+        done = await run.steps([partial(_end_standstill, award_id, group, matching)
+                                for group in groups for award_id in group])
         ended += done
         if not done:
             break
@@ -326,8 +328,12 @@ async def standstill(run: JobRun, matching: Matching) -> None:
         log.info("%d award(s) ended their standstill on %s", ended, run.today)
 
 
-async def _end_standstill(award_id: str, matching: Matching, tx: Transaction) -> int:
-    # Read again inside the transaction: a complaint, or another replica, may have come first.
+async def _end_standstill(award_id: str, group: list[str], matching: Matching, tx: Transaction) -> int:
+    # Read again inside the transaction: a complaint, or another replica, may have come first. The first award of
+    # a transaction's group reads the group's awards and their projects, two reads for all (`JobRun.steps` runs
+    # the group in one transaction; alone, after a fault, the others read their own).
+    if award_id == group[0]:
+        await _look_up_standstills(group, matching, tx)
     award = await matching.store.award(award_id, tx)
     project = await matching.store.project(award.terms.project_id, tx) if award is not None else None
     after = standstill_over(award, project, tx.today) if award is not None else None
@@ -341,6 +347,13 @@ async def _end_standstill(award_id: str, matching: Matching, tx: Transaction) ->
         tx.emit(Emit(events.AWARD_CANCELLED, cancellation(after).model_dump(mode="json")),
                 event_id=event_id(award_id, "cancelled"))
     return 1
+
+
+async def _look_up_standstills(group: list[str], matching: Matching, tx: Transaction) -> None:
+    store = matching.store
+    await tx.pending.look_up(store.awards, group)
+    awards = [await store.award(award_id, tx) for award_id in group]
+    await tx.pending.look_up(store.projects, [a.terms.project_id for a in awards if a is not None])
 
 
 # -- other contexts' events: matching's copies ----------------------------------------------------------------

@@ -187,6 +187,8 @@ async def test_a_write_to_a_collection_makes_its_reads_ask_the_database_again(
             tx.delete(items, 1)
         elif write == "update_now":
             assert await tx.update_now(items, {"_id": 2}, {"$set": {"n": 20}}) == 1
+        elif write == "update_now by a field":  # which documents it changed is not known: every one is read again
+            assert await tx.update_now(items, {"n": 2}, {"$set": {"n": 20}}) == 1
         else:
             assert await tx.replace_if(items, {"_id": 2, "n": 2}, {"_id": 2, "n": 20}) == 1
         after = [d["_id"] for d in await find(items, {}, tx, sort=[("_id", 1)])]
@@ -379,7 +381,7 @@ async def test_a_batch_looks_up_its_documents_by_id_together_and_each_finds_its_
     assert await find_one(items, {"_id": "o-39"}) == {"_id": "o-39", "n": 139}
 
 
-@pytest.mark.parametrize("write", ["update", "delete", "update_now", "replace_if", "replace"])
+@pytest.mark.parametrize("write", ["update", "delete", "update_now", "update_now by a field", "replace_if", "replace"])
 async def test_a_document_looked_up_is_read_again_once_a_write_that_may_change_it_is_sent(
     database: tuple[Client, Database], write: str,
 ) -> None:
@@ -395,6 +397,8 @@ async def test_a_document_looked_up_is_read_again_once_a_write_that_may_change_i
             tx.delete(items, 2)
         elif write == "update_now":
             assert await tx.update_now(items, {"_id": 2}, {"$set": {"n": 20}}) == 1
+        elif write == "update_now by a field":  # which documents it changed is not known: every one is read again
+            assert await tx.update_now(items, {"n": 2}, {"$set": {"n": 20}}) == 1
         elif write == "replace_if":
             assert await tx.replace_if(items, {"_id": 2, "n": 2}, {"_id": 2, "n": 20}) == 1
         else:  # a replacement by id: sent with the next flush, it changes that document only
@@ -403,9 +407,11 @@ async def test_a_document_looked_up_is_read_again_once_a_write_that_may_change_i
         return await find_one(items, {"_id": 2}, tx), await find_one(items, {"_id": 1}, tx), tx.pending.reads
 
     expected = {"update": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 3), "delete": (None, {"_id": 1, "n": 1}, 3),
-                "update_now": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 3),
-                "replace_if": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 3),
-                # only document 2 is read again; 1 is still known
+                # a write sent now whose query names its document by `_id`, and a replacement by id: only document
+                # 2 is read again; 1 is still known
+                "update_now": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 2),
+                "update_now by a field": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 3),
+                "replace_if": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 2),
                 "replace": ({"_id": 2, "n": 20}, {"_id": 1, "n": 1}, 2)}[write]
     assert await committed(client, db, step) == expected
 
