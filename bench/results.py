@@ -26,6 +26,7 @@ QUEUEING_LOAD = 0.7
 SPREAD = 3.0
 YEAR_GOAL_SECONDS = 20.0  # the source's district year, cycle time
 TEN_TIMES_GOAL = 10.0  # the ten-times district in at most this many times the source's year
+SOURCE_AGAIN = "source, again"  # the source's year measured after the ten-times one (bench/run.py)
 
 
 @dataclass
@@ -98,14 +99,17 @@ def goals(run: Run) -> list[str]:
 def year_goals(run: Run) -> list[str]:
     """The district years' goals: the source's year in cycle time, the ten-times district against it."""
     lines = []
-    source = next((y for y in run.years if y.scale == "source"), None)
-    if source is not None:
+    sources = [y for y in run.years if y.scale in ("source", SOURCE_AGAIN)]
+    if sources:
+        source = sum(y.seconds for y in sources) / len(sources)
+        both = (f", the mean of {' and '.join(f'{y.seconds:.1f} s' for y in sources)} before and after the "
+                f"ten-times year" if len(sources) > 1 else "")
         lines.append(f"- The source's district year in ≤ {YEAR_GOAL_SECONDS:.0f} s of cycle time: "
-                     f"{_verdict(source.seconds <= YEAR_GOAL_SECONDS)} — **{source.seconds:.1f} s** "
-                     f"({source.intakes:,} intake events).")
+                     f"{_verdict(source <= YEAR_GOAL_SECONDS)} — **{source:.1f} s** "
+                     f"({sources[0].intakes:,} intake events{both}).")
         ten = next((y for y in run.years if y.scale == "ten times"), None)
         if ten is not None:
-            times = ten.seconds / source.seconds
+            times = ten.seconds / source
             lines.append(f"- The ten-times district in ≤ {TEN_TIMES_GOAL:.0f}× the source's year: "
                          f"{_verdict(times <= TEN_TIMES_GOAL)} — **{ten.seconds:.1f} s**, {times:.1f}×.")
     return lines
@@ -294,7 +298,9 @@ def year_section(run: Run) -> list[str]:
         size = (f"{len(record.projects):,} projects, {len(record.organizations):,} organizations, "
                 f"{record.people_added:,} people, {len(record.grades):,} graded, {len(record.awards):,} awards"
                 if record is not None else "")
-        lines += [f"### {year.scale} district ({size})", "", "| stage | time | intake events | intake events/s |",
+        title = "source district, again after the ten-times one" if year.scale == SOURCE_AGAIN else (
+            f"{year.scale} district")
+        lines += [f"### {title} ({size})", "", "| stage | time | intake events | intake events/s |",
                   "|---|---:|---:|---:|"]
         lines += [f"| {s.name} | {s.seconds:.1f} s | {s.intakes:,} | {s.rate:,.0f} |" for s in year.stages]
         lines += [f"| **the year** | **{year.seconds:.1f} s** | {year.intakes:,} | "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bench.district import Stage, YearFigures
-from bench.results import Machine, Run, render_years
+from bench.results import SOURCE_AGAIN, Machine, Run, render_years
 
 
 def run_with(*years: YearFigures) -> Run:
@@ -36,3 +36,16 @@ def test_a_year_that_misses_its_goal_says_so_and_a_run_without_years_says_nothin
     assert "cycle time: **not met** — **63.3 s**" in text
     assert "the source's year: **not met** — **700.0 s**, 11.1×." in text
     assert "- no year was measured" in render_years(run_with())
+
+
+def test_the_ten_times_year_is_judged_against_the_mean_of_the_source_years_on_either_side_of_it() -> None:
+    before = YearFigures("source", [Stage("seed", 9.0, 3_771), Stage("fair", 9.0, 238)])
+    ten = YearFigures("ten times", [Stage("seed", 150.0, 37_710), Stage("fair", 60.0, 2_380)])
+    after = YearFigures(SOURCE_AGAIN, [Stage("seed", 13.0, 3_771), Stage("fair", 9.0, 238)])
+
+    text = render_years(run_with(before, ten, after))
+
+    assert ("The source's district year in ≤ 20 s of cycle time: **met** — **20.0 s** (4,009 intake events, the "
+            "mean of 18.0 s and 22.0 s before and after the ten-times year)") in text
+    assert "the source's year: **not met** — **210.0 s**, 10.5×." in text  # 210 / 20, not 210 / 18
+    assert "### source district, again after the ten-times one" in text
