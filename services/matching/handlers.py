@@ -333,7 +333,7 @@ async def _end_standstill(award_id: str, group: list[str], matching: Matching, t
     # a transaction's group reads the group's awards and their projects, two reads for all (`JobRun.steps` runs
     # the group in one transaction; alone, after a fault, the others read their own).
     if award_id == group[0]:
-        await _look_up_standstills(group, matching, tx)
+        await matching.store.look_up_awards(group, tx)
     award = await matching.store.award(award_id, tx)
     project = await matching.store.project(award.terms.project_id, tx) if award is not None else None
     after = standstill_over(award, project, tx.today) if award is not None else None
@@ -347,13 +347,6 @@ async def _end_standstill(award_id: str, group: list[str], matching: Matching, t
         tx.emit(Emit(events.AWARD_CANCELLED, cancellation(after).model_dump(mode="json")),
                 event_id=event_id(award_id, "cancelled"))
     return 1
-
-
-async def _look_up_standstills(group: list[str], matching: Matching, tx: Transaction) -> None:
-    store = matching.store
-    await tx.pending.look_up(store.awards, group)
-    awards = [await store.award(award_id, tx) for award_id in group]
-    await tx.pending.look_up(store.projects, [a.terms.project_id for a in awards if a is not None])
 
 
 # -- other contexts' events: matching's copies ----------------------------------------------------------------

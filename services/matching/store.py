@@ -12,7 +12,7 @@ organization at once: one query per collection, joined into `OrganizationProfile
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -247,6 +247,13 @@ class MatchingStore:
                                       _award_document(award))
         if matched != 1:
             raise StaleAward(f"award {award.award_id} changed since it was read")
+
+    async def look_up_awards(self, award_ids: Sequence[str], tx: Transaction) -> None:
+        """Read these awards and their projects for the transaction, two reads for all, for its look-ups of each
+        by id to come (the standstill job's group)."""
+        await tx.pending.look_up(self.awards, award_ids)
+        awards = [await self.award(award_id, tx) for award_id in award_ids]
+        await tx.pending.look_up(self.projects, [a.terms.project_id for a in awards if a is not None])
 
     async def award(self, award_id: str, reader: Writer | None = None) -> Award | None:
         doc = await find_one(self.awards, {"_id": award_id}, reader)

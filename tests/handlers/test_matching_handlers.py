@@ -5,7 +5,7 @@ job making an award final once)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -58,6 +58,9 @@ class InMemoryMatching:
 
     async def project(self, project_id: str, reader: Any = None) -> ProjectState | None:
         return self.projects.get(project_id)
+
+    async def look_up_awards(self, award_ids: Sequence[str], tx: Transaction) -> None:
+        return None  # in dicts, every look-up is at hand
 
     def save_project(self, state: ProjectState, tx: Transaction) -> None:
         self.projects[state.project_id] = state
