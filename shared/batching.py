@@ -105,17 +105,19 @@ class TransactionBatcher:
                     if not waiting.answer.done():
                         waiting.answer.set_result(emitted)
                 return
-        outcomes = await asyncio.gather(*(
-            handle_once(self.client, self.inbox, self.outbox, w.consumer, w.event, w.handler, now=w.now,
-                        today=w.today, source=self.source) for w in batch), return_exceptions=True)
-        for waiting, outcome in zip(batch, outcomes, strict=True):
-            if waiting.answer.done():
+        # One after the other, in the order they arrived: handled side by side, two events about the same thing (a
+        # session recorded twice, in a batch that failed for a repeated delivery beside them) were decided in
+        # whichever order their transactions committed, the later one sometimes counted and the earlier refused.
+        for waiting in batch:
+            try:
+                outcome = await handle_once(self.client, self.inbox, self.outbox, waiting.consumer, waiting.event,
+                                            waiting.handler, now=waiting.now, today=waiting.today,
+                                            source=self.source)
+            except Exception as exc:  # the event's own answer: its caller raises it (a cancellation stops the rest)
+                if not waiting.answer.done():
+                    waiting.answer.set_exception(exc)
                 continue
-            if isinstance(outcome, asyncio.CancelledError):
-                waiting.answer.cancel()
-            elif isinstance(outcome, BaseException):
-                waiting.answer.set_exception(outcome)
-            else:
+            if not waiting.answer.done():
                 waiting.answer.set_result(outcome)
 
 

@@ -145,3 +145,30 @@ async def test_a_batch_reads_the_documents_its_handlers_look_up_together_and_a_b
     assert reads[0] == 1 and max(reads[1:]) == 3
     counts = {d["_id"]: d["count"] for d in await db["counters"].find().to_list()}
     assert counts == {f"c-{n}": n + (2 if n < 3 else 1) for n in range(30)}
+
+
+async def test_a_batch_that_failed_handles_its_events_again_one_by_one_in_the_order_they_arrived(
+    database: tuple[Client, Database],
+) -> None:
+    """Events about the same thing (a session recorded twice, say) are decided in the order they arrived, even
+    when their batch failed for a fault beside them and each is handled again alone."""
+    client, db = database
+    await db["log"].insert_one({"_id": "order", "seen": []})
+
+    async def append(event: Envelope, tx: Transaction) -> None:
+        if event.data["poison"]:
+            raise RuntimeError("the fault that fails the batch")
+        log = await find_one(db["log"], {"_id": "order"}, tx)
+        assert log is not None
+        tx.replace(db["log"], "order", {**log, "seen": [*log["seen"], event.data["n"]]})
+        tx.emit(Emit("batchtest.item.recorded", {"n": event.data["n"]}))
+
+    batcher = batcher_for(client, db)
+    # The first starts a transaction of its own at once; the rest arrive meanwhile and make the next batch, which
+    # the poisoned one fails.
+    events = [item(0), item(99, poison=True), *(item(n) for n in range(1, 13))]
+    results = await asyncio.gather(*(batcher.handle("batchtest.items", e, append, now=NOW, today=TODAY)
+                                     for e in events), return_exceptions=True)
+    assert isinstance(results[1], RuntimeError) and all(isinstance(r, list) for r in results[:1] + results[2:])
+    log = await find_one(db["log"], {"_id": "order"})
+    assert log is not None and log["seen"] == list(range(13))
