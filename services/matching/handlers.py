@@ -318,9 +318,11 @@ async def standstill(run: JobRun, matching: Matching) -> None:
     (`matching.contract.awarded`), or cancel it if its project was withdrawn meanwhile."""
     ended = 0
     while due := await matching.store.awards_due(run.today):
-        groups = [due[start:start + STEPS_PER_TRANSACTION] for start in range(0, len(due), STEPS_PER_TRANSACTION)]
+        # The same groups `steps` commits together: the first award of each reads the group's (`_end_standstill`).
+        together = STEPS_PER_TRANSACTION
+        groups = [due[start:start + together] for start in range(0, len(due), together)]
         done = await run.steps([partial(_end_standstill, award_id, group, matching)
-                                for group in groups for award_id in group])
+                                for group in groups for award_id in group], together=together)
         ended += done
         if not done:
             break
