@@ -137,7 +137,8 @@ async def _batch_transaction(
             await outbox.add([e for tx in txs for e in tx.emitted], session)
             return [tx.emitted for tx in txs]
 
-        return await session.with_transaction(body)
+        with outbox.handing(session):
+            return await session.with_transaction(body)
 
 
 async def _look_up(pending: PendingWrites, batch: list[_Waiting]) -> None:

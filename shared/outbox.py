@@ -27,6 +27,12 @@ more (the first about three times as much: bench/PROFILE.md); with the unsent ro
 needed three (unsent in order, the event id, the time sent), and its rows cost 1.8-2.1 ms of the server's CPU
 each, written and marked, against 0.5-0.6 ms this way. A relay that dies between the copy and the delete
 publishes the row again, and the sent events then show it twice, as it was.
+
+A relay alone in its service does not read back what its own process committed: each transaction hands its rows
+over as it commits (`Outbox.handing`), and the relay reads the outbox only to learn what it cannot know that
+way (at its start, after a failed round, past HANDED_AT_MOST rows waiting, beside other relays, and every
+`poll_seconds` for a row written otherwise). A read that crosses a commit publishes each row once: rows of a
+transaction still open are left to its hand-over, rows handed over while the read ran are taken once.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -62,6 +68,9 @@ ADOPTED_PER_ROUND = 1_000
 ROWS_PER_STATEMENT = 25
 # Claimable rows one scan reads (`OutboxRelay._next_rows`): 25 batches, a few MB of envelopes at most.
 SCANNED = 5_000
+# Rows of committed transactions the outbox holds for its relay at most (`Outbox.committed`); past that it
+# forgets them, and the relay reads them from the database instead.
+HANDED_AT_MOST = SCANNED
 
 
 class Publisher(Protocol):
@@ -101,6 +110,12 @@ class Outbox:
         self.retention_seconds = retention_seconds
         self.wakeup = asyncio.Event()
         self.expiries = [Expiry(self.sent, "sent_at", retention_seconds, SENT_EXPIRY, label=OUTBOX)]
+        # Rows written in a transaction whose commit is not yet known, by the transaction's session (`handing`).
+        self._writing: dict[int, list[Document]] = {}
+        # Rows of transactions committed since the relay last took them (`take_committed`); `overflowed` when
+        # more than HANDED_AT_MOST came meanwhile and were forgotten.
+        self._committed: list[Document] = []
+        self._overflowed = False
 
     async def ensure_indexes(self) -> None:
         """No index on the outbox beyond `_id`, one on the sent events' time; what the earlier layout indexed and
@@ -129,8 +144,47 @@ class Outbox:
         return moved
 
     async def add(self, envelopes: list[Envelope], session: AsyncClientSession | None) -> None:
-        if envelopes:
-            await self.collection.insert_many([outbox_document(e) for e in envelopes], session=session)
+        """Write `envelopes` in `session`'s transaction. Inside `handing(session)` the rows are the transaction's
+        (an attempt again replaces them): handed to the relay once it has committed."""
+        rows = [outbox_document(e) for e in envelopes]
+        if session is not None and id(session) in self._writing:
+            self._writing[id(session)] = rows
+        if rows:
+            await self.collection.insert_many(rows, session=session)
+
+    @contextlib.contextmanager
+    def handing(self, session: AsyncClientSession) -> Iterator[None]:
+        """Around a transaction on `session` (`with_transaction`, its attempts again included): the rows it
+        wrote to the outbox are handed to the relay when the block ends without an error (`committed`), so the
+        relay need not read them back. On an error they are not: the transaction committed nothing, or its
+        commit is unknown, and then the relay's next read of the outbox finds them."""
+        self._writing[id(session)] = []
+        try:
+            yield
+        except BaseException:
+            self._writing.pop(id(session), None)
+            raise
+        self.committed(self._writing.pop(id(session), []))
+
+    def writing(self) -> set[ObjectId]:
+        """The rows of transactions whose commit is not yet known: each is handed over or dropped later."""
+        return {row["_id"] for rows in self._writing.values() for row in rows}
+
+    def committed(self, rows: list[Document]) -> None:
+        """Rows now committed, for the relay (`take_committed`); the relay is woken if there are any."""
+        if not rows:
+            return
+        if len(self._committed) + len(rows) > HANDED_AT_MOST:
+            self._committed, self._overflowed = [], True
+        else:
+            self._committed.extend(rows)
+        self.wakeup.set()
+
+    def take_committed(self) -> tuple[list[Document], bool]:
+        """The rows committed since the last take, and whether some were forgotten meanwhile."""
+        rows, overflowed = self._committed, self._overflowed
+        self._committed, self._overflowed = [], False
+        return rows, overflowed
 
     def notify(self) -> None:
         self.wakeup.set()
@@ -188,13 +242,25 @@ def _by_ids(ids: list[ObjectId]) -> list[Document]:
     return [{"_id": {"$in": ids[i:i + ROWS_PER_STATEMENT]}} for i in range(0, len(ids), ROWS_PER_STATEMENT)]
 
 
+class RelayTimeout(Exception):
+    """A round's publishes were not all confirmed in time."""
+
+
 class OutboxRelay:
     """Publishes the outbox in commit order, a batch at a time with pipelined confirms, claiming each batch
-    with a lease of `lease_seconds` so that the relays of several replicas do not publish the same rows."""
+    with a lease of `lease_seconds` so that the relays of several replicas do not publish the same rows.
+
+    Running (`start`) and alone in its service, the relay need not read back what its own process committed:
+    the commit hands it the rows (`Outbox.handing`). At a few events a transaction, the read of the outbox was
+    one more statement for every transaction (bench/PROFILE.md). It reads the outbox when it does not know every
+    row waiting (at the start, after a failure, with more than a scan waiting, beside other relays), and at least
+    every `poll_seconds` in any case, for a row written otherwise (a commit whose answer was lost, a row written
+    outside a transaction).
+    """
 
     def __init__(self, outbox: Outbox, publish: Publisher, *, batch: int = 200, poll_seconds: float = 0.5,
                  lease_seconds: float = 30.0, owner: str | None = None,
-                 alone: Callable[[], bool] = lambda: False) -> None:
+                 alone: Callable[[], bool] = lambda: False, confirm_seconds: float = 30.0) -> None:
         self.outbox = outbox
         self.alone = alone  # no other process of the service is alive: no lease is needed
         self.owner = owner or ObjectId().binary.hex()  # the process holding this relay's leases
@@ -202,14 +268,20 @@ class OutboxRelay:
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds
+        self.confirm_seconds = confirm_seconds  # a round's publishes all confirmed within this, or it fails
         self.published = 0
         self.contended = 0  # rows another relay claimed between this relay's read and its claim
+        self.scans = 0  # reads of the outbox
         self.progressed_at = time.monotonic()  # the last round that published, or found nothing to publish
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._unleased = False  # a round that claimed without a lease is publishing
         self._scanned: deque[dict[str, Any]] = deque()  # rows the last scan found claimable, not yet claimed
         self._scanned_leasing = False  # whether that scan was made by a relay leasing (beside other relays)
+        # Every claimable row is in `_scanned`, published, or in a transaction that will hand it over: the last
+        # scan found fewer than SCANNED, and every row committed since was handed over.
+        self._known = False
+        self._scanned_at = -float("inf")  # time.monotonic() of the last scan
 
     @property
     def leasing(self) -> bool:
@@ -245,7 +317,7 @@ class OutboxRelay:
             # the next round starts at once instead of after `poll_seconds`.
             self.outbox.wakeup.clear()
             try:
-                sent = await self.relay_once()
+                sent = await self.relay_once(running=True)
                 failures = 0
                 self.progressed_at = time.monotonic()
             except asyncio.CancelledError:
@@ -260,10 +332,11 @@ class OutboxRelay:
                 await self._sleep()
 
     async def _sleep(self) -> None:
-        """Until an event is committed (or the relay stops), or `poll_seconds` pass."""
+        """Until an event is committed (or the relay stops), or the next scan is due."""
+        timeout = self.poll_seconds - (time.monotonic() - self._scanned_at) if self._known else self.poll_seconds
         waiter = asyncio.ensure_future(self.outbox.wakeup.wait())
         try:
-            await asyncio.wait([waiter], timeout=self.poll_seconds)
+            await asyncio.wait([waiter], timeout=max(0.0, timeout))
         finally:
             waiter.cancel()
 
@@ -280,7 +353,7 @@ class OutboxRelay:
         return (f"the outbox relay has published nothing for {stalled:.0f}s while events wait (the oldest "
                 f"written at {oldest.isoformat(timespec='seconds')})")
 
-    async def _next_rows(self, now: datetime, lease: bool) -> list[dict[str, Any]]:
+    async def _next_rows(self, now: datetime, lease: bool, running: bool = False) -> list[dict[str, Any]]:
         """Up to one batch of claimable rows, oldest first, from the rows the last scan found.
 
         A scan reads up to SCANNED claimable rows in one statement, and the batches after it are taken from
@@ -291,17 +364,50 @@ class OutboxRelay:
         relay's to publish is the claim's to say while the relay leases; rows read while other relays could take
         them are read again once it is alone and claims without a lease. A row that comes claimable later (a
         dead relay's lease) is found by the next scan, and a round that fails has the next one scan again.
+
+        `running` (the relay's own rounds, not a call from outside): alone, it takes the rows its process
+        committed since the last round (`Outbox.take_committed`) and scans only when it does not know every row
+        waiting, or `poll_seconds` after the last scan.
         """
         if self._scanned_leasing != lease:  # found while another relay could take them: they may be sent now
             self._scanned.clear()
-        if not self._scanned:
-            self._scanned_leasing = lease
-            cursor = self.outbox.collection.find(_claimable(now), {"lease": 0, "lease_until": 0, "lease_owner": 0})
-            cursor = cursor.sort("_id", ASCENDING)
-            self._scanned.extend(await cursor.limit(SCANNED).to_list())
+            self._known = False
+        if running:
+            handed, overflowed = self.outbox.take_committed()
+            if lease or overflowed:
+                self._known = False
+            elif self._known:
+                self._scanned.extend(handed)
+        if not self._scanned and (not running or not self._known
+                                  or time.monotonic() - self._scanned_at >= self.poll_seconds):
+            await self._scan(now, lease, running)
         return [self._scanned.popleft() for _ in range(min(self.batch, len(self._scanned)))]
 
-    async def claim(self, *, lease: bool = True) -> list[dict[str, Any]]:
+    async def _scan(self, now: datetime, lease: bool, running: bool) -> None:
+        """Read the claimable rows, oldest first. Running, rows committed before the scan are found by it, and
+        those committed while it ran are added if it did not find them; rows of transactions not yet known
+        committed are left for their hand-over."""
+        if running:
+            self.outbox.take_committed()
+        self._scanned_leasing = lease
+        cursor = self.outbox.collection.find(_claimable(now), {"lease": 0, "lease_until": 0, "lease_owner": 0})
+        found = await cursor.sort("_id", ASCENDING).limit(SCANNED).to_list()
+        self.scans += 1
+        self._scanned_at = time.monotonic()
+        if not running:
+            self._scanned.extend(found)
+            return
+        handed, overflowed = self.outbox.take_committed()
+        self._known = not lease and not overflowed and len(found) < SCANNED
+        if not self._known:
+            self._scanned.extend(found)
+            return
+        writing = self.outbox.writing()
+        seen = {row["_id"] for row in found}
+        self._scanned.extend(row for row in found if row["_id"] not in writing)
+        self._scanned.extend(row for row in handed if row["_id"] not in seen)
+
+    async def claim(self, *, lease: bool = True, running: bool = False) -> list[dict[str, Any]]:
         """Lease up to one batch of unsent rows no other relay holds, oldest first; return those this relay got.
 
         The read picks candidates; the claim sets this round's own token on those still claimable, each row
@@ -309,7 +415,7 @@ class OutboxRelay:
         claimed (the normal case, one relay at a time) no second read is needed.
         """
         now = datetime.now(UTC)
-        docs = await self._next_rows(now, lease)
+        docs = await self._next_rows(now, lease, running)
         if not docs or not lease:
             return docs  # without a lease (the relay alone in its service, no other can take them): as read
         token = ObjectId()
@@ -331,18 +437,27 @@ class OutboxRelay:
         claimed = {d["_id"] for d in mine}
         return [d for d in docs if d["_id"] in claimed]
 
-    async def relay_once(self) -> int:
-        """Claim and publish up to one batch of unsent events; return how many were sent."""
+    async def relay_once(self, *, running: bool = False) -> int:
+        """Claim and publish up to one batch of unsent events; return how many were sent. `running` (the relay's
+        own rounds): alone, the rows its process committed are taken as handed over (`_next_rows`)."""
         self._unleased = self.alone()
         try:
-            docs = await self.claim(lease=not self._unleased)
+            docs = await self.claim(lease=not self._unleased, running=running)
             if not docs:
                 return 0
             envelopes = [Envelope.model_validate(d["envelope"]) for d in docs]
-            await asyncio.gather(*(self.publish(e) for e in envelopes))
+            try:
+                await asyncio.wait_for(asyncio.gather(*(self.publish(e) for e in envelopes)), self.confirm_seconds)
+            except TimeoutError:
+                # A publish can wait for ever on a channel its robust connection never restores (aio-pika
+                # issue #636), which left the relay stalled after a broker restart: the round fails instead, and
+                # its rows are published again.
+                raise RelayTimeout(f"{len(envelopes)} events not all confirmed within {self.confirm_seconds:g}s; "
+                                   "they are published again") from None
             await self.outbox.mark_sent(docs)
         except BaseException:
             self._scanned.clear()  # rows of this round may be unsent still: the next round scans again, in order
+            self._known = False
             raise
         finally:
             self._unleased = False

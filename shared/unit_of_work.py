@@ -103,7 +103,8 @@ async def _transaction(
             await outbox.add(tx.emitted, session)
             return tx.emitted
 
-        return await session.with_transaction(body)
+        with outbox.handing(session):
+            return await session.with_transaction(body)
 
 
 async def run_job_step(
@@ -123,4 +124,5 @@ async def run_job_step(
             await outbox.add(tx.emitted, session)
             return result
 
-        return await session.with_transaction(body)
+        with outbox.handing(session):
+            return await session.with_transaction(body)

@@ -18,7 +18,7 @@ from pymongo.errors import AutoReconnect
 from shared import outbox as outbox_module
 from shared.envelope import Envelope, new_event
 from shared.mongo import make_client
-from shared.outbox import OUTBOX, Outbox, OutboxRelay, outbox_document
+from shared.outbox import OUTBOX, Outbox, OutboxRelay, RelayTimeout, outbox_document
 from shared.outcome import Emit
 from shared.service import Service
 from shared.sessions import PROCESSES, SessionRegistry
@@ -354,4 +354,29 @@ async def test_rows_read_while_other_relays_could_take_them_are_read_again_once_
     assert await relay.relay_once() == 100  # not the other's 100 again, as the rows it had read would say
     assert await relay.relay_once() == 0
     assert len(published) == 300 and len({e.event_id for e in published}) == 300
+    assert await outbox.backlog() == 0
+
+
+async def test_a_round_whose_confirms_never_come_fails_in_time_and_its_rows_are_published_again(
+    counted: tuple[Outbox, OutboxReads],
+) -> None:
+    outbox, _ = counted
+    waiting = outcomes(5)
+    await outbox.add(waiting, session=None)
+    published: list[Envelope] = []
+    stuck = asyncio.Event()  # never set: a channel its connection never restores
+
+    async def publish_never_confirmed(envelope: Envelope) -> None:
+        await stuck.wait()
+
+    async def publish(envelope: Envelope) -> None:
+        published.append(envelope)
+
+    relay = OutboxRelay(outbox, publish_never_confirmed, alone=lambda: True, confirm_seconds=0.2)
+    with pytest.raises(RelayTimeout, match=r"5 events not all confirmed within 0\.2s"):
+        await asyncio.wait_for(relay.relay_once(), 5.0)
+    assert await outbox.backlog() == 5  # nothing marked sent
+    relay.publish = publish
+    assert await relay.relay_once() == 5
+    assert [e.event_id for e in published] == [e.event_id for e in waiting]
     assert await outbox.backlog() == 0
