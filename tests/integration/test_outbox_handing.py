@@ -6,38 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from pymongo import monitoring
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.envelope import Envelope, new_event
 from shared.mongo import make_client
-from shared.outbox import OUTBOX, Outbox, OutboxRelay
+from shared.outbox import Outbox, OutboxRelay
 from shared.settings import StoreSettings
+from tests.support.outbox import OutboxReads
 
 pytestmark = pytest.mark.integration
-
-
-class OutboxReads(monitoring.CommandListener):
-    """The `find`s sent to the outbox; `during` runs as each one starts (a commit crossing the read)."""
-
-    def __init__(self) -> None:
-        self.reads = 0
-        self.during: list[Any] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "find" and event.command.get("find") == OUTBOX:
-            self.reads += 1
-            while self.during:
-                self.during.pop(0)()
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @pytest.fixture
@@ -71,6 +50,12 @@ async def commit(outbox: Outbox, envelopes: list[Envelope]) -> None:
             await session.with_transaction(body)
 
 
+def lone_relay(outbox: Outbox, poll_seconds: float) -> tuple[OutboxRelay, Published]:
+    """A relay alone in its service over `outbox`, and what it publishes."""
+    published = Published()
+    return OutboxRelay(outbox, published, alone=lambda: True, poll_seconds=poll_seconds), published
+
+
 class Published:
     def __init__(self) -> None:
         self.envelopes: list[Envelope] = []
@@ -90,8 +75,7 @@ async def test_a_running_relay_alone_publishes_what_its_transactions_commit_with
     counted: tuple[Outbox, OutboxReads],
 ) -> None:
     outbox, reads = counted
-    published = Published()
-    relay = OutboxRelay(outbox, published, alone=lambda: True, poll_seconds=30.0)
+    relay, published = lone_relay(outbox, 30.0)
     relay.start()
     try:
         for _ in range(100):  # the first read, at the start: it found nothing
@@ -117,8 +101,7 @@ async def test_a_row_written_otherwise_is_found_by_the_relays_next_read_within_i
     counted: tuple[Outbox, OutboxReads],
 ) -> None:
     outbox, _ = counted
-    published = Published()
-    relay = OutboxRelay(outbox, published, alone=lambda: True, poll_seconds=0.3)
+    relay, published = lone_relay(outbox, 0.3)
     relay.start()
     try:
         await commit(outbox, outcomes(2))
@@ -134,8 +117,7 @@ async def test_a_transaction_that_fails_hands_nothing_over_and_what_it_may_have_
     counted: tuple[Outbox, OutboxReads],
 ) -> None:
     outbox, _ = counted
-    published = Published()
-    relay = OutboxRelay(outbox, published, alone=lambda: True, poll_seconds=0.3)
+    relay, _ = lone_relay(outbox, 0.3)
     assert await relay.relay_once(running=True) == 0  # the first read: the relay now knows every row waiting
 
     async def written_then_failed(session: AsyncClientSession) -> None:
@@ -159,8 +141,7 @@ async def test_rows_a_read_finds_while_their_transaction_is_open_or_handed_over_
     counted: tuple[Outbox, OutboxReads],
 ) -> None:
     outbox, reads = counted
-    published = Published()
-    relay = OutboxRelay(outbox, published, alone=lambda: True, poll_seconds=30.0)
+    relay, published = lone_relay(outbox, 30.0)
     crossed = outcomes(3, start=100)
     await outbox.add(crossed, session=None)
     rows = await outbox.collection.find({"event_id": {"$in": [str(e.event_id) for e in crossed]}}).to_list()
@@ -202,8 +183,7 @@ async def test_more_handed_over_than_the_outbox_keeps_is_read_instead(
 
     monkeypatch.setattr(outbox_module, "HANDED_AT_MOST", 4)
     outbox, reads = counted
-    published = Published()
-    relay = OutboxRelay(outbox, published, alone=lambda: True, poll_seconds=30.0)
+    relay, published = lone_relay(outbox, 30.0)
     assert await relay.relay_once(running=True) == 0
     await commit(outbox, outcomes(3))
     await commit(outbox, outcomes(3, start=3))  # the outbox forgets all six: one too many

@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from pymongo import monitoring
 from pymongo.errors import AutoReconnect
 
 from shared import outbox as outbox_module
 from shared.envelope import Envelope, new_event
 from shared.mongo import make_client
-from shared.outbox import OUTBOX, Outbox, OutboxRelay, RelayTimeout, outbox_document
+from shared.outbox import Outbox, OutboxRelay, RelayTimeout, outbox_document
 from shared.outcome import Emit
 from shared.service import Service
 from shared.sessions import PROCESSES, SessionRegistry
@@ -26,6 +25,7 @@ from shared.settings import BusSettings, ServiceSettings, StoreSettings
 from shared.unit_of_work import Transaction
 from tests.support.bus import BusProbe
 from tests.support.endpoints import user_url
+from tests.support.outbox import OutboxReads
 
 pytestmark = pytest.mark.integration
 
@@ -254,23 +254,6 @@ async def test_processes_count_each_other_and_a_newcomer_relays_only_once_the_ot
     says_leasing[0] = True
     await first.beat(db)
     await asyncio.wait_for(waiting, 3.0)
-
-
-class OutboxReads(monitoring.CommandListener):
-    """The `find`s a client sends to the outbox: how often the relay reads it."""
-
-    def __init__(self) -> None:
-        self.reads = 0
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "find" and event.command.get("find") == OUTBOX:
-            self.reads += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 @pytest.fixture
